@@ -1,7 +1,12 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: {"index":"src/index.ts","karpenter/index":"src/karpenter/index.ts","aks/index":"src/aks/index.ts","byo/index":"src/byo/index.ts"},
+  entry: {
+    index: "src/index.ts",
+    "karpenter/index": "src/karpenter/index.ts",
+    "aks/index": "src/aks/index.ts",
+    "byo/index": "src/byo/index.ts",
+  },
   format: ["esm"],
   dts: true,
   sourcemap: true,

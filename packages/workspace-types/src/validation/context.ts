@@ -59,6 +59,11 @@ export type PresetResolution =
 export interface PresetLookup {
   /** Resolve a preset name as Kaito does (case-insensitive legacy names, aliases, HF ids). */
   resolvePreset(name: string): PresetResolution;
+  /**
+   * Optional: names of the presets that can be tuned (non-empty `tuningMethods`), for hints. When absent, the
+   * tunable presets of Kaito's current catalog are named.
+   */
+  tunablePresets?(): readonly string[];
 }
 
 /** What validation needs to know about one instance type. */

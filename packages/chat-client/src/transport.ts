@@ -1,0 +1,352 @@
+/**
+ * The I/O edge: one HTTP exchange over the platform `fetch`, with per-attempt timeout, caller cancellation and
+ * retries (connection errors, 429, 5xx) with backoff. Streams are handed over once headers arrive and are never
+ * retried after that.
+ */
+import { ChatClientError } from "./errors.ts";
+import { describeCause, httpError } from "./http-errors.ts";
+import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelayMs } from "./retry.ts";
+
+/** The subset of `fetch` the client needs; inject your own (proxies, tracing, tests). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Information passed to `onRetry` before the client waits and retries. */
+export interface RetryInfo {
+  /** The attempt that failed (1-based). */
+  readonly attempt: number;
+  /** How long the client waits before the next attempt, in milliseconds. */
+  readonly delayMs: number;
+  /** Why the attempt failed. */
+  readonly error: ChatClientError;
+}
+
+/** Per-call options accepted by every client method. */
+export interface RequestOptions {
+  /** Cancels the request, including a stream being read. */
+  readonly signal?: AbortSignal;
+  /** Overrides the client's `timeoutMs` (time to response headers; for non-streaming calls the whole body too). */
+  readonly timeoutMs?: number;
+  /** Overrides the client's `idleTimeoutMs` (longest silence between stream chunks). */
+  readonly idleTimeoutMs?: number;
+  /** Overrides the client's `maxRetries`. */
+  readonly maxRetries?: number;
+  /** Extra headers for this call. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Resolved client configuration used by the transport. */
+export interface TransportConfig {
+  readonly root: string;
+  readonly fetch: FetchLike;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly secrets: readonly string[];
+  readonly timeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly onRetry: ((info: RetryInfo) => void) | undefined;
+}
+
+/** One call to make. */
+export interface Call {
+  readonly method: "GET" | "POST";
+  readonly path: string;
+  readonly body?: unknown;
+  readonly accept: string;
+  readonly options: RequestOptions | undefined;
+  /** Retries when the caller gives none (e.g. 0 for health probes). */
+  readonly defaultMaxRetries?: number;
+  /** Hand back non-2xx responses instead of failing (health probes). */
+  readonly anyStatus?: boolean;
+}
+
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The cancellation state of one attempt: links the caller's signal, the timeout and the fetch. */
+export class Attempt {
+  readonly controller = new AbortController();
+  /** Why the attempt was cut, once it was. */
+  reason: "timeout" | "aborted" | undefined = undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  private idleMs = 0;
+  private lastActivity = 0;
+  private waiting = false;
+  private readonly hooks: Array<() => void> = [];
+  private readonly onUserAbort: (() => void) | undefined;
+  private readonly userSignal: AbortSignal | undefined;
+
+  constructor(userSignal: AbortSignal | undefined, timeoutMs: number) {
+    this.userSignal = userSignal;
+    if (userSignal !== undefined) {
+      this.onUserAbort = () => this.abort("aborted");
+      userSignal.addEventListener("abort", this.onUserAbort, { once: true });
+    }
+    if (timeoutMs < MAX_TIMER_MS) this.timer = setTimeout(() => this.abort("timeout"), timeoutMs);
+  }
+
+  /** The signal passed to `fetch`. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Cuts the attempt (idempotent). */
+  abort(reason: "timeout" | "aborted"): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.clearTimer();
+    this.controller.abort(reason === "aborted" ? this.userSignal?.reason : new Error("timeout"));
+    for (const h of this.hooks) h();
+  }
+
+  /** Runs `hook` when the attempt is cut (e.g. cancel a body reader a custom fetch does not cancel). */
+  onAbort(hook: () => void): void {
+    this.hooks.push(hook);
+  }
+
+  /** Stops the headers timer. */
+  clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Switches to the idle timer of a stream: cut when no data came for `idleMs`. */
+  startIdleTimer(idleMs: number): void {
+    this.clearTimer();
+    if (idleMs >= MAX_TIMER_MS) return;
+    this.idleMs = idleMs;
+    this.lastActivity = Date.now();
+    this.armIdle(idleMs);
+  }
+
+  /** Marks the start of a wait for stream data. */
+  beginWait(): void {
+    this.lastActivity = Date.now();
+    this.waiting = true;
+  }
+
+  /** Marks the end of a wait for stream data (time spent by the consumer does not count as idle). */
+  endWait(): void {
+    this.waiting = false;
+  }
+
+  private armIdle(ms: number): void {
+    this.timer = setTimeout(() => {
+      const quiet = Date.now() - this.lastActivity;
+      if (!this.waiting) this.armIdle(this.idleMs);
+      else if (quiet >= this.idleMs) this.abort("timeout");
+      else this.armIdle(this.idleMs - quiet);
+    }, ms);
+  }
+
+  /** Releases timers and listeners. */
+  dispose(): void {
+    this.clearTimer();
+    if (this.onUserAbort !== undefined) this.userSignal?.removeEventListener("abort", this.onUserAbort);
+  }
+}
+
+/** What a successful exchange hands back. */
+export interface Exchange {
+  readonly response: Response;
+  /** The body text (non-streaming calls). */
+  readonly text: string;
+  readonly url: string;
+  readonly attempts: number;
+}
+
+/** What a successful streaming exchange hands back: the body is still to be read, under `attempt`. */
+export interface StreamExchange {
+  readonly response: Response;
+  readonly attempt: Attempt;
+  readonly url: string;
+  readonly idleTimeoutMs: number;
+}
+
+function checkDuration(field: string, v: number | undefined): void {
+  if (v !== undefined && (typeof v !== "number" || Number.isNaN(v) || v <= 0)) {
+    throw new ChatClientError(
+      "invalid_request",
+      `Invalid request: ${field} must be a positive number of milliseconds, got ${String(v)}`,
+      {
+        field,
+      },
+    );
+  }
+}
+
+function checkRetries(v: number | undefined): void {
+  if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < 0)) {
+    throw new ChatClientError(
+      "invalid_request",
+      `Invalid request: maxRetries must be an integer ≥ 0, got ${String(v)}`,
+      {
+        field: "maxRetries",
+      },
+    );
+  }
+}
+
+/** Validates per-call options. */
+export function checkRequestOptions(o: RequestOptions | undefined): void {
+  if (o === undefined) return;
+  checkDuration("timeoutMs", o.timeoutMs);
+  checkDuration("idleTimeoutMs", o.idleTimeoutMs);
+  checkRetries(o.maxRetries);
+}
+
+/** The error for an attempt cut by the caller or by a timer. */
+export function cutError(
+  attempt: Attempt,
+  url: string,
+  method: string,
+  timeoutMs: number,
+  phase: string,
+  cause?: unknown,
+): ChatClientError {
+  if (attempt.reason === "aborted") {
+    return new ChatClientError("aborted", `${method} ${url} was aborted by the caller (${phase})`, {
+      url,
+      cause: cause ?? attempt.controller.signal.reason,
+    });
+  }
+  return new ChatClientError(
+    "timeout",
+    `${method} ${url} timed out after ${timeoutMs} ms (${phase}); raise timeoutMs/idleTimeoutMs or check the server load`,
+    { url, ...(cause === undefined ? {} : { cause }) },
+  );
+}
+
+function abortedBeforeStart(url: string, method: string, signal: AbortSignal): ChatClientError {
+  return new ChatClientError("aborted", `${method} ${url} was aborted by the caller before it was sent`, {
+    url,
+    cause: signal.reason,
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+function prepare(cfg: TransportConfig, call: Call) {
+  checkRequestOptions(call.options);
+  const o = call.options;
+  const url = cfg.root + call.path;
+  const headers: Record<string, string> = { ...cfg.headers, accept: call.accept };
+  if (call.body !== undefined) headers["content-type"] = "application/json";
+  if (o?.headers !== undefined) Object.assign(headers, o.headers);
+  return {
+    url,
+    headers,
+    body: call.body === undefined ? undefined : JSON.stringify(call.body),
+    timeoutMs: o?.timeoutMs ?? cfg.timeoutMs,
+    idleTimeoutMs: o?.idleTimeoutMs ?? cfg.idleTimeoutMs,
+    maxRetries: o?.maxRetries ?? call.defaultMaxRetries ?? cfg.retry.maxRetries,
+    signal: o?.signal,
+  };
+}
+
+/**
+ * Performs the call. Non-streaming: resolves with the body text. Streaming (`stream: true`): resolves once a 2xx
+ * response's headers arrived, leaving the body to the caller.
+ */
+export async function exchange(cfg: TransportConfig, call: Call, stream: true): Promise<StreamExchange>;
+export async function exchange(cfg: TransportConfig, call: Call, stream: false): Promise<Exchange>;
+export async function exchange(cfg: TransportConfig, call: Call, stream: boolean): Promise<Exchange | StreamExchange> {
+  const p = prepare(cfg, call);
+  const { url, signal } = p;
+  const method = call.method;
+  const init: RequestInit = { method, headers: p.headers };
+  if (p.body !== undefined) init.body = p.body;
+  for (let attempt = 1; ; attempt++) {
+    if (signal?.aborted === true) throw abortedBeforeStart(url, method, signal);
+    const cut = new Attempt(signal, p.timeoutMs);
+    init.signal = cut.signal;
+    let failure: ChatClientError;
+    let retryAfterMs: number | undefined;
+    try {
+      const response = await cfg.fetch(url, init);
+      if (response.ok || call.anyStatus === true) {
+        if (stream) {
+          cut.clearTimer();
+          return { response, attempt: cut, url, idleTimeoutMs: p.idleTimeoutMs };
+        }
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (e) {
+          if (cut.reason !== undefined) throw cutError(cut, url, method, p.timeoutMs, "reading the response body", e);
+          throw new ChatClientError(
+            "connection_error",
+            `${method} ${url}: the connection broke while reading the response body${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${describeCause(e)}`,
+            {
+              url,
+              attempts: attempt,
+              status: response.status,
+              cause: e,
+            },
+          );
+        }
+        cut.dispose();
+        return { response, text, url, attempts: attempt };
+      }
+      let bodyText = "";
+      try {
+        bodyText = await response.text();
+      } catch {
+        // the status says enough
+      }
+      if (cut.reason !== undefined) throw cutError(cut, url, method, p.timeoutMs, "reading the error body");
+      retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), response.headers.get("retry-after-ms"));
+      failure = httpError({
+        method,
+        url,
+        status: response.status,
+        statusText: response.statusText,
+        bodyText,
+        retryAfterMs,
+        attempts: attempt,
+        secrets: cfg.secrets,
+      });
+      if (!isRetryableStatus(response.status)) throw failure;
+    } catch (e) {
+      cut.dispose();
+      if (e instanceof ChatClientError) {
+        if (e.code !== "connection_error") throw e;
+        failure = e;
+      } else if (cut.reason !== undefined) {
+        throw cutError(cut, url, method, p.timeoutMs, "waiting for response headers", e);
+      } else {
+        failure = new ChatClientError(
+          "connection_error",
+          `${method} ${url} failed to connect${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${describeCause(e)} — is the Workspace ready and the URL reachable from here?`,
+          { url, attempts: attempt, cause: e },
+        );
+      }
+    }
+    cut.dispose();
+    if (attempt > p.maxRetries) throw failure;
+    const delayMs = retryDelayMs(cfg.retry, attempt - 1, retryAfterMs);
+    cfg.onRetry?.({ attempt, delayMs, error: failure });
+    try {
+      await sleep(delayMs, signal);
+    } catch (e) {
+      throw new ChatClientError("aborted", `${method} ${url} was aborted by the caller while waiting to retry`, {
+        url,
+        cause: e,
+      });
+    }
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * The one error family of cluster-sim: {@link ClusterSimError} carries the Kubernetes `Status` object that the API
+ * server sends for it, so the store, the HTTP layer and library users all speak the real server's error language.
+ */
+
+const BRAND = Symbol.for("@kaito-ts/cluster-sim/ClusterSimError");
+
+/** The `reason` values of a Kubernetes `Status` that cluster-sim produces. */
+export type ClusterSimErrorCode =
+  | "NotFound"
+  | "AlreadyExists"
+  | "Conflict"
+  | "Invalid"
+  | "BadRequest"
+  | "MethodNotAllowed"
+  | "UnsupportedMediaType"
+  | "NotAcceptable"
+  | "Expired"
+  | "Gone"
+  | "Forbidden"
+  | "Unauthorized"
+  | "TooManyRequests"
+  | "InternalError"
+  | "ServiceUnavailable"
+  | "Timeout"
+  | "RequestEntityTooLarge";
+
+/** One entry of `Status.details.causes`. */
+export interface StatusCause {
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
+/** `Status.details`. */
+export interface StatusDetails {
+  name?: string;
+  group?: string;
+  kind?: string;
+  uid?: string;
+  causes?: StatusCause[];
+  retryAfterSeconds?: number;
+}
+
+/** The Kubernetes `meta/v1 Status` object. */
+export interface Status {
+  kind: "Status";
+  apiVersion: "v1";
+  metadata: Record<string, unknown>;
+  status: "Failure" | "Success";
+  message?: string;
+  reason?: string;
+  details?: StatusDetails;
+  code: number;
+}
+
+/** HTTP codes of the reasons. */
+const CODES: Record<ClusterSimErrorCode, number> = {
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Invalid: 422,
+  BadRequest: 400,
+  MethodNotAllowed: 405,
+  UnsupportedMediaType: 415,
+  NotAcceptable: 406,
+  Expired: 410,
+  Gone: 410,
+  Forbidden: 403,
+  Unauthorized: 401,
+  TooManyRequests: 429,
+  InternalError: 500,
+  ServiceUnavailable: 503,
+  Timeout: 504,
+  RequestEntityTooLarge: 413,
+};
+
+/** An error with the Kubernetes `Status` the API server answers for it. */
+export class ClusterSimError extends Error {
+  /** The Status `reason`. */
+  readonly code: ClusterSimErrorCode;
+  /** The full Status object, as sent on the wire. */
+  readonly status: Status;
+  /** Seconds a client should wait before retrying (sent as `Retry-After`), when known. */
+  readonly retryAfterSeconds: number | undefined;
+  readonly [BRAND] = true;
+
+  constructor(
+    code: ClusterSimErrorCode,
+    message: string,
+    options: { details?: StatusDetails; cause?: unknown; httpCode?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "ClusterSimError";
+    this.code = code;
+    this.retryAfterSeconds = options.details?.retryAfterSeconds;
+    this.status = {
+      kind: "Status",
+      apiVersion: "v1",
+      metadata: {},
+      status: "Failure",
+      message,
+      reason: code,
+      details: options.details ?? {},
+      code: options.httpCode ?? CODES[code],
+    };
+  }
+
+  /** The HTTP status code. */
+  get httpCode(): number {
+    return this.status.code;
+  }
+}
+
+/** True when `e` is a {@link ClusterSimError} (also across copies of this package). */
+export function isClusterSimError(e: unknown): e is ClusterSimError {
+  return typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** What a Status message names: the group-qualified resource (`widgets.demo.example.com`, `pods`). */
+export interface QualifiedResource {
+  group: string;
+  resource: string;
+}
+
+function qualified(r: QualifiedResource): string {
+  return r.group === "" ? r.resource : `${r.resource}.${r.group}`;
+}
+
+/** `404 NotFound`: `pods "x" not found`. */
+export function notFound(r: QualifiedResource, name: string): ClusterSimError {
+  return new ClusterSimError("NotFound", `${qualified(r)} "${name}" not found`, {
+    details: { name, group: r.group, kind: r.resource },
+  });
+}
+
+/** `404 NotFound` for a URL that names nothing. */
+export function pathNotFound(): ClusterSimError {
+  return new ClusterSimError("NotFound", "the server could not find the requested resource");
+}
+
+/** `409 AlreadyExists`. */
+export function alreadyExists(r: QualifiedResource, name: string): ClusterSimError {
+  return new ClusterSimError("AlreadyExists", `${qualified(r)} "${name}" already exists`, {
+    details: { name, group: r.group, kind: r.resource },
+  });
+}
+
+/** `409 Conflict`: the object has been modified. */
+export function conflict(r: QualifiedResource, name: string, why?: string): ClusterSimError {
+  const reason = why ?? "the object has been modified; please apply your changes to the latest version and try again";
+  return new ClusterSimError("Conflict", `Operation cannot be fulfilled on ${qualified(r)} "${name}": ${reason}`, {
+    details: { name, group: r.group, kind: r.resource },
+  });
+}
+
+/** A field error, in the shape of `Status.details.causes`. */
+export interface FieldCause {
+  field: string;
+  reason: string;
+  message: string;
+}
+
+/** `422 Invalid`: `Widget.demo.example.com "w9" is invalid: spec.size: Unsupported value: "xxl"`. */
+export function invalid(group: string, kind: string, name: string, causes: FieldCause[]): ClusterSimError {
+  const qk = group === "" ? kind : `${kind}.${group}`;
+  const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
+  const agg = parts.length === 1 ? (parts[0] ?? "") : `[${parts.join(", ")}]`;
+  return new ClusterSimError("Invalid", `${qk} "${name}" is invalid: ${agg}`, {
+    details: { name, group, kind, causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })) },
+  });
+}
+
+/** `400 BadRequest`. */
+export function badRequest(message: string): ClusterSimError {
+  return new ClusterSimError("BadRequest", message);
+}
+
+/** `405 MethodNotAllowed`. */
+export function methodNotAllowed(): ClusterSimError {
+  return new ClusterSimError("MethodNotAllowed", "the server does not allow this method on the requested resource");
+}
+
+/** `415 UnsupportedMediaType`. */
+export function unsupportedMediaType(contentType: string, accepted: string[]): ClusterSimError {
+  return new ClusterSimError(
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: ${accepted.join(", ")}`,
+    { details: { causes: [{ reason: "UnexpectedHeader", message: `unsupported content type "${contentType}"` }] } },
+  );
+}
+
+/** `410 Expired`: a watch or list asked for a resourceVersion older than the retained history. */
+export function expired(requested: string, oldest: number): ClusterSimError {
+  return new ClusterSimError("Expired", `too old resource version: ${requested} (${oldest})`);
+}
+
+/** `403 Forbidden`. */
+export function forbidden(r: QualifiedResource, name: string, why: string): ClusterSimError {
+  return new ClusterSimError("Forbidden", `${qualified(r)} "${name}" is forbidden: ${why}`, {
+    details: { name, group: r.group, kind: r.resource },
+  });
+}
+
+/** `500 InternalError`. */
+export function internalError(message: string, cause?: unknown): ClusterSimError {
+  return new ClusterSimError("InternalError", `Internal error occurred: ${message}`, {
+    details: { causes: [{ message }] },
+    cause,
+  });
+}

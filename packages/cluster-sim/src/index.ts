@@ -1,0 +1,43 @@
+/**
+ * `@kaito-ts/cluster-sim`: an in-process Kubernetes API server that real `kubectl` and `@kubernetes/client-node`
+ * drive over HTTP, with fault injection and request counters for tests and benchmarks.
+ */
+export type { NameRule, PrinterColumn, ResourceDefinition, ScaleSubresource } from "./builtin/types.ts";
+export {
+  type Cluster,
+  type ClusterStoreHandle,
+  type StartClusterOptions,
+  startCluster,
+} from "./cluster.ts";
+export {
+  ClusterSimError,
+  type ClusterSimErrorCode,
+  type FieldCause,
+  isClusterSimError,
+  type Status,
+  type StatusCause,
+  type StatusDetails,
+} from "./errors/index.ts";
+export type { CountFilter, RequestCount, RequestCounters } from "./server/counters.ts";
+export type { FaultInjector, FaultRule, Verb } from "./server/faults.ts";
+export { ApiServer, type ApiServerOptions } from "./server/http-server.ts";
+export type { ServiceEndpoint, ServiceResolver } from "./server/proxy.ts";
+export type {
+  ClusterStore,
+  DeleteOptions,
+  KubeObject,
+  ListOptions,
+  ObjectMeta,
+  OwnerReference,
+  PatchType,
+  ResourceKey,
+  StoreEvent,
+  StoreEventType,
+  WriteOptions,
+} from "./store/api.ts";
+export {
+  type AdmissionAttributes,
+  type AdmissionHook,
+  MemoryStore,
+  type MemoryStoreOptions,
+} from "./store/memory-store.ts";

@@ -1,0 +1,166 @@
+/**
+ * The scheduler and pod garbage collector: binds pending pods to nodes (one pass over every pending pod, so
+ * resources taken in the pass count for the next pod) and deletes pods left on a deleted node.
+ */
+import type { KubeObject } from "../store/api.ts";
+import type { SimContext } from "./context.ts";
+import { asObjArray, isPodTerminal, isReason, type Obj, specOf, statusOf, str, timestamp } from "./objects.ts";
+import type { HandlerResult } from "./queue.ts";
+import { R } from "./resources.ts";
+import { nodeUsage, podRequests, schedulePod } from "./scheduling.ts";
+
+/** Queue key of a full scheduling pass. */
+export const SCHEDULE_ALL = "schedule";
+
+/** Binds pods, records FailedScheduling, and garbage-collects pods of deleted nodes. */
+export class Scheduler {
+  readonly #ctx: SimContext;
+  /** Last FailedScheduling message per pod uid, so a pass does not repeat an unchanged event. */
+  readonly #lastMessage = new Map<string, string>();
+
+  constructor(ctx: SimContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Keys: {@link SCHEDULE_ALL}, or `gc:<node>` after a node was deleted. */
+  handle(key: string): HandlerResult {
+    if (key.startsWith("gc:")) {
+      this.#collectPodsOf(key.slice(3));
+      return undefined;
+    }
+    return this.#schedulePass();
+  }
+
+  /** True when the pod is waiting for this scheduler. */
+  static isPending(pod: KubeObject): boolean {
+    const spec = specOf(pod);
+    const scheduler = str(spec.schedulerName) ?? "default-scheduler";
+    return (
+      str(spec.nodeName) === undefined &&
+      scheduler === "default-scheduler" &&
+      pod.metadata.deletionTimestamp === undefined &&
+      !isPodTerminal(pod)
+    );
+  }
+
+  #schedulePass(): HandlerResult {
+    const { store } = this.#ctx;
+    const pods = store.list(R.pods);
+    const pending = pods
+      .filter(Scheduler.isPending)
+      .sort(
+        (a, b) =>
+          (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
+          (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""),
+      );
+    if (pending.length === 0) return undefined;
+    const nodes = store.list(R.nodes).sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+    const byNode = new Map<string, KubeObject[]>();
+    for (const p of pods) {
+      const n = str(specOf(p).nodeName);
+      if (n !== undefined) byNode.set(n, [...(byNode.get(n) ?? []), p]);
+    }
+    const usage = new Map([...byNode].map(([n, ps]) => [n, nodeUsage(ps)]));
+    const usageOf = (n: string) => usage.get(n) ?? { requests: {}, count: 0 };
+    for (const pod of pending) {
+      const decision = schedulePod(pod, nodes, usageOf);
+      if (decision.node !== undefined) {
+        this.#bind(pod, decision.node);
+        const u = usageOf(decision.node);
+        for (const [k, v] of Object.entries(podRequests(specOf(pod)))) u.requests[k] = (u.requests[k] ?? 0) + v;
+        u.count++;
+        usage.set(decision.node, u);
+      } else {
+        this.#markUnschedulable(pod, decision.message);
+      }
+    }
+    return undefined;
+  }
+
+  #bind(pod: KubeObject, nodeName: string): void {
+    const { store } = this.#ctx;
+    const { namespace, name } = pod.metadata;
+    try {
+      store.patch(R.pods, namespace, name ?? "", "merge", {
+        metadata: { resourceVersion: pod.metadata.resourceVersion },
+        spec: { nodeName },
+      });
+    } catch (error) {
+      if (isReason(error, "NotFound") || isReason(error, "Conflict")) return; // next pass decides again
+      throw error;
+    }
+    const now = timestamp(this.#ctx.now());
+    const bound = store.get(R.pods, namespace, name ?? "");
+    if (bound === undefined) return;
+    const conditions = asObjArray(statusOf(bound).conditions).filter((c) => c.type !== "PodScheduled");
+    conditions.unshift({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now });
+    store.patch(R.pods, namespace, name ?? "", "merge", { status: { conditions } }, { subresource: "status" });
+    this.#lastMessage.delete(pod.metadata.uid ?? "");
+    this.#ctx.events.record(bound, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${nodeName}`, {
+      component: "default-scheduler",
+    });
+  }
+
+  #markUnschedulable(pod: KubeObject, message: string): void {
+    const { store } = this.#ctx;
+    const uid = pod.metadata.uid ?? "";
+    const existing = asObjArray(statusOf(pod).conditions);
+    const current = existing.find((c) => c.type === "PodScheduled");
+    if (current?.status === "False" && current.message === message && this.#lastMessage.get(uid) === message) return;
+    const conditions: Obj[] = existing.filter((c) => c.type !== "PodScheduled");
+    conditions.unshift({
+      type: "PodScheduled",
+      status: "False",
+      reason: "Unschedulable",
+      message,
+      lastProbeTime: null,
+      lastTransitionTime:
+        current?.status === "False" ? (current.lastTransitionTime ?? timestamp(this.#ctx.now())) : timestamp(this.#ctx.now()),
+    });
+    const status: Obj = { conditions };
+    if (statusOf(pod).phase === undefined) status.phase = "Pending";
+    if (statusOf(pod).qosClass === undefined) status.qosClass = qosClass(specOf(pod));
+    try {
+      store.patch(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", "merge", { status }, { subresource: "status" });
+    } catch (error) {
+      if (isReason(error, "NotFound")) return;
+      throw error;
+    }
+    if (this.#lastMessage.get(uid) !== message) {
+      this.#lastMessage.set(uid, message);
+      this.#ctx.events.record(pod, "Warning", "FailedScheduling", message, { component: "default-scheduler" });
+    }
+  }
+
+  #collectPodsOf(nodeName: string): void {
+    const { store } = this.#ctx;
+    if (store.get(R.nodes, undefined, nodeName) !== undefined) return;
+    for (const pod of store.list(R.pods, { fieldSelector: `spec.nodeName=${nodeName}` })) {
+      if (str(specOf(pod).nodeName) !== nodeName) continue;
+      try {
+        store.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", { gracePeriodSeconds: 0 });
+      } catch (error) {
+        if (!isReason(error, "NotFound")) throw error;
+      }
+    }
+  }
+}
+
+/** The QoS class of a pod spec (Guaranteed, Burstable, BestEffort), as the API server computes it. */
+export function qosClass(spec: Obj): string {
+  const containers = [...asObjArray(spec.containers), ...asObjArray(spec.initContainers)];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const res = c.resources as { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined;
+    const requests = res?.requests ?? {};
+    const limits = res?.limits ?? {};
+    if (Object.keys(requests).length > 0 || Object.keys(limits).length > 0) any = true;
+    for (const r of ["cpu", "memory"]) {
+      if (limits[r] === undefined) guaranteed = false;
+      else if (requests[r] !== undefined && String(requests[r]) !== String(limits[r])) guaranteed = false;
+    }
+  }
+  if (!any) return "BestEffort";
+  return guaranteed ? "Guaranteed" : "Burstable";
+}

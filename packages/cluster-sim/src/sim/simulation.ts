@@ -1,0 +1,204 @@
+/**
+ * Wires the simulated cloud and kubelet to a store: one work queue per controller, fed by the store's events
+ * (never writing inside the callback), and the handle with port resolution, logs and faults.
+ */
+import type { ClusterStore, KubeObject, StoreEvent } from "../store/api.ts";
+import type { ResolvedOptions, SimContext } from "./context.ts";
+import { DeploymentController } from "./deployment.ts";
+import { EndpointsController, endpointSubsets, resolveTargetPort } from "./endpoints.ts";
+import { EventRecorder } from "./events.ts";
+import { FaultRegistry } from "./faults.ts";
+import { JobController } from "./job.ts";
+import { Kubelet } from "./kubelet.ts";
+import { NodeClaimController } from "./nodeclaim-controller.ts";
+import { asObjArray, controllerOf, keyOf, num, type Obj, specOf, str, timestamp } from "./objects.ts";
+import { ProcessRuntime } from "./process-runtime.ts";
+import { WorkQueue } from "./queue.ts";
+import { ReplicaSetController } from "./replicaset.ts";
+import { R, sameResource } from "./resources.ts";
+import { SCHEDULE_ALL, Scheduler } from "./scheduler.ts";
+import { StatefulSetController } from "./statefulset.ts";
+import type { SimEndpoint, Simulation, SimulationOptions } from "./types.ts";
+
+function resolveOptions(options: SimulationOptions): ResolvedOptions {
+  const nodeDelayMs = options.nodeDelayMs ?? 200;
+  const d = options.podDelays ?? {};
+  return {
+    skus: [...options.skus],
+    nodeDelayMs,
+    launchDelayMs: options.launchDelayMs ?? Math.floor(nodeDelayMs / 2),
+    pullMs: d.pullMs ?? 20,
+    readyMs: d.readyMs ?? 20,
+    completionMs: d.completionMs === undefined ? 50 : d.completionMs,
+    backoffMs: d.backoffMs ?? 100,
+    maxBackoffMs: d.maxBackoffMs ?? 2000,
+    probeIntervalMs: d.probeIntervalMs ?? 100,
+    killGraceMs: d.killGraceMs ?? 2000,
+    clusterName: options.clusterName ?? "kaito-sim",
+    serviceCidr: options.serviceCidr ?? "10.96.0.0/16",
+  };
+}
+
+/**
+ * Starts the simulated cloud (NodeClaims → Nodes), scheduler, workload controllers, Service endpoints and kubelet
+ * against `store`. Every write goes through the store, as the real components write through the API.
+ */
+export function createSimulation(store: ClusterStore, options: SimulationOptions): Simulation {
+  const now = options.now ?? (() => new Date());
+  const onError = options.onError ?? (() => {});
+  const faults = new FaultRegistry();
+  for (const rule of options.faults?.nodeClaims ?? []) faults.addNodeClaimFault(rule);
+  for (const rule of options.faults?.pods ?? []) faults.addPodFault(rule);
+  const ctx: SimContext = {
+    store,
+    now,
+    nowIso: () => timestamp(now()),
+    events: new EventRecorder(store, now),
+    faults,
+    options: resolveOptions(options),
+    onError,
+  };
+  const runtime = new ProcessRuntime(options.processRuntime);
+  const nodeClaims = new NodeClaimController(ctx);
+  const scheduler = new Scheduler(ctx);
+  const kubelet = new Kubelet(ctx, runtime);
+  const replicaSets = new ReplicaSetController(ctx);
+  const deployments = new DeploymentController(ctx);
+  const statefulSets = new StatefulSetController(ctx);
+  const jobs = new JobController(ctx);
+  const endpoints = new EndpointsController(ctx);
+
+  const q = {
+    nodeClaims: new WorkQueue("nodeclaims", (k) => nodeClaims.handle(k), onError),
+    scheduler: new WorkQueue("scheduler", (k) => scheduler.handle(k), onError),
+    kubelet: new WorkQueue("kubelet", (k) => kubelet.handle(k), onError),
+    replicaSets: new WorkQueue("replicasets", (k) => replicaSets.handle(k), onError),
+    deployments: new WorkQueue("deployments", (k) => deployments.handle(k), onError),
+    statefulSets: new WorkQueue("statefulsets", (k) => statefulSets.handle(k), onError),
+    jobs: new WorkQueue("jobs", (k) => jobs.handle(k), onError),
+    endpoints: new WorkQueue("endpoints", (k) => endpoints.handle(k), onError),
+  };
+  kubelet.setQueue((key) => q.kubelet.add(key));
+
+  const ownerQueue = (o: KubeObject) => {
+    const ref = controllerOf(o);
+    if (ref === undefined || o.metadata.namespace === undefined) return;
+    const key = `${o.metadata.namespace}/${ref.name}`;
+    if (ref.kind === "ReplicaSet") q.replicaSets.add(key);
+    else if (ref.kind === "StatefulSet") q.statefulSets.add(key);
+    else if (ref.kind === "Job") q.jobs.add(key);
+    else if (ref.kind === "Deployment") q.deployments.add(key);
+  };
+
+  const route = (event: StoreEvent) => {
+    const { resource, object: o } = event;
+    if (sameResource(resource, R.pods)) {
+      q.kubelet.add(keyOf(o));
+      if (str(specOf(o).nodeName) === undefined || event.type === "DELETED" || o.status !== undefined) {
+        q.scheduler.add(SCHEDULE_ALL);
+      }
+      ownerQueue(o);
+      for (const svc of store.list(R.services, { namespace: o.metadata.namespace ?? "" })) q.endpoints.add(keyOf(svc));
+    } else if (sameResource(resource, R.nodes)) {
+      q.scheduler.add(SCHEDULE_ALL);
+      if (event.type === "DELETED") q.scheduler.add(`gc:${o.metadata.name ?? ""}`);
+      else {
+        for (const pod of store.list(R.pods, { fieldSelector: `spec.nodeName=${o.metadata.name ?? ""}` })) {
+          q.kubelet.add(keyOf(pod));
+        }
+      }
+      const claim =
+        o.metadata.ownerReferences?.find((r) => r.kind === "NodeClaim")?.name ??
+        nodeClaims.claimOfNode(o.metadata.name ?? "");
+      if (claim !== undefined) q.nodeClaims.add(claim);
+    } else if (sameResource(resource, R.nodeclaims)) q.nodeClaims.add(o.metadata.name ?? "");
+    else if (sameResource(resource, R.replicasets)) {
+      q.replicaSets.add(keyOf(o));
+      ownerQueue(o);
+    } else if (sameResource(resource, R.deployments)) q.deployments.add(keyOf(o));
+    else if (sameResource(resource, R.statefulsets)) q.statefulSets.add(keyOf(o));
+    else if (sameResource(resource, R.controllerrevisions)) ownerQueue(o);
+    else if (sameResource(resource, R.jobs)) q.jobs.add(keyOf(o));
+    else if (sameResource(resource, R.services) || sameResource(resource, R.endpoints)) q.endpoints.add(keyOf(o));
+  };
+  const unsubscribe = store.subscribe((event) => {
+    try {
+      route(event);
+    } catch (error) {
+      onError(error, "simulation event routing");
+    }
+  });
+  // Initial sync: everything already stored.
+  for (const resource of [R.nodeclaims, R.nodes, R.deployments, R.replicasets, R.statefulsets, R.jobs, R.services, R.pods]) {
+    for (const o of store.list(resource)) route({ type: "ADDED", resource, object: o });
+  }
+
+  const resolvePodPort = (pod: KubeObject, containerPort: number | string): SimEndpoint | undefined => {
+    const port = runtime.resolvePort(pod.metadata.uid ?? "", containerPort);
+    return port === undefined ? undefined : { host: "127.0.0.1", port };
+  };
+
+  return {
+    faults,
+    async stop() {
+      unsubscribe();
+      await Promise.all(Object.values(q).map((queue) => queue.stop()));
+      await kubelet.stop();
+      await runtime.stop(Math.min(ctx.options.killGraceMs, 1000));
+    },
+    resolvePod(namespace, name, port) {
+      const pod = store.get(R.pods, namespace, name);
+      if (pod === undefined) return undefined;
+      const numeric = typeof port === "string" && /^\d+$/.test(port) ? Number(port) : port;
+      return resolvePodPort(pod, numeric);
+    },
+    resolveService(namespace, name, port) {
+      const svc = store.get(R.services, namespace, name);
+      if (svc === undefined) return undefined;
+      const spec = specOf(svc);
+      const numeric = typeof port === "string" && /^\d+$/.test(port) ? Number(port) : port;
+      const ports = asObjArray(spec.ports);
+      const servicePort: Obj | undefined =
+        ports.find((p) => (typeof numeric === "number" ? num(p.port) === numeric : p.name === numeric)) ??
+        (ports.length === 0 && typeof numeric === "number" ? { port: numeric, targetPort: numeric } : undefined);
+      if (servicePort === undefined) return undefined;
+      const pods = store.list(R.pods, { namespace });
+      const byName = new Map(pods.map((p) => [p.metadata.name ?? "", p]));
+      const subsets = endpointSubsets(svc, pods.filter((p) => matchesService(svc, p)));
+      // Ready addresses first, then not-ready ones (a process may already listen before its probe passes).
+      const candidates = [
+        ...subsets.flatMap((s) => asObjArray(s.addresses)),
+        ...subsets.flatMap((s) => asObjArray(s.notReadyAddresses)),
+      ];
+      for (const address of candidates) {
+        const pod = byName.get(str((address.targetRef as Obj | undefined)?.name) ?? "");
+        if (pod === undefined) continue;
+        const target = resolveTargetPort(servicePort, pod);
+        if (target === undefined) continue;
+        const endpoint = resolvePodPort(pod, target);
+        if (endpoint !== undefined) return endpoint;
+      }
+      return undefined;
+    },
+    logs(namespace, name, container, opts) {
+      const pod = store.get(R.pods, namespace, name);
+      const containerName = container ?? str(asObjArray(specOf(pod ?? emptyPod()).containers)[0]?.name);
+      if (containerName === undefined) return undefined;
+      const text = runtime.logs(`${namespace}/${name}/${containerName}`, opts?.previous === true);
+      if (text !== undefined) return text;
+      const known = [...asObjArray(specOf(pod ?? emptyPod()).containers), ...asObjArray(specOf(pod ?? emptyPod()).initContainers)];
+      return known.some((c) => c.name === containerName) && opts?.previous !== true ? "" : undefined;
+    },
+  };
+}
+
+function emptyPod(): KubeObject {
+  return { apiVersion: "v1", kind: "Pod", metadata: {} };
+}
+
+function matchesService(svc: KubeObject, pod: KubeObject): boolean {
+  const selector = specOf(svc).selector;
+  if (selector === null || typeof selector !== "object") return false;
+  const entries = Object.entries(selector as Record<string, unknown>);
+  return entries.length > 0 && entries.every(([k, v]) => pod.metadata.labels?.[k] === v);
+}

@@ -1,0 +1,58 @@
+import { createHash, type Hash } from "node:crypto";
+import { OciRegistryError } from "./errors.ts";
+
+/** A content digest such as `sha256:<64 hex>`. */
+export type Digest = `${string}:${string}`;
+
+const DIGEST_RE = /^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$/;
+
+/** True when `s` is a sha256 or sha512 digest in canonical form. */
+export function isDigest(s: string): s is Digest {
+  return DIGEST_RE.test(s);
+}
+
+/** Returns `s` as a {@link Digest}, or throws `INVALID_INPUT` naming `where`. */
+export function parseDigest(s: string, where = "digest"): Digest {
+  if (!isDigest(s)) {
+    throw new OciRegistryError(
+      "INVALID_INPUT",
+      `${where}: "${s.slice(0, 80)}" is not a digest; expected sha256:<64 lowercase hex characters>`,
+    );
+  }
+  return s;
+}
+
+/** sha256 digest of some bytes. */
+export function sha256Digest(bytes: Uint8Array | string): Digest {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+/**
+ * A sha256 that is fed bytes by their offset in a blob and hashes each offset once, in order. A resumed upload that
+ * re-sends bytes it already hashed (from the server's `Range`) therefore keeps a correct digest.
+ */
+export class OffsetHasher {
+  private readonly hash: Hash = createHash("sha256");
+  private next = 0;
+
+  /** Number of leading bytes hashed so far. */
+  get hashedBytes(): number {
+    return this.next;
+  }
+
+  /** Feeds `chunk`, which starts at `offset` in the blob; bytes before the watermark are skipped. */
+  update(chunk: Uint8Array, offset: number): void {
+    const end = offset + chunk.byteLength;
+    if (end <= this.next) return;
+    if (offset > this.next) {
+      throw new OciRegistryError("INVALID_INPUT", `internal: hashing gap at offset ${this.next} (chunk at ${offset})`);
+    }
+    this.hash.update(offset === this.next ? chunk : chunk.subarray(this.next - offset));
+    this.next = end;
+  }
+
+  /** The final digest; call once, after every byte was fed. */
+  digest(): Digest {
+    return `sha256:${this.hash.digest("hex")}`;
+  }
+}

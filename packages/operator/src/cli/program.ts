@@ -1,0 +1,101 @@
+import { Command, CommanderError, Option } from "commander";
+import { runCrds } from "./commands/crds.ts";
+import { runPresets } from "./commands/presets.ts";
+import { runSkus } from "./commands/skus.ts";
+import { runValidate } from "./commands/validate.ts";
+import { type CliIO, UsageError } from "./io.ts";
+
+const outputOption = () =>
+  new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text");
+const cloudOption = () => new Option("--cloud <cloud>", "cloud provider").choices(["azure", "aws", "arc"]);
+
+/**
+ * Runs the `kaito` CLI with `argv` (without the node and script paths) and returns the exit code:
+ * 0 success, 1 the input is invalid, 2 the command was called wrongly or its input could not be read.
+ */
+export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode = 0;
+  const program = new Command("kaito")
+    .description("kaito-ts: validate Workspaces, browse presets and GPU SKUs, print CRDs")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("validate")
+    .description("validate Workspace YAML/JSON as Kaito's admission webhook would (exit 0 valid, 1 invalid)")
+    .argument("<file>", "a Workspace file, or - for stdin; ConfigMap and Node documents in it describe the cluster")
+    .option("--old <file>", "the Workspace before the change: check the update rules")
+    .addOption(outputOption())
+    .addOption(cloudOption().default("azure"))
+    .option("--no-node-auto-provisioning", "bring-your-own nodes (Kaito's disableNodeAutoProvisioning)")
+    .addOption(
+      new Option("--runtime <runtime>", "runtime of Workspaces without kaito.sh/runtime")
+        .choices(["vllm", "transformers"])
+        .default("vllm"),
+    )
+    .option("-n, --namespace <namespace>", "namespace of Workspaces that name none", "default")
+    .action(async (file: string, o: Record<string, unknown>) => {
+      exitCode = await runValidate(io, file, {
+        ...(typeof o.old === "string" ? { old: o.old } : {}),
+        output: o.output as "text" | "json",
+        cloud: o.cloud as "azure" | "aws" | "arc",
+        nodeAutoProvisioning: o.nodeAutoProvisioning !== false,
+        runtime: o.runtime as "vllm" | "transformers",
+        namespace: String(o.namespace),
+      });
+    });
+
+  program
+    .command("presets")
+    .description("list the model presets")
+    .addOption(outputOption())
+    .action((o: Record<string, unknown>) => {
+      exitCode = runPresets(io, { output: o.output as "text" | "json" });
+    });
+
+  program
+    .command("skus")
+    .description("list the GPU instance types; with --fit, those that fit a preset, smallest first")
+    .addOption(cloudOption())
+    .option("--fit <preset>", "only instance types that fit this preset")
+    .addOption(
+      new Option("--purpose <purpose>", "what the preset runs").choices(["inference", "tuning"]).default("inference"),
+    )
+    .addOption(new Option("--method <method>", "tuning method").choices(["lora", "qlora"]))
+    .option("--include-classic", "with --fit: also the classic SKUs Kaito dropped (V100, T4, M60)", false)
+    .addOption(outputOption())
+    .action((o: Record<string, unknown>) => {
+      exitCode = runSkus(io, {
+        ...(typeof o.cloud === "string" ? { cloud: o.cloud as "azure" | "aws" | "arc" } : {}),
+        ...(typeof o.fit === "string" ? { fit: o.fit } : {}),
+        purpose: o.purpose as "inference" | "tuning",
+        ...(typeof o.method === "string" ? { method: o.method as "lora" | "qlora" } : {}),
+        includeClassic: o.includeClassic === true,
+        output: o.output as "text" | "json",
+      });
+    });
+
+  program
+    .command("crds")
+    .description("print the CRDs kaito-ts needs (Workspace, NodeClaim) as multi-document YAML")
+    .action(() => {
+      exitCode = runCrds(io);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version") return 0;
+      if (error.code === "commander.help") return 0;
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

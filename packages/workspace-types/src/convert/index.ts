@@ -1,0 +1,5 @@
+/**
+ * Version conversion.
+ * @packageDocumentation
+ */
+export { type ConvertResult, convertWorkspace } from "./convert.ts";

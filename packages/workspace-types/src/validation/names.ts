@@ -1,0 +1,79 @@
+/**
+ * Kubernetes object-name grammars (RFC 1123 labels and subdomains).
+ *
+ * @packageDocumentation
+ */
+
+const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SUBDOMAIN_PART = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+const SUBDOMAIN = new RegExp(`^${SUBDOMAIN_PART}(\\.${SUBDOMAIN_PART})*$`);
+
+/** Longest RFC 1123 label (e.g. a Workspace or Service name). */
+export const DNS1123_LABEL_MAX_LENGTH = 63;
+/** Longest RFC 1123 subdomain (e.g. a Secret or ConfigMap name). */
+export const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
+
+/**
+ * Whether `value` is an RFC 1123 label: at most 63 lowercase alphanumerics or `-`, starting and ending with an
+ * alphanumeric. Workspace names must be labels (Kaito rejects dotted names).
+ */
+export function isDns1123Label(value: string): boolean {
+  return value.length > 0 && value.length <= DNS1123_LABEL_MAX_LENGTH && LABEL.test(value);
+}
+
+/**
+ * Whether `value` is an RFC 1123 subdomain: at most 253 characters, dot-separated labels. Secret, ConfigMap and
+ * adapter names must be subdomains.
+ */
+export function isDns1123Subdomain(value: string): boolean {
+  return value.length > 0 && value.length <= DNS1123_SUBDOMAIN_MAX_LENGTH && SUBDOMAIN.test(value);
+}
+
+/**
+ * Why `value` is not a DNS-1123 name, in words (empty when it is one). `kind` selects the grammar.
+ * @internal
+ */
+export function explainDns1123(value: string, kind: "label" | "subdomain"): string[] {
+  const reasons: string[] = [];
+  if (value.length === 0) return ["it is empty"];
+  const max = kind === "label" ? DNS1123_LABEL_MAX_LENGTH : DNS1123_SUBDOMAIN_MAX_LENGTH;
+  if (value.length > max) reasons.push(`it is ${value.length} characters long (at most ${max} allowed)`);
+  if (/[A-Z]/.test(value)) reasons.push("it contains uppercase letters");
+  const allowed = kind === "label" ? /[a-z0-9-]/ : /[a-z0-9.-]/;
+  const bad = [...new Set([...value].filter((c) => !/[A-Z]/.test(c) && !allowed.test(c)))];
+  if (bad.length > 0) reasons.push(`it contains ${bad.map((c) => JSON.stringify(c)).join(", ")}`);
+  if (!/^[a-zA-Z0-9]/.test(value) || !/[a-zA-Z0-9]$/.test(value)) {
+    reasons.push("it must start and end with a letter or digit");
+  }
+  if (kind === "subdomain" && /\.\.|\.-|-\./.test(value)) {
+    reasons.push("each dot-separated part must start and end with a letter or digit");
+  }
+  return reasons;
+}
+
+/**
+ * The Kubernetes wording for a name that is not a label/subdomain, followed by the concrete reasons.
+ * @internal
+ */
+export function dns1123Message(value: string, kind: "label" | "subdomain"): string {
+  const grammar =
+    kind === "label"
+      ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (at most 63 characters)"
+      : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (at most 253 characters)";
+  const reasons = explainDns1123(value, kind);
+  return reasons.length > 0 ? `${grammar}; here ${reasons.join(", ")}` : grammar;
+}
+
+/**
+ * A lowercase, DNS-safe suggestion derived from `value` (for hints).
+ * @internal
+ */
+export function suggestDns1123(value: string): string {
+  return (
+    value
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, "-")
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "")
+      .slice(0, 63) || "my-name"
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * Recognising values copied from an example that still hold a placeholder (`ACR_REPO_HERE`, `<your-registry>`,
+ * `YOUR_TOKEN`…).
+ *
+ * @packageDocumentation
+ */
+
+const PLACEHOLDER_PATTERNS: readonly RegExp[] = [
+  /[A-Z0-9_]*_HERE\b/g, // ACR_REPO_HERE, IMAGE_NAME_HERE
+  /\b[a-z0-9-]*-here\b/g, // registry-secret-here
+  /<[^<>]+>/g, // <your-registry>, <IMAGE>
+  /\bYOUR[_-][A-Za-z0-9_-]*/gi, // YOUR_REGISTRY, your-secret
+  /\b(?:REPLACE[_-]?ME|CHANGE[_-]?ME|FIXME|TODO)\b/gi,
+  /\$\{[^}]*\}|\{\{[^}]*\}\}/g, // ${VAR}, {{ .Values.x }}
+];
+
+/** Cheap pre-check: every pattern above needs one of these substrings. */
+const MAYBE_PLACEHOLDER = /here|<|your|replace|change|fixme|todo|\$\{|\{\{/i;
+
+/**
+ * The placeholder-looking parts of `value` (e.g. `["ACR_REPO_HERE", "IMAGE_NAME_HERE"]` for the seed's output
+ * image), or an empty array when it looks like a real value.
+ */
+export function findPlaceholders(value: string): string[] {
+  if (!MAYBE_PLACEHOLDER.test(value)) return [];
+  const found: string[] = [];
+  for (const pattern of PLACEHOLDER_PATTERNS) {
+    for (const m of value.matchAll(pattern)) {
+      if (!found.includes(m[0])) found.push(m[0]);
+    }
+  }
+  return found;
+}
+
+/**
+ * A hint that says the value still holds example placeholders, or `undefined` when it does not look like one.
+ * @internal
+ */
+export function placeholderHint(value: string, what: string): string | undefined {
+  const parts = findPlaceholders(value);
+  if (parts.length === 0) return undefined;
+  const list = parts.map((p) => `"${p}"`).join(", ");
+  return `${list} ${parts.length === 1 ? "is a placeholder" : "are placeholders"} from an example: replace ${parts.length === 1 ? "it" : "them"} with ${what}`;
+}

@@ -1,0 +1,234 @@
+/**
+ * Rules on `resource`: instance type vs node auto-provisioning, label selector, partition, SKU table, BYO nodes and
+ * the GPU-memory fit.
+ * @internal
+ */
+
+import { NodeLabel } from "../../constants/index.ts";
+import type { Workspace } from "../../schema/index.ts";
+import type { NodeGpuCapacity, PresetInfo, SkuInfo } from "../context.ts";
+import { sanitizeLabelSelector } from "../label-selector.ts";
+import { at, type IssueList, nonEmpty, type RuleEnv, rawHas } from "./common.ts";
+
+const BYO_GPU_LABELS = [NodeLabel.GpuProduct, NodeLabel.GpuCount, NodeLabel.GpuMemory] as const;
+
+/** Azure names Kaito lets through without a table lookup. */
+export function isAzureUnvalidatedPrefix(name: string): boolean {
+  return name.startsWith("Standard_N") || name.startsWith("Standard_D");
+}
+
+/** Rules that apply to every Workspace: instance type vs NAP, selector, deprecated fields. */
+export function checkResourceCommon(ws: Workspace, env: RuleEnv, out: IssueList): void {
+  const r = ws.resource;
+  const instanceType = nonEmpty(r.instanceType);
+  if (env.ctx.nodeAutoProvisioning) {
+    if (instanceType === undefined) {
+      out.error(
+        "instance-type-required",
+        at("resource", "instanceType"),
+        "Required value: instanceType must be set when node auto-provisioning is enabled",
+        "Set the GPU SKU to provision, e.g. Standard_NC24ads_A100_v4 (list them with `kaito skus`)",
+      );
+    }
+  } else if (
+    instanceType !== undefined &&
+    (env.apiVersion === "kaito.sh/v1beta1" || rawHas(env.raw, ["resource", "instanceType"]))
+  ) {
+    out.error(
+      "instance-type-forbidden",
+      at("resource", "instanceType"),
+      "instanceType must be empty when node auto-provisioning is disabled (bring-your-own nodes)",
+      "Remove instanceType; the nodes are chosen by resource.labelSelector",
+    );
+  }
+  const sel = sanitizeLabelSelector(r.labelSelector);
+  if (!sel.ok) {
+    out.error(
+      sel.code,
+      sel.path === "" ? at("resource", "labelSelector") : `${at("resource", "labelSelector")}.${sel.path}`,
+      sel.reason,
+      sel.code === "label-selector-invalid" ? "Use matchLabels (key: value) to select nodes" : undefined,
+    );
+  } else if (sel.dropped.length > 0) {
+    out.warn(
+      "label-selector-reserved-dropped",
+      at("resource", "labelSelector", "matchLabels"),
+      `reserved Kaito label keys are ignored: ${sel.dropped.join(", ")}`,
+    );
+  }
+  if (r.preferredNodes !== undefined && r.preferredNodes.length > 0) {
+    out.warn(
+      "deprecated-field",
+      at("resource", "preferredNodes"),
+      "resource.preferredNodes is deprecated and ignored by current Kaito",
+      "Select existing nodes with resource.labelSelector instead",
+    );
+  }
+  if (env.apiVersion === "kaito.sh/v1beta1" && rawHas(env.raw, ["resource", "count"])) {
+    out.warn(
+      "deprecated-field",
+      at("resource", "count"),
+      "resource.count is deprecated in v1beta1: with vLLM the node count is estimated from the model and SKU",
+    );
+  }
+}
+
+/** Look up the SKU and report table problems. Returns the SKU when known. */
+export function checkSku(
+  ws: Workspace,
+  env: RuleEnv,
+  out: IssueList,
+  purpose: "inference" | "tuning",
+): SkuInfo | undefined {
+  const name = nonEmpty(ws.resource.instanceType);
+  const skus = env.ctx.skus;
+  if (!env.ctx.nodeAutoProvisioning || name === undefined || skus === undefined) return undefined;
+  const sku = skus.getSku(name, env.ctx.cloud);
+  const path = at("resource", "instanceType");
+  if (sku === undefined) {
+    if (env.ctx.cloud === "azure" && isAzureUnvalidatedPrefix(name)) {
+      out.warn(
+        "sku-unvalidated",
+        path,
+        `instance type ${name} is not in Kaito's Azure SKU table: it is accepted, but no GPU check is done and the vLLM node estimator cannot size it`,
+        "Prefer a listed SKU (`kaito skus --cloud azure`)",
+      );
+    } else if (purpose === "inference") {
+      out.error(
+        "sku-unsupported",
+        path,
+        `Unsupported instance type ${name}`,
+        `Use an instance type from the ${env.ctx.cloud} SKU table (\`kaito skus --cloud ${env.ctx.cloud}\`)`,
+      );
+    } else {
+      out.warn(
+        "sku-unvalidated",
+        path,
+        `instance type ${name} is not in the ${env.ctx.cloud} SKU table (Kaito does not check SKUs for tuning)`,
+      );
+    }
+    return undefined;
+  }
+  if (sku.classic) {
+    out.warn(
+      "sku-classic",
+      path,
+      `instance type ${sku.name} (${sku.gpuModel}) was dropped from Kaito's current SKU table; it still works but is not checked for GPU compatibility`,
+      "Prefer an A100/H100 SKU such as Standard_NC24ads_A100_v4",
+    );
+  }
+  return sku;
+}
+
+/** Partition rules for inference (NAP on: partition needs BYO nodes). */
+export function checkPartitionForInference(ws: Workspace, env: RuleEnv, out: IssueList): void {
+  if (ws.resource.partition !== undefined && env.ctx.nodeAutoProvisioning) {
+    out.error(
+      "partition-requires-byo",
+      at("resource", "partition"),
+      "partition is only supported with bring-your-own nodes (node auto-provisioning disabled)",
+      "Remove resource.partition, or disable node auto-provisioning and select existing MIG/accelerator nodes",
+    );
+  }
+}
+
+function reportFit(
+  env: RuleEnv,
+  out: IssueList,
+  path: string,
+  preset: PresetInfo,
+  node: NodeGpuCapacity,
+  nodeCount: number,
+): void {
+  const fit = env.ctx.fit;
+  if (fit === undefined) return;
+  const issues = fit.checkFit({
+    preset,
+    node,
+    nodeCount,
+    runtime: env.runtime,
+    bypassResourceChecks: env.bypassResourceChecks,
+  });
+  for (const i of issues) {
+    if (i.severity === "error") {
+      out.error("model-fit", path, i.message, "Choose a SKU with more GPU memory (`kaito skus`) or a smaller model");
+    } else {
+      out.warn("model-fit", path, i.message);
+    }
+  }
+}
+
+/** NAP on: the GPU-memory check runs only for the transformers runtime (vLLM sizes with the node estimator). */
+export function checkNapFit(ws: Workspace, env: RuleEnv, out: IssueList, preset: PresetInfo, sku: SkuInfo): void {
+  if (env.runtime !== "transformers") return;
+  reportFit(
+    env,
+    out,
+    at("resource", "instanceType"),
+    preset,
+    { gpuCount: sku.gpuCount, totalGpuMemoryGiB: sku.totalGpuMemoryGiB },
+    ws.resource.count,
+  );
+}
+
+/** BYO (NAP off, preset inference): nodes must exist, carry uniform GPU labels, and fit the model. */
+export function checkByoNodes(ws: Workspace, env: RuleEnv, out: IssueList, preset: PresetInfo | undefined): void {
+  const cluster = env.ctx.cluster;
+  if (env.ctx.nodeAutoProvisioning || cluster === undefined) return;
+  const sel = sanitizeLabelSelector(ws.resource.labelSelector);
+  if (!sel.ok) return;
+  const path = at("resource", "labelSelector");
+  const nodes = cluster.listNodes(sel.matchLabels);
+  if (nodes.length === 0) {
+    const labels = Object.entries(sel.matchLabels)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    out.error(
+      "byo-no-nodes",
+      path,
+      `no nodes match the label selector${labels ? ` (${labels})` : ""}; node auto-provisioning is disabled, so the nodes must exist`,
+      `Label your GPU nodes, e.g. kubectl label node <node> ${labels || "apps=my-workspace"}`,
+    );
+    return;
+  }
+  let first: { product: string; count: string; memory: string } | undefined;
+  for (const node of nodes) {
+    const missing = BYO_GPU_LABELS.filter((l) => node.labels[l] === undefined || node.labels[l] === "");
+    if (missing.length > 0) {
+      out.error(
+        "byo-node-gpu-labels-missing",
+        path,
+        `node ${node.name} lacks the GPU labels ${missing.join(", ")}`,
+        "Install the NVIDIA GPU feature discovery (GPU operator) so nodes carry nvidia.com/gpu.* labels",
+      );
+      return;
+    }
+    const cur = {
+      product: node.labels[NodeLabel.GpuProduct] ?? "",
+      count: node.labels[NodeLabel.GpuCount] ?? "",
+      memory: node.labels[NodeLabel.GpuMemory] ?? "",
+    };
+    if (first === undefined) first = cur;
+    else if (first.product !== cur.product || first.count !== cur.count || first.memory !== cur.memory) {
+      out.error(
+        "byo-nodes-not-uniform",
+        path,
+        `the selected nodes differ in GPU: ${nodes[0]?.name} has ${first.count}× ${first.product} (${first.memory} MiB), ${node.name} has ${cur.count}× ${cur.product} (${cur.memory} MiB)`,
+        "Select nodes of one GPU type with resource.labelSelector",
+      );
+      return;
+    }
+  }
+  if (first === undefined || preset === undefined) return;
+  const gpuCount = Number(first.count);
+  const memMiB = Number(first.memory);
+  if (!Number.isFinite(gpuCount) || !Number.isFinite(memMiB) || gpuCount <= 0 || memMiB <= 0) {
+    out.error(
+      "byo-node-gpu-labels-missing",
+      path,
+      `node ${nodes[0]?.name} has unusable GPU labels (${NodeLabel.GpuCount}=${first.count}, ${NodeLabel.GpuMemory}=${first.memory})`,
+    );
+    return;
+  }
+  reportFit(env, out, path, preset, { gpuCount, totalGpuMemoryGiB: (memMiB * gpuCount) / 1024 }, nodes.length);
+}

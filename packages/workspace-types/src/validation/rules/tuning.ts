@@ -1,0 +1,289 @@
+/**
+ * Rules on `tuning`: preset and method, the training ConfigMap, input and output, resource limits, and the bf16
+ * warning.
+ * @internal
+ */
+
+import { ConfigMapKey, DefaultTuningTemplate } from "../../constants/index.ts";
+import type { TuningSpec, Workspace } from "../../schema/index.ts";
+import type { PresetInfo, SkuInfo, TuningMethod } from "../context.ts";
+import { type TuningConfigCheck, validateTuningConfigYaml } from "../tuning-config.ts";
+import { validateInputUrl } from "../url.ts";
+import { at, checkImageReference, checkSecretName, type IssueList, nonEmpty, type RuleEnv } from "./common.ts";
+import { checkPresetName, checkPresetOptionsDeprecations } from "./preset.ts";
+import { checkSku } from "./resource.ts";
+
+/** The tunable presets of Kaito's current catalog (compat §4.2), used in hints when the lookup cannot list them. */
+export const KNOWN_TUNABLE_PRESETS: readonly string[] = [
+  "phi-4",
+  "phi-4-mini-instruct",
+  "phi-3-mini-4k-instruct",
+  "phi-3-mini-128k-instruct",
+  "phi-3-medium-4k-instruct",
+  "phi-3-medium-128k-instruct",
+  "phi-3.5-mini-instruct",
+  "qwen2.5-coder-7b-instruct",
+  "qwen2.5-coder-32b-instruct",
+];
+
+function asMethod(method: string | undefined): TuningMethod | undefined {
+  const m = method?.toLowerCase();
+  return m === "lora" || m === "qlora" ? m : undefined;
+}
+
+/** Every create rule of a tuning Workspace. */
+export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEnv, out: IssueList): void {
+  const method = asMethod(tuning.method);
+  if (method === undefined) {
+    out.error(
+      "tuning-method-invalid",
+      at("tuning", "method"),
+      tuning.method === undefined || tuning.method === ""
+        ? "Required value: tuning method must be lora or qlora"
+        : `Unsupported value: ${JSON.stringify(tuning.method)}: supported values: "lora", "qlora"`,
+      "qlora trains a 4-bit quantized model (less GPU memory); lora trains in full precision",
+    );
+  } else if (tuning.method !== method && nonEmpty(tuning.config) === undefined) {
+    out.warn(
+      "tuning-method-case",
+      at("tuning", "method"),
+      `method ${JSON.stringify(tuning.method)} is accepted, but Kaito's controller picks the default template case-sensitively`,
+      `Write "${method}"`,
+    );
+  }
+
+  let preset: PresetInfo | undefined;
+  if (tuning.preset === undefined) {
+    out.error(
+      "tuning-preset-required",
+      at("tuning", "preset"),
+      "Required value: tuning needs a preset (the base model to tune)",
+      `Set tuning.preset.name, e.g. ${KNOWN_TUNABLE_PRESETS[2]}`,
+    );
+  } else {
+    checkPresetOptionsDeprecations(tuning.preset, ["tuning", "preset"], env, out);
+    const r = checkPresetName(tuning.preset.name, ["tuning", "preset", "name"], env, out);
+    const path = at("tuning", "preset", "name");
+    const tunable = () => env.ctx.presets?.tunablePresets?.() ?? KNOWN_TUNABLE_PRESETS;
+    if (r?.kind === "huggingface") {
+      out.error(
+        "tuning-preset-not-tunable",
+        path,
+        `${tuning.preset.name} is not a Kaito preset: only catalog presets with tuning support can be tuned`,
+        `Tunable presets: ${tunable().join(", ")}`,
+      );
+    } else if (r?.kind === "preset" && !r.preset.deprecated) {
+      preset = r.preset;
+      if (preset.tuningMethods.length === 0) {
+        out.error(
+          "tuning-preset-not-tunable",
+          path,
+          `preset ${preset.name} does not support tuning`,
+          `Tunable presets: ${tunable().join(", ")}`,
+        );
+      } else if (method !== undefined && !preset.tuningMethods.includes(method)) {
+        out.error(
+          "tuning-method-unsupported-by-preset",
+          at("tuning", "method"),
+          `preset ${preset.name} cannot be tuned with ${method}`,
+          `Supported: ${preset.tuningMethods.join(", ")}`,
+        );
+      }
+    }
+  }
+
+  const r = ws.resource;
+  if (r.count > 1) {
+    out.error(
+      "tuning-count",
+      at("resource", "count"),
+      `Invalid value: ${r.count}: tuning runs on a single node; resource.count must be 1`,
+      "Set resource.count to 1 (or remove it)",
+    );
+  }
+  if (r.partition !== undefined) {
+    out.error(
+      "tuning-partition",
+      at("resource", "partition"),
+      "partition is not supported for tuning",
+      "Remove resource.partition",
+    );
+  }
+
+  checkTuningContent(tuning, out);
+  const config = method === undefined ? undefined : checkTrainingConfig(tuning, method, env, out);
+  const sku = checkSku(ws, env, out, "tuning");
+  if (sku !== undefined && config !== undefined) checkBf16(sku, config, tuning, method ?? "qlora", out);
+}
+
+/** Input and output rules that also apply on update (exactly one source/destination, URLs, images, secrets). */
+export function checkTuningContent(tuning: TuningSpec, out: IssueList): void {
+  const input = tuning.input;
+  const sources = [
+    input.urls !== undefined && input.urls.length > 0 ? "urls" : undefined,
+    nonEmpty(input.image) !== undefined ? "image" : undefined,
+    input.volumeSource !== undefined ? "volumeSource" : undefined,
+  ].filter((s): s is string => s !== undefined);
+  if (sources.length !== 1) {
+    out.error(
+      "tuning-input-exactly-one",
+      at("tuning", "input"),
+      sources.length === 0
+        ? "Required value: exactly one of urls, image or volumeSource must be set"
+        : `exactly one of urls, image or volumeSource must be set, found ${sources.join(" and ")}`,
+    );
+  }
+  input.urls?.forEach((u, i) => {
+    const res = validateInputUrl(u);
+    if (!res.ok) {
+      out.error(
+        "input-url-invalid",
+        at("tuning", "input", "urls", i),
+        `URL ${JSON.stringify(redactUrl(u))} is not allowed: ${res.reason}`,
+        "Use a public http(s) URL; for data inside the cluster use input.volumeSource or input.image",
+      );
+    }
+  });
+  const inImage = nonEmpty(input.image);
+  if (inImage !== undefined) {
+    checkImageReference(out, at("tuning", "input", "image"), inImage, "myregistry.azurecr.io/datasets/my-data:0.0.1");
+  }
+  input.imagePullSecrets?.forEach((s, i) => {
+    checkSecretName(out, at("tuning", "input", "imagePullSecrets", i), s, "image pull secret");
+  });
+
+  const output = tuning.output;
+  const outImage = nonEmpty(output.image);
+  const dests = [
+    outImage !== undefined ? "image" : undefined,
+    output.volumeSource !== undefined ? "volumeSource" : undefined,
+  ].filter((s): s is string => s !== undefined);
+  if (dests.length !== 1) {
+    out.error(
+      "tuning-output-exactly-one",
+      at("tuning", "output"),
+      dests.length === 0
+        ? "Required value: exactly one of image or volumeSource must be set"
+        : "exactly one of image or volumeSource must be set, found both",
+    );
+  }
+  if (outImage !== undefined) {
+    checkImageReference(
+      out,
+      at("tuning", "output", "image"),
+      outImage,
+      "myregistry.azurecr.io/adapters/phi-3-adapter:0.0.1",
+    );
+    const secret = nonEmpty(output.imagePushSecret);
+    if (secret === undefined) {
+      out.error(
+        "output-push-secret-required",
+        at("tuning", "output", "imagePushSecret"),
+        "Required value: an output image needs imagePushSecret (registry credentials for the push)",
+        "kubectl create secret docker-registry <name> --docker-server=… --docker-username=… --docker-password=…",
+      );
+    }
+  }
+  const pushSecret = nonEmpty(output.imagePushSecret);
+  if (pushSecret !== undefined) {
+    checkSecretName(out, at("tuning", "output", "imagePushSecret"), pushSecret, "image push secret");
+  }
+}
+
+/** A URL without userinfo, query and fragment (they may carry credentials such as SAS tokens). */
+export function redactUrl(u: string): string {
+  try {
+    const url = new URL(u);
+    const hidden = url.search !== "" || url.username !== "" || url.password !== "";
+    return `${url.protocol}//${url.host}${url.pathname}${hidden ? "?…" : ""}`;
+  } catch {
+    return u.replace(/[?#].*$/, "?…");
+  }
+}
+
+function checkTrainingConfig(
+  tuning: TuningSpec,
+  method: TuningMethod,
+  env: RuleEnv,
+  out: IssueList,
+): (TuningConfigCheck & { source: string }) | undefined {
+  const path = at("tuning", "config");
+  const userConfig = nonEmpty(tuning.config);
+  let text: string | undefined;
+  let source: string;
+  if (userConfig !== undefined) {
+    source = `ConfigMap ${JSON.stringify(userConfig)}`;
+    const cluster = env.ctx.cluster;
+    if (cluster === undefined) return undefined;
+    const cm = cluster.getConfigMap(env.namespace, userConfig);
+    if (cm === undefined) {
+      out.error(
+        "tuning-config-not-found",
+        path,
+        `ConfigMap ${JSON.stringify(userConfig)} not found in namespace ${JSON.stringify(env.namespace)}`,
+        `Create it with a ${ConfigMapKey.TrainingConfig} key, or remove tuning.config to use the default ${method} template`,
+      );
+      return undefined;
+    }
+    text = cm.data[ConfigMapKey.TrainingConfig];
+    if (text === undefined) {
+      out.error(
+        "tuning-config-key-missing",
+        path,
+        `ConfigMap ${JSON.stringify(userConfig)} has no ${ConfigMapKey.TrainingConfig} key`,
+        `Keys found: ${Object.keys(cm.data).join(", ") || "none"}`,
+      );
+      return undefined;
+    }
+  } else {
+    const templateName = DefaultTuningTemplate[method];
+    source = `the default ${method} template (${templateName})`;
+    if (env.ctx.tuningTemplates !== undefined) {
+      try {
+        text = env.ctx.tuningTemplates.trainingConfigYaml(method);
+      } catch {
+        text = undefined;
+      }
+    } else if (env.ctx.cluster !== undefined && env.ctx.releaseNamespace !== undefined) {
+      text = env.ctx.cluster.getConfigMap(env.ctx.releaseNamespace, templateName)?.data[ConfigMapKey.TrainingConfig];
+    } else {
+      return undefined;
+    }
+    if (text === undefined) {
+      out.error(
+        "tuning-config-not-found",
+        path,
+        `the default ${method} tuning template ${templateName} was not found${env.ctx.releaseNamespace ? ` in namespace ${JSON.stringify(env.ctx.releaseNamespace)}` : ""}`,
+        "Reinstall Kaito's chart (it ships the templates), or set tuning.config to your own ConfigMap",
+      );
+      return undefined;
+    }
+  }
+  const check = validateTuningConfigYaml(text, method);
+  for (const p of check.problems) {
+    const where = p.path ? ` (${p.path})` : "";
+    out.error(p.code, path, `${source}, ${ConfigMapKey.TrainingConfig}${where}: ${p.message}`, p.hint);
+  }
+  return { ...check, source };
+}
+
+function checkBf16(
+  sku: SkuInfo,
+  config: TuningConfigCheck & { source: string },
+  tuning: TuningSpec,
+  method: string,
+  out: IssueList,
+): void {
+  if (sku.supportsBf16) return;
+  const fields: string[] = [];
+  if (config.dtypes.torchDtype === "bfloat16") fields.push("ModelConfig.torch_dtype");
+  if (config.dtypes.bnb4bitComputeDtype === "bfloat16") fields.push("QuantizationConfig.bnb_4bit_compute_dtype");
+  if (fields.length === 0) return;
+  const own = nonEmpty(tuning.config) !== undefined;
+  out.warn(
+    "bf16-unsupported",
+    at("resource", "instanceType"),
+    `${sku.name} has ${sku.gpuModel} GPUs without bfloat16 support, but ${config.source} computes in bfloat16 (${fields.join(", ")}); the ${method} job will fail or fall back to slow emulation`,
+    `${own ? "Change" : "Set tuning.config to"} a ConfigMap whose training_config uses float16 (${fields.map((f) => `${f.split(".")[1]}: float16`).join(", ")}), or use an A100/H100 SKU such as Standard_NC24ads_A100_v4`,
+  );
+}
