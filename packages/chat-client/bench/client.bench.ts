@@ -228,7 +228,9 @@ async function runSuite(suite: Suite, reqsPerRound: number): Promise<void> {
   const rawReq = median(perRequest.raw);
   const rawTtfc = median(ttfc.raw);
   const rawCps = median(cps.raw);
-  console.log(`\n## ${suite.label}: ${ROUNDS} rounds × ${reqsPerRound} requests / ${STREAMS_PER_ROUND} streams of ${STREAM_CHUNKS} chunks (medians)`);
+  console.log(
+    `\n## ${suite.label}: ${ROUNDS} rounds × ${reqsPerRound} requests / ${STREAMS_PER_ROUND} streams of ${STREAM_CHUNKS} chunks (medians)`,
+  );
   console.log("non-streaming request        µs/req   ratio to raw fetch+JSON.parse");
   for (const v of variants) {
     const m = median(perRequest[v]);
@@ -252,5 +254,8 @@ async function runSuite(suite: Suite, reqsPerRound: number): Promise<void> {
 
 console.log("chat-client benchmark (raw = fetch + JSON.parse / fetch + minimal SSE split; openai = openai@7 client)");
 await runSuite(makeVariants(memoryFetch, "in-memory fetch (client CPU only)"), REQS_PER_ROUND * 10);
-await runSuite(makeVariants((input, init) => fetch(input, init), "loopback HTTP (server in a worker thread)"), REQS_PER_ROUND);
+await runSuite(
+  makeVariants((input, init) => fetch(input, init), "loopback HTTP (server in a worker thread)"),
+  REQS_PER_ROUND,
+);
 await worker.terminate();

@@ -63,6 +63,32 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
       },
     );
   }
+  const type = ex.response.headers.get("content-type") ?? "";
+  if (type.includes("json")) {
+    // The server ignored `stream: true` (or answered an error with 200): report what it said.
+    let text = "";
+    try {
+      text = await ex.response.text();
+    } finally {
+      attempt.dispose();
+    }
+    let serverError: ReturnType<typeof normalizeErrorJson>;
+    try {
+      serverError = normalizeErrorJson(JSON.parse(text));
+    } catch {
+      serverError = undefined;
+    }
+    const said = redactSecrets(serverError?.message ?? snippet(text), secrets);
+    throw new ChatClientError(
+      serverError === undefined ? "invalid_response" : "server_error",
+      `POST ${url} answered ${ex.response.status} with JSON instead of an event stream: ${said}`,
+      {
+        url,
+        status: ex.response.status,
+        ...(serverError === undefined ? {} : { serverError: { ...serverError, message: said } }),
+      },
+    );
+  }
   const reader = body.getReader();
   let finished = false;
   attempt.onAbort(() => {

@@ -197,6 +197,14 @@ describe("streams that break", () => {
     expect(e.serverError?.message).toBe("CUDA out of memory");
   });
 
+  it("a JSON reply to a streaming request gives invalid_response instead of an empty stream", async () => {
+    lb.handle((_req, res) => json(res, 200, completion("not streamed")));
+    const s = await client().chat.completions.create({ messages, stream: true });
+    const e = await failure(drain(s));
+    expect(e.code).toBe("invalid_response");
+    expect(e.message).toContain("instead of an event stream");
+  });
+
   it("a non-JSON event gives invalid_response", async () => {
     lb.handle((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });

@@ -7,6 +7,17 @@ import { PresetCatalogError } from "./errors.ts";
 import { PRESETS, RUNTIME_DEFAULTS, SKUS, TUNING_TEMPLATES } from "./generated/catalog.ts";
 import type { Cloud, Preset, RuntimeDefaults, Sku, TuningMethod, TuningTemplate } from "./types.ts";
 
+function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+}
+// The tables are shared by every caller: make accidental mutation fail loudly instead of corrupting lookups.
+deepFreeze(PRESETS);
+deepFreeze(SKUS);
+deepFreeze(TUNING_TEMPLATES);
+deepFreeze(RUNTIME_DEFAULTS);
+
 const presetByKey = new Map<string, Preset>();
 for (const p of PRESETS) {
   for (const key of [p.name, p.huggingFaceId, ...p.aliases]) presetByKey.set(key.toLowerCase(), p);

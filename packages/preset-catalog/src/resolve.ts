@@ -98,5 +98,16 @@ export function resolvePreset(name: string): PresetResolution {
     return { kind: "unknown", suggestions: [found.huggingFaceId, ...suggestPresetNames(trimmed, 2)] };
   }
   if (HF_ID.test(trimmed)) return { kind: "huggingface", huggingFaceId: trimmed };
-  return { kind: "unknown", suggestions: suggestPresetNames(trimmed) };
+  const key = trimmed.toLowerCase();
+  let cached = unknownCache.get(key);
+  if (cached === undefined) {
+    cached = Object.freeze({ kind: "unknown", suggestions: Object.freeze(suggestPresetNames(trimmed)) } as const);
+    if (unknownCache.size >= UNKNOWN_CACHE_SIZE) unknownCache.clear();
+    unknownCache.set(key, cached);
+  }
+  return cached;
 }
+
+// Validation may see the same misspelt name many times (e.g. a batch of Workspaces): remember the suggestions.
+const UNKNOWN_CACHE_SIZE = 512;
+const unknownCache = new Map<string, PresetResolution>();

@@ -225,3 +225,14 @@ describe("tuning templates and runtime defaults", () => {
     });
   });
 });
+
+describe("immutability", () => {
+  it("the shared tables are frozen", () => {
+    const p = getPreset("phi-4");
+    expect(Object.isFrozen(p)).toBe(true);
+    expect(Object.isFrozen(p?.runtimeParams.vllm)).toBe(true);
+    expect(() => {
+      (getSku("Standard_NC6s_v3") as { gpuCount: number }).gpuCount = 8;
+    }).toThrow(TypeError);
+  });
+});

@@ -37,7 +37,12 @@ function rng(seed: number): () => number {
   };
 }
 
-const PRESETS = ["phi-3-mini-4k-instruct", "phi-3-mini-128k-instruct", "mistral-7b-instruct", "qwen2.5-coder-7b-instruct"];
+const PRESETS = [
+  "phi-3-mini-4k-instruct",
+  "phi-3-mini-128k-instruct",
+  "mistral-7b-instruct",
+  "qwen2.5-coder-7b-instruct",
+];
 
 function makeWorkspace(i: number, r: () => number): Record<string, unknown> {
   const apiVersion = r() < 0.5 ? "kaito.sh/v1alpha1" : "kaito.sh/v1beta1";
@@ -45,29 +50,40 @@ function makeWorkspace(i: number, r: () => number): Record<string, unknown> {
   const base: Record<string, unknown> = {
     apiVersion,
     kind: "Workspace",
-    metadata: { name: `ws-${i}`, namespace: "default", annotations: { "kaito.sh/runtime": r() < 0.8 ? "vllm" : "transformers" } },
-    resource: { instanceType: r() < 0.7 ? "Standard_NC24ads_A100_v4" : "Standard_NC6s_v3", labelSelector: { matchLabels: { app: `app-${i % 50}` } } },
+    metadata: {
+      name: `ws-${i}`,
+      namespace: "default",
+      annotations: { "kaito.sh/runtime": r() < 0.8 ? "vllm" : "transformers" },
+    },
+    resource: {
+      instanceType: r() < 0.7 ? "Standard_NC24ads_A100_v4" : "Standard_NC6s_v3",
+      labelSelector: { matchLabels: { app: `app-${i % 50}` } },
+    },
   };
   const kind = r();
-  if (kind < 0.35) base["inference"] = { preset: { name: preset } };
+  if (kind < 0.35) base.inference = { preset: { name: preset } };
   else if (kind < 0.5)
-    base["inference"] = {
+    base.inference = {
       preset: { name: preset },
       adapters: [{ source: { name: "adapter-a", image: "registry.example.com/adapters/a:0.0.1" } }],
     };
   else if (kind < 0.6)
-    base["inference"] = {
-      template: { spec: { containers: [{ name: "c", image: "ghcr.io/example/llm:1.0", ports: [{ containerPort: 5000 }] }] } },
+    base.inference = {
+      template: {
+        spec: { containers: [{ name: "c", image: "ghcr.io/example/llm:1.0", ports: [{ containerPort: 5000 }] }] },
+      },
     };
   else if (kind < 0.8)
-    base["tuning"] = {
+    base.tuning = {
       preset: { name: preset },
       method: r() < 0.5 ? "lora" : "qlora",
-      input: { urls: ["https://huggingface.co/datasets/philschmid/dolly-15k-oai-style/resolve/main/data/train.parquet"] },
+      input: {
+        urls: ["https://huggingface.co/datasets/philschmid/dolly-15k-oai-style/resolve/main/data/train.parquet"],
+      },
       output: { image: `registry.example.com/adapters/ws-${i}:0.0.1`, imagePushSecret: "push-secret" },
     };
   else
-    base["tuning"] = {
+    base.tuning = {
       preset: { name: preset },
       method: "qlora",
       input: { image: "registry.example.com/datasets/dolly:1.0" },
@@ -75,13 +91,19 @@ function makeWorkspace(i: number, r: () => number): Record<string, unknown> {
     };
   // about a third are invalid, in different ways
   const bad = r();
-  if (bad < 0.05) (base["resource"] as Record<string, unknown>)["count"] = "two";
-  else if (bad < 0.1) base["inference"] = { preset: { name: preset } }; // may add both inference and tuning
-  else if (bad < 0.15 && base["tuning"]) base["tuning"] = { ...(base["tuning"] as object), output: { image: "ACR_REPO_HERE.azurecr.io/IMAGE_NAME_HERE:0.0.1" } };
-  else if (bad < 0.2 && base["tuning"]) base["tuning"] = { ...(base["tuning"] as object), input: { urls: ["http://169.254.169.254/latest"] } };
-  else if (bad < 0.25) (base["metadata"] as Record<string, unknown>)["name"] = `WS_${i}.bad`;
-  else if (bad < 0.3) (base["resource"] as Record<string, unknown>)["instancetype"] = "typo";
-  else if (bad < 0.33) delete base["resource"];
+  if (bad < 0.05) (base.resource as Record<string, unknown>).count = "two";
+  else if (bad < 0.1)
+    base.inference = { preset: { name: preset } }; // may add both inference and tuning
+  else if (bad < 0.15 && base.tuning)
+    base.tuning = {
+      ...(base.tuning as object),
+      output: { image: "ACR_REPO_HERE.azurecr.io/IMAGE_NAME_HERE:0.0.1" },
+    };
+  else if (bad < 0.2 && base.tuning)
+    base.tuning = { ...(base.tuning as object), input: { urls: ["http://169.254.169.254/latest"] } };
+  else if (bad < 0.25) (base.metadata as Record<string, unknown>).name = `WS_${i}.bad`;
+  else if (bad < 0.3) (base.resource as Record<string, unknown>).instancetype = "typo";
+  else if (bad < 0.33) delete base.resource;
   return base;
 }
 
@@ -107,8 +129,28 @@ const presets: PresetLookup = {
   },
 };
 const skuTable: Record<string, SkuInfo> = {
-  standard_nc24ads_a100_v4: { name: "Standard_NC24ads_A100_v4", cloud: "azure", gpuCount: 1, gpuModel: "A100", totalGpuMemoryGiB: 80, computeCapability: 8, supportsBf16: true, nvme: true, classic: false },
-  standard_nc6s_v3: { name: "Standard_NC6s_v3", cloud: "azure", gpuCount: 1, gpuModel: "V100", totalGpuMemoryGiB: 16, computeCapability: 7, supportsBf16: false, nvme: false, classic: true },
+  standard_nc24ads_a100_v4: {
+    name: "Standard_NC24ads_A100_v4",
+    cloud: "azure",
+    gpuCount: 1,
+    gpuModel: "A100",
+    totalGpuMemoryGiB: 80,
+    computeCapability: 8,
+    supportsBf16: true,
+    nvme: true,
+    classic: false,
+  },
+  standard_nc6s_v3: {
+    name: "Standard_NC6s_v3",
+    cloud: "azure",
+    gpuCount: 1,
+    gpuModel: "V100",
+    totalGpuMemoryGiB: 16,
+    computeCapability: 7,
+    supportsBf16: false,
+    nvme: false,
+    classic: true,
+  },
 };
 const skus: SkuLookup = { getSku: (name) => skuTable[name.toLowerCase()] };
 const catalogCtx: Partial<ValidationContext> = { presets, skus };
@@ -181,6 +223,11 @@ console.log(
 // YAML text → documents, on a smaller sample (the text parse dominates when reading files)
 const sample = objs.slice(0, Math.min(10_000, COUNT));
 const texts = sample.map((o) => stringify(o));
-const yaml = row("parseWorkspaceDocuments (YAML text)", (t) => (parseWorkspaceDocuments(t as string)[0]?.errors.length ?? 1) === 0);
+const yaml = row(
+  "parseWorkspaceDocuments (YAML text)",
+  (t) => (parseWorkspaceDocuments(t as string)[0]?.errors.length ?? 1) === 0,
+);
 measure(texts, [yaml], 2);
-console.log(`${yaml.label.padEnd(52)} ${String(Math.round((sample.length / yaml.ms) * 1000)).padStart(9)} /s   (${sample.length} documents)`);
+console.log(
+  `${yaml.label.padEnd(52)} ${String(Math.round((sample.length / yaml.ms) * 1000)).padStart(9)} /s   (${sample.length} documents)`,
+);

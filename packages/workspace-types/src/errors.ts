@@ -24,7 +24,11 @@ export class WorkspaceTypesError extends Error {
   readonly issues: readonly string[];
   readonly [BRAND] = true;
 
-  constructor(code: WorkspaceTypesErrorCode, message: string, options: { cause?: unknown; issues?: readonly string[] } = {}) {
+  constructor(
+    code: WorkspaceTypesErrorCode,
+    message: string,
+    options: { cause?: unknown; issues?: readonly string[] } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "WorkspaceTypesError";
     this.code = code;

@@ -6,7 +6,7 @@ import { FIXTURES, fixture } from "./helpers.ts";
 describe("convertWorkspace", () => {
   it("v1beta1 → v1alpha1 drops the v1beta1-only fields and says which", () => {
     const beta = parseYaml(fixture("byo-partition.yaml")) as Record<string, unknown>;
-    (beta["inference"] as { preset: Record<string, unknown> }).preset["presetOptions"] = { modelAccessSecret: "hf" };
+    (beta.inference as { preset: Record<string, unknown> }).preset.presetOptions = { modelAccessSecret: "hf" };
     const { workspace, dropped } = convertWorkspace(beta, "kaito.sh/v1alpha1");
     expect(workspace.apiVersion).toBe("kaito.sh/v1alpha1");
     expect([...dropped].sort()).toEqual(
@@ -19,8 +19,8 @@ describe("convertWorkspace", () => {
       ].sort(),
     );
     expect(parseWorkspace(workspace).success).toBe(true);
-    expect(beta["apiVersion"]).toBe("kaito.sh/v1beta1"); // input untouched
-    expect((beta["resource"] as Record<string, unknown>)["partition"]).toBeDefined();
+    expect(beta.apiVersion).toBe("kaito.sh/v1beta1"); // input untouched
+    expect((beta.resource as Record<string, unknown>).partition).toBeDefined();
   });
 
   it.each(FIXTURES)("%s round-trips v1alpha1 → v1beta1 → v1alpha1 unchanged", (name) => {

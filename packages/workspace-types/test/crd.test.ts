@@ -42,57 +42,67 @@ describe("generated files", () => {
 });
 
 function walk(node: unknown, visit: (n: Record<string, unknown>, path: string) => void, path = ""): void {
-  if (Array.isArray(node)) node.forEach((n, i) => walk(n, visit, `${path}[${i}]`));
-  else if (typeof node === "object" && node !== null) {
+  if (Array.isArray(node)) {
+    node.forEach((n, i) => {
+      walk(n, visit, `${path}[${i}]`);
+    });
+  } else if (typeof node === "object" && node !== null) {
     visit(node as Record<string, unknown>, path);
     for (const [k, v] of Object.entries(node)) walk(v, visit, `${path}.${k}`);
   }
 }
 
 describe("structural schemas", () => {
-  it.each(allCrds.flatMap((crd) => crd.spec.versions.map((v) => [`${crd.metadata.name} ${v.name}`, v.schema.openAPIV3Schema] as const)))(
-    "%s has no forbidden keys anywhere",
-    (_, schema) => {
-      expect(findStructuralProblems(schema)).toEqual([]);
-      const found: string[] = [];
-      walk(schema, (n, path) => {
-        for (const key of ["$ref", "definitions", "$defs", "$schema", "const", "oneOf", "allOf", "not"]) {
-          if (key in n) found.push(`${path}.${key}`);
-        }
-        if ("properties" in n && "additionalProperties" in n) found.push(`${path}: additionalProperties beside properties`);
-        if (n["additionalProperties"] === false) found.push(`${path}: additionalProperties false`);
-        if ("anyOf" in n && n["x-kubernetes-int-or-string"] !== true) found.push(`${path}: anyOf`);
-      });
-      expect(found).toEqual([]);
-    },
-  );
+  it.each(
+    allCrds.flatMap((crd) =>
+      crd.spec.versions.map((v) => [`${crd.metadata.name} ${v.name}`, v.schema.openAPIV3Schema] as const),
+    ),
+  )("%s has no forbidden keys anywhere", (_, schema) => {
+    expect(findStructuralProblems(schema)).toEqual([]);
+    const found: string[] = [];
+    walk(schema, (n, path) => {
+      for (const key of ["$ref", "definitions", "$defs", "$schema", "const", "oneOf", "allOf", "not"]) {
+        if (key in n) found.push(`${path}.${key}`);
+      }
+      if ("properties" in n && "additionalProperties" in n)
+        found.push(`${path}: additionalProperties beside properties`);
+      if (n.additionalProperties === false) found.push(`${path}: additionalProperties false`);
+      if ("anyOf" in n && n["x-kubernetes-int-or-string"] !== true) found.push(`${path}: anyOf`);
+    });
+    expect(found).toEqual([]);
+  });
 
   it("marks Kaito's schemaless fields with x-kubernetes-preserve-unknown-fields and keeps metadata bare", () => {
     for (const v of workspaceCrd.spec.versions) {
       const root = v.schema.openAPIV3Schema;
       const p = root.properties ?? {};
-      expect(p["metadata"]).toEqual({ type: "object" });
-      expect(p["apiVersion"]?.type).toBe("string");
-      const inf = p["inference"]?.properties ?? {};
-      expect(inf["template"]?.["x-kubernetes-preserve-unknown-fields"]).toBe(true);
-      expect(inf["template"]?.additionalProperties).toBeUndefined();
-      const tuning = p["tuning"]?.properties ?? {};
-      expect(tuning["input"]?.properties?.["volumeSource"]?.["x-kubernetes-preserve-unknown-fields"]).toBe(true);
-      expect(tuning["output"]?.properties?.["volumeSource"]?.["x-kubernetes-preserve-unknown-fields"]).toBe(true);
-      expect(inf["adapters"]?.items?.properties?.["source"]?.properties?.["volumeSource"]?.["x-kubernetes-preserve-unknown-fields"]).toBe(true);
-      expect(tuning["input"]?.required).toBeUndefined();
-      expect(p["tuning"]?.required).toEqual(["input", "output"]);
-      expect(p["resource"]?.required).toEqual(["labelSelector"]);
-      expect(p["resource"]?.properties?.["count"]).toMatchObject({ type: "integer", default: 1, format: "int32" });
-      expect(inf["preset"]?.properties?.["accessMode"]).toMatchObject({ default: "public", enum: ["public", "private"] });
+      expect(p.metadata).toEqual({ type: "object" });
+      expect(p.apiVersion?.type).toBe("string");
+      const inf = p.inference?.properties ?? {};
+      expect(inf.template?.["x-kubernetes-preserve-unknown-fields"]).toBe(true);
+      expect(inf.template?.additionalProperties).toBeUndefined();
+      const tuning = p.tuning?.properties ?? {};
+      expect(tuning.input?.properties?.volumeSource?.["x-kubernetes-preserve-unknown-fields"]).toBe(true);
+      expect(tuning.output?.properties?.volumeSource?.["x-kubernetes-preserve-unknown-fields"]).toBe(true);
+      expect(
+        inf.adapters?.items?.properties?.source?.properties?.volumeSource?.["x-kubernetes-preserve-unknown-fields"],
+      ).toBe(true);
+      expect(tuning.input?.required).toBeUndefined();
+      expect(p.tuning?.required).toEqual(["input", "output"]);
+      expect(p.resource?.required).toEqual(["labelSelector"]);
+      expect(p.resource?.properties?.count).toMatchObject({ type: "integer", default: 1, format: "int32" });
+      expect(inf.preset?.properties?.accessMode).toMatchObject({
+        default: "public",
+        enum: ["public", "private"],
+      });
     }
     const [alpha, beta] = workspaceCrd.spec.versions;
-    expect(alpha?.schema.openAPIV3Schema.properties?.["resource"]?.properties?.["instanceType"]?.default).toBe(
+    expect(alpha?.schema.openAPIV3Schema.properties?.resource?.properties?.instanceType?.default).toBe(
       "Standard_NC24ads_A100_v4",
     );
-    expect(beta?.schema.openAPIV3Schema.properties?.["resource"]?.properties?.["instanceType"]?.default).toBeUndefined();
-    expect(beta?.schema.openAPIV3Schema.properties?.["resource"]?.properties?.["partition"]).toBeDefined();
-    expect(alpha?.schema.openAPIV3Schema.properties?.["resource"]?.properties?.["partition"]).toBeUndefined();
+    expect(beta?.schema.openAPIV3Schema.properties?.resource?.properties?.instanceType?.default).toBeUndefined();
+    expect(beta?.schema.openAPIV3Schema.properties?.resource?.properties?.partition).toBeDefined();
+    expect(alpha?.schema.openAPIV3Schema.properties?.resource?.properties?.partition).toBeUndefined();
   });
 
   it("the post-pass refuses what it cannot make structural", () => {
@@ -123,7 +133,12 @@ describe("CRD metadata", () => {
   it("Workspace: both versions served, v1beta1 stored, status subresource, short names, category", () => {
     expect(workspaceCrd.metadata.name).toBe("workspaces.kaito.sh");
     expect(workspaceCrd.spec.scope).toBe("Namespaced");
-    expect(workspaceCrd.spec.names).toMatchObject({ kind: "Workspace", plural: "workspaces", shortNames: ["wk", "wks"], categories: ["workspace"] });
+    expect(workspaceCrd.spec.names).toMatchObject({
+      kind: "Workspace",
+      plural: "workspaces",
+      shortNames: ["wk", "wks"],
+      categories: ["workspace"],
+    });
     expect(workspaceCrd.spec.versions.map((v) => [v.name, v.served, v.storage])).toEqual([
       ["v1alpha1", true, false],
       ["v1beta1", true, true],
@@ -132,7 +147,8 @@ describe("CRD metadata", () => {
   });
 
   it("printer columns: Kaito's plus WorkspaceReady, in an order that shows the seed's columns", () => {
-    const cols = (name: string) => workspaceCrd.spec.versions.find((v) => v.name === name)?.additionalPrinterColumns ?? [];
+    const cols = (name: string) =>
+      workspaceCrd.spec.versions.find((v) => v.name === name)?.additionalPrinterColumns ?? [];
     expect(cols("v1beta1").map((c) => c.name)).toEqual([
       "Instance",
       "ResourceReady",
@@ -162,12 +178,18 @@ describe("CRD metadata", () => {
       expect(cols(v).every((c) => c.priority === undefined)).toBe(true);
       // the seed's `kubectl get workspace` header, in order
       const names = cols(v).map((c) => c.name.toUpperCase());
-      const seed = ["INSTANCE", "RESOURCEREADY", "INFERENCEREADY", "WORKSPACEREADY", "AGE"].map((n) => names.indexOf(n));
+      const seed = ["INSTANCE", "RESOURCEREADY", "INFERENCEREADY", "WORKSPACEREADY", "AGE"].map((n) =>
+        names.indexOf(n),
+      );
       expect(seed.every((i) => i >= 0)).toBe(true);
       expect([...seed].sort((a, b) => a - b)).toEqual(seed);
     }
     const beta = new Map(cols("v1beta1").map((c) => [c.name, c]));
-    expect(beta.get("TargetNodeCount")).toEqual({ name: "TargetNodeCount", type: "integer", jsonPath: ".status.targetNodeCount" });
+    expect(beta.get("TargetNodeCount")).toEqual({
+      name: "TargetNodeCount",
+      type: "integer",
+      jsonPath: ".status.targetNodeCount",
+    });
     expect(beta.get("State")?.jsonPath).toBe(".status.state");
   });
 
@@ -183,12 +205,12 @@ describe("CRD metadata", () => {
     expect(cols.get("Node")).toBe(".status.nodeName");
     expect(cols.get("Ready")).toBe('.status.conditions[?(@.type=="Ready")].status');
     expect(cols.get("Type")).toBe(".metadata.labels.node\\.kubernetes\\.io/instance-type");
-    const spec = v1?.schema.openAPIV3Schema.properties?.["spec"];
+    const spec = v1?.schema.openAPIV3Schema.properties?.spec;
     expect(spec?.required).toEqual(["nodeClassRef", "requirements"]);
     expect(Object.keys(spec?.properties ?? {})).toEqual(
       expect.arrayContaining(["nodeClassRef", "taints", "requirements", "resources"]),
     );
-    const status = v1?.schema.openAPIV3Schema.properties?.["status"]?.properties ?? {};
+    const status = v1?.schema.openAPIV3Schema.properties?.status?.properties ?? {};
     expect(Object.keys(status)).toEqual(
       expect.arrayContaining(["nodeName", "providerID", "capacity", "allocatable", "conditions"]),
     );
@@ -211,7 +233,7 @@ function at(obj: unknown, path: readonly string[]): unknown {
 
 /** Evaluate every CEL rule of the version on a (defaulted) object; returns the ids of the failing rules. */
 function celFailures(obj: Record<string, unknown>): string[] {
-  const version = obj["apiVersion"] === "kaito.sh/v1alpha1" ? "v1alpha1" : "v1beta1";
+  const version = obj.apiVersion === "kaito.sh/v1alpha1" ? "v1alpha1" : "v1beta1";
   const schema = workspaceCrd.spec.versions.find((v) => v.name === version)?.schema.openAPIV3Schema as JSONSchemaProps;
   const failing: string[] = [];
   const defaulted = applyWorkspaceDefaults(obj);
@@ -247,14 +269,27 @@ describe("CEL rules (evaluated with a CEL interpreter)", () => {
   it.each([
     ["neither inference nor tuning", {}, ["inference-tuning-exactly-one"]],
     ["both", { inference: { preset: { name: "x" } }, tuning }, ["inference-tuning-exactly-one"]],
-    ["preset and template", { inference: { preset: { name: "x" }, template: {} } }, ["inference-preset-template-exactly-one"]],
+    [
+      "preset and template",
+      { inference: { preset: { name: "x" }, template: {} } },
+      ["inference-preset-template-exactly-one"],
+    ],
     ["neither preset nor template", { inference: { config: "c" } }, ["inference-preset-template-exactly-one"]],
     [
       "11 adapters",
-      { inference: { preset: { name: "x" }, adapters: Array.from({ length: 11 }, (_, i) => ({ source: { name: `a${i}`, image: "r/a:1" } })) } },
+      {
+        inference: {
+          preset: { name: "x" },
+          adapters: Array.from({ length: 11 }, (_, i) => ({ source: { name: `a${i}`, image: "r/a:1" } })),
+        },
+      },
       ["adapters-max"],
     ],
-    ["input with two sources", { tuning: { ...tuning, input: { urls: ["https://x/y"], image: "r/d:1" } } }, ["tuning-input-exactly-one"]],
+    [
+      "input with two sources",
+      { tuning: { ...tuning, input: { urls: ["https://x/y"], image: "r/d:1" } } },
+      ["tuning-input-exactly-one"],
+    ],
     ["input with none", { tuning: { ...tuning, input: { urls: [], image: "" } } }, ["tuning-input-exactly-one"]],
     ["input volume only", { tuning: { ...tuning, input: { volumeSource: { emptyDir: {} } } } }, []],
     [
@@ -262,18 +297,24 @@ describe("CEL rules (evaluated with a CEL interpreter)", () => {
       { tuning: { ...tuning, output: { image: "r/a:1", imagePushSecret: "s", volumeSource: {} } } },
       ["tuning-output-exactly-one"],
     ],
-    ["output image without secret", { tuning: { ...tuning, output: { image: "r/a:1" } } }, ["tuning-output-push-secret"]],
+    [
+      "output image without secret",
+      { tuning: { ...tuning, output: { image: "r/a:1" } } },
+      ["tuning-output-push-secret"],
+    ],
     ["output volume only", { tuning: { ...tuning, output: { volumeSource: { emptyDir: {} } } } }, []],
     ["tuning on 2 nodes", { resource: { ...base.resource, count: 2 }, tuning }, ["tuning-single-node"]],
-    ["tuning with a partition", { resource: { ...base.resource, partition: { mode: "mig" } }, tuning }, ["tuning-no-partition"]],
+    [
+      "tuning with a partition",
+      { resource: { ...base.resource, partition: { mode: "mig" } }, tuning },
+      ["tuning-no-partition"],
+    ],
     ["inference on 2 nodes", { resource: { ...base.resource, count: 2 }, inference: { preset: { name: "x" } } }, []],
   ] as const)("%s → %j", (_, patch, expected) => {
     expect(celFailures({ ...base, ...patch } as Record<string, unknown>)).toEqual(expected);
   });
 
   it("v1alpha1 has no partition rule (it has no partition field)", () => {
-    expect(
-      celFailures({ ...base, apiVersion: "kaito.sh/v1alpha1", tuning }),
-    ).toEqual([]);
+    expect(celFailures({ ...base, apiVersion: "kaito.sh/v1alpha1", tuning })).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ describe("parseWorkspaceDocuments", () => {
     expect(rest).toHaveLength(0);
     expect(doc?.errors).toEqual([]);
     expect(doc?.source).toBe("seed.yaml");
-    expect((doc?.value as { metadata: { name: string } }).metadata.name).toBe("workspace-tuning-phi-3");
+    expect(doc?.value).toMatchObject({ metadata: { name: "workspace-tuning-phi-3" } });
     expect(doc?.positionOf(["tuning", "output", "image"])).toEqual({ line: 18, column: 5 });
     expect(doc?.positionOf(["tuning", "output", "imagePushSecret"])).toEqual({ line: 19, column: 5 });
     expect(doc?.positionOf(["tuning", "input", "urls", 0])).toEqual({ line: 16, column: 9 });
@@ -54,7 +54,9 @@ describe("parseWorkspaceDocuments", () => {
     expect(firstErrors("apiVersion: kaito.sh/v1beta1\nkind: Workspace\nkind: Workspace\n")).toEqual([
       "ws.yaml:3:1: invalid YAML: Map keys must be unique",
     ]);
-    expect(firstErrors("- a\n- b\n")).toEqual(["ws.yaml:1:1: expected a Workspace object (a map of fields), got a list"]);
+    expect(firstErrors("- a\n- b\n")).toEqual([
+      "ws.yaml:1:1: expected a Workspace object (a map of fields), got a list",
+    ]);
     expect(firstErrors("hello\n")).toEqual([
       'ws.yaml:1:1: expected a Workspace object (a map of fields), got the string "hello"',
     ]);

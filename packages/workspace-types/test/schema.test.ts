@@ -54,7 +54,7 @@ describe("Workspace schemas on real Kaito YAML", () => {
   it("keeps schemaless subtrees exactly (template, volumeSource)", () => {
     const obj = load("inference-template.yaml");
     const r = parseWorkspace(obj);
-    expect(r.success && r.data.inference?.template).toEqual((obj["inference"] as Record<string, unknown>)["template"]);
+    expect(r.success && r.data.inference?.template).toEqual((obj.inference as Record<string, unknown>).template);
     const t = parseWorkspace(load("tuning-volume.yaml"));
     expect(t.success && t.data.tuning?.output.volumeSource).toEqual({
       persistentVolumeClaim: { claimName: "tuning-results" },
@@ -217,11 +217,13 @@ describe("structural errors", () => {
     expect(errorsOf({ ...ok, resource: { ...ok.resource, count: 1.5 } })).toEqual([
       "spec.resource.count: Invalid value: 1.5: must be of type integer",
     ]);
-    expect(errorsOf({ ...ok, resource: { instanceType: "x" } })).toEqual(["spec.resource.labelSelector: Required value"]);
+    expect(errorsOf({ ...ok, resource: { instanceType: "x" } })).toEqual([
+      "spec.resource.labelSelector: Required value",
+    ]);
     expect(errorsOf({ ...ok, tuning: { method: "lora", input: {} } })).toEqual(["spec.tuning.output: Required value"]);
-    expect(
-      errorsOf({ ...ok, tuning: undefined, inference: { preset: { name: "p", accessMode: "secret" } } }),
-    ).toEqual(['spec.inference.preset.accessMode: Unsupported value: "secret": supported values: "public", "private"']);
+    expect(errorsOf({ ...ok, tuning: undefined, inference: { preset: { name: "p", accessMode: "secret" } } })).toEqual([
+      'spec.inference.preset.accessMode: Unsupported value: "secret": supported values: "public", "private"',
+    ]);
     expect(errorsOf({ ...ok, tuning: { ...ok.tuning, input: { urls: "https://x" } } })).toEqual([
       "spec.tuning.input.urls: Invalid value: string: must be of type array",
     ]);
@@ -271,7 +273,13 @@ describe("field paths", () => {
     );
     expect(formatFieldPath(["status", "state"])).toBe("status.state");
     expect(formatFieldPath([])).toBe("");
-    expect(parseFieldPath("spec.inference.adapters[0].source.name")).toEqual(["inference", "adapters", 0, "source", "name"]);
+    expect(parseFieldPath("spec.inference.adapters[0].source.name")).toEqual([
+      "inference",
+      "adapters",
+      0,
+      "source",
+      "name",
+    ]);
     expect(parseFieldPath('metadata.annotations["kaito.sh/runtime"]')).toEqual([
       "metadata",
       "annotations",

@@ -17,3 +17,6 @@ export * from "./strategic-merge-patch.ts";
 export * from "./field-set.ts";
 export * from "./managed-fields.ts";
 export * from "./server-side-apply.ts";
+export * from "./jsonpath.ts";
+export * from "./printers.ts";
+export * from "./table.ts";

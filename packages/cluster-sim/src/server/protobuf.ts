@@ -1,6 +1,7 @@
 /**
  * Decodes the Kubernetes protobuf envelope (`k8s\0` + `runtime.Unknown`) for the kinds kubectl ≥ 1.32 sends as
- * protobuf from its typed clients: Secret, ConfigMap and Namespace. Other kinds answer 415.
+ * protobuf from its typed clients (`create secret|configmap|namespace|deployment|job|serviceaccount`, `run`, `expose`),
+ * with the fields those commands set. Other kinds answer 415.
  */
 import { badRequest, unsupportedMediaType } from "../errors/index.ts";
 import type { KubeObject } from "../store/api.ts";
@@ -45,6 +46,16 @@ function readFields(buf: Uint8Array): Field[] {
 }
 
 const text = (b: Uint8Array | undefined): string => (b ? Buffer.from(b).toString("utf8") : "");
+
+function mapEntry(b: Uint8Array | undefined): [string, Uint8Array] {
+  let key = "";
+  let value: Uint8Array = new Uint8Array();
+  for (const f of readFields(b ?? new Uint8Array())) {
+    if (f.num === 1) key = text(f.bytes);
+    if (f.num === 2 && f.bytes) value = f.bytes;
+  }
+  return [key, value];
+}
 
 /**
  * Field types of the schema-driven decoder: `s` string, `i` int (zero dropped), `I` int (zero kept: pointer fields),
@@ -171,6 +182,7 @@ const MESSAGES: Record<string, MessageSpec> = {
     7: ["sessionAffinity", "s"],
     10: ["externalName", "s"],
   },
+  Quantity: { 1: ["string", "s"] },
   ServicePort: { 1: ["name", "s"], 2: ["protocol", "s"], 3: ["port", "I"], 4: ["targetPort", "ios"], 5: ["nodePort", "i"] },
 };
 
@@ -225,8 +237,9 @@ function decodeMessage(name: string, buf: Uint8Array, depth = 0): Record<string,
       case "mq": {
         const [k, v] = mapEntry(f.bytes);
         const m = (out[field] ?? {}) as Record<string, string>;
-        m[k] = type === "my" ? Buffer.from(v).toString("base64") : type === "mq" ? text(mapEntry(v)[0] === "" ? v : v) : text(v);
-        if (type === "mq") m[k] = String(decodeMessage("Quantity", v, depth + 1).string ?? "");
+        if (type === "my") m[k] = Buffer.from(v).toString("base64");
+        else if (type === "mq") m[k] = String(decodeMessage("Quantity", v, depth + 1).string ?? "");
+        else m[k] = text(v);
         out[field] = m;
         continue;
       }
@@ -252,7 +265,6 @@ function decodeMessage(name: string, buf: Uint8Array, depth = 0): Record<string,
   return out;
 }
 
-MESSAGES.Quantity = { 1: ["string", "s"] };
 
 const PROTO_MAGIC = [0x6b, 0x38, 0x73, 0x00];
 

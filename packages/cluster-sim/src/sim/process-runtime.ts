@@ -10,7 +10,8 @@
  * - `SIM_POD_DIR` is the pod's scratch folder, `HOSTNAME` the pod name.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -128,6 +129,7 @@ export class ProcessRuntime {
     if (this.#sandboxes.has(uid)) return;
     const root = await this.#rootDir();
     const dir = join(root, `${pod.metadata.namespace ?? "default"}_${pod.metadata.name ?? ""}_${uid.slice(0, 8)}`);
+    await mkdir(dir, { recursive: true });
     const volumes = await materializeVolumes(join(dir, "volumes"), pod, lookup);
     const spec = pod.spec as Obj | undefined;
     const ports = new Map<string, Map<number, number>>();
@@ -210,7 +212,9 @@ export class ProcessRuntime {
     const env = { ...baseEnv, ...(mapping.env ?? {}), ...containerEnv, ...simEnv };
     const argv = containerArgv(container, mapping, env).map((a) => rewriteMountPaths(a, mounts));
     const workingDir = str(container.workingDir);
-    const cwd = workingDir !== undefined ? rewriteMountPaths(workingDir, mounts) : sandbox.dir;
+    let cwd = workingDir !== undefined ? rewriteMountPaths(workingDir, mounts) : sandbox.dir;
+    if (cwd.startsWith(sandbox.dir)) await mkdir(cwd, { recursive: true });
+    else if (!existsSync(cwd)) cwd = sandbox.dir; // the image's own folders do not exist here
     let spec: ProcessSpec;
     if (mapping.spawn !== undefined) {
       spec = mapping.spawn({ pod, container, argv, env, mounts, ports, podDir: sandbox.dir });
@@ -227,7 +231,7 @@ export class ProcessRuntime {
     const previous = this.#logs.get(key)?.current;
     const log = new LogBuffer(this.#options.maxLogBytes ?? 1 << 20);
     this.#logs.set(key, previous === undefined ? { current: log } : { current: log, previous });
-    return this.#spawn(exe, rest, { ...env, ...(spec.env ?? {}) }, spec.cwd ?? (workingDir ? cwd : sandbox.dir), log);
+    return this.#spawn(exe, rest, { ...env, ...(spec.env ?? {}) }, spec.cwd ?? cwd, log);
   }
 
   #spawn(

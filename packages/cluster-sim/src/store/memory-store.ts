@@ -57,6 +57,8 @@ export interface StoreWriteOptions extends WriteOptions {
   force?: boolean;
   /** The namespace named by the request URL. */
   namespace?: string;
+  /** Internal: a create done by a server-side apply keeps the managedFields the apply computed. */
+  applyCreate?: boolean;
 }
 
 /** Delete options beyond the public {@link DeleteOptions}. */
@@ -459,7 +461,7 @@ export class MemoryStore implements ClusterStore {
     if (def.group === "apiextensions.k8s.io" && def.resource === "customresourcedefinitions") {
       obj.status = crdStatus(obj, meta.creationTimestamp, undefined);
     }
-    recordManagedFields(undefined, obj, opts.fieldManager, "Update", undefined);
+    recordManagedFields(def, undefined, obj, opts.fieldManager, opts.applyCreate ? "Apply" : "Update", undefined);
     this.admit(this.attrs(def, "CREATE", name, namespace, obj, undefined, opts));
     if (opts.dryRun) return { object: this.served(def, obj), warnings, created: true };
     const stored = this.toStorage(def, obj);
@@ -512,7 +514,7 @@ export class MemoryStore implements ClusterStore {
   private normalizeBody(def: ResourceDefinition, input: unknown, namespace: string | undefined): KubeObject {
     if (!isObject(input)) throw badRequest(`Object in version "${def.version}" cannot be handled as a ${def.kind}`);
     const copy = cloneJson(input) as KubeObject;
-    const obj = { apiVersion: copy.apiVersion, kind: copy.kind, metadata: copy.metadata, ...copy } as KubeObject;
+    const obj = Object.assign({ apiVersion: copy.apiVersion, kind: copy.kind, metadata: copy.metadata }, copy) as KubeObject;
     const apiVersion = this.apiVersion(def);
     if (obj.apiVersion === undefined || obj.apiVersion === "") obj.apiVersion = apiVersion;
     if (obj.kind === undefined || obj.kind === "") obj.kind = def.kind;
@@ -685,7 +687,7 @@ export class MemoryStore implements ClusterStore {
       next.status = crdStatus(next, nowRfc3339(), old.status);
     }
     if (def.generation && specChanged(def, old, next)) meta.generation = (oldMeta.generation ?? 0) + 1;
-    recordManagedFields(old, next, opts.fieldManager, operation, opts.subresource);
+    recordManagedFields(def, old, next, opts.fieldManager, operation, opts.subresource);
     if (deepEqual(stripVolatile(old), stripVolatile(next))) {
       return { object: old, warnings, created: false };
     }
@@ -767,7 +769,7 @@ export class MemoryStore implements ClusterStore {
       const body = applied.object;
       body.metadata.name = name;
       if (def.namespaced) body.metadata.namespace = ns ?? "default";
-      return this.createEx(resource, body, { ...opts, fieldManager: opts.fieldManager ?? "cluster-sim" });
+      return this.createEx(resource, body, { ...opts, applyCreate: true });
     }
     const current = this.served(def, existing.obj);
     const result = applyPatch(ctx, current);

@@ -1,10 +1,10 @@
 /** Applies a PATCH body of one of the four patch types to the live object, with the real server's errors. */
 import type { ResourceDefinition } from "../builtin/types.ts";
-import { badRequest, ClusterSimError, invalid, unsupportedMediaType } from "../errors/index.ts";
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from "../semantics/index.ts";
-const applyServerSide = (_: unknown): { object: unknown; managedFields: unknown[] } | { conflicts: Array<{ manager: string; field: string }> } => { throw new Error("SSA pending"); };
+import { badRequest, invalid, unsupportedMediaType } from "../errors/index.ts";
+import { applyJsonPatch, applyMergePatch, applyServerSide, applyStrategicMergePatch } from "../semantics/index.ts";
 import type { KubeObject, PatchType } from "./api.ts";
 import { isObject } from "./json.ts";
+import { managedFieldsOptions } from "./managed-fields.ts";
 
 /** The inputs of a patch. */
 export interface PatchContext {
@@ -61,29 +61,14 @@ export function applyPatch(ctx: PatchContext, current: KubeObject | undefined): 
       if (!isObject(patch)) throw badRequest("error decoding YAML: the apply patch must be an object");
       const result = applyServerSide({
         live: current,
-        applied: patch as KubeObject,
+        applied: patch,
         manager: ctx.fieldManager,
         force: ctx.force,
-        managedFields: (current?.metadata.managedFields as unknown[] | undefined) ?? [],
+        managedFields: current?.metadata.managedFields ?? [],
         subresource: ctx.subresource,
+        ...managedFieldsOptions(def, ctx.subresource),
       });
-      if ("conflicts" in result) {
-        const n = result.conflicts.length;
-        const list = result.conflicts.map((c) => `conflict with ${JSON.stringify(c.manager)}: ${c.field}`);
-        throw new ClusterSimError(
-          "Conflict",
-          `Apply failed with ${n} conflict${n === 1 ? "" : "s"}: ${list.join("\n")}`,
-          {
-            details: {
-              causes: result.conflicts.map((c) => ({
-                reason: "FieldManagerConflict",
-                message: `conflict with ${JSON.stringify(c.manager)}`,
-                field: c.field,
-              })),
-            },
-          },
-        );
-      }
+      if ("conflicts" in result) throw result.error;
       return { object: result.object as KubeObject, managedFields: result.managedFields, warnings: [] };
     }
     default:

@@ -10,7 +10,7 @@ export const SKUS: SimSku[] = [
 ];
 
 /** Polls `check` until it returns a value that is not undefined/false, or throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -28,7 +28,7 @@ export async function waitFor<T>(what: string, check: () => T | undefined | fals
 }
 
 /** A NodeClaim like the one Kaito creates. */
-export function nodeClaim(name: string, instanceType: string, workspace = "ws1"): KubeObject {
+export function nodeClaim(name: string, instanceType: string, workspace = "ws1", tainted = true): KubeObject {
   return {
     apiVersion: "karpenter.sh/v1",
     kind: "NodeClaim",
@@ -43,7 +43,7 @@ export function nodeClaim(name: string, instanceType: string, workspace = "ws1")
     },
     spec: {
       nodeClassRef: { group: "kaito.sh", kind: "KaitoNodeClass", name: "default" },
-      taints: [{ key: "sku", value: "gpu", effect: "NoSchedule" }],
+      taints: tainted ? [{ key: "sku", value: "gpu", effect: "NoSchedule" }] : [],
       requirements: [
         { key: "karpenter.sh/nodepool", operator: "In", values: ["kaito"] },
         { key: "node.kubernetes.io/instance-type", operator: "In", values: [instanceType] },

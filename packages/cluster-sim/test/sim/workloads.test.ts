@@ -40,8 +40,9 @@ beforeAll(async () => {
   });
   store.create(R.nodeclaims, nodeClaim("wssts00001", "Standard_NC24ads_A100_v4", "ws-sts"));
   store.create(R.nodeclaims, nodeClaim("wssts00002", "Standard_NC24ads_A100_v4", "ws-sts"));
-  await waitFor("2 ready NodeClaims", () =>
-    ["wssts00001", "wssts00002"].every((n) => cond(store.get(R.nodeclaims, undefined, n), "Ready") === "True"),
+  store.create(R.nodeclaims, nodeClaim("cpu0000001", "Standard_D4s_v3", "cpu", false));
+  await waitFor("3 ready NodeClaims", () =>
+    ["wssts00001", "wssts00002", "cpu0000001"].every((n) => cond(store.get(R.nodeclaims, undefined, n), "Ready") === "True"),
   );
 });
 

@@ -104,6 +104,13 @@ function networkError(e: unknown, req: HttpRequest): OciRegistryError {
   }
   const code = (e as { code?: string }).code;
   const text = e instanceof Error ? e.message : String(e);
+  if (code?.startsWith("HPE_")) {
+    return new OciRegistryError(
+      "INVALID_RESPONSE",
+      `${req.method} ${redactUrl(req.url)}: the server did not answer with valid HTTP (${code}); is this address a registry?`,
+      { url: redactUrl(req.url), cause: e },
+    );
+  }
   return new OciRegistryError(
     "UNREACHABLE",
     `${req.method} ${redactUrl(req.url)} failed: ${code ?? text}. Check that the registry address is right and reachable (use --plain-http for an http:// registry)`,

@@ -42,8 +42,6 @@ const RETRYABLE_NET = new Set([
   "ENETUNREACH",
   "UND_ERR_SOCKET",
   "ERR_STREAM_PREMATURE_CLOSE",
-  "HPE_INVALID_CONSTANT",
-  "HPE_INVALID_VERSION",
 ]);
 
 /** True when a network error code (`err.code`) is transient. */

@@ -8,6 +8,8 @@ export interface CliIO {
   readonly readInput: (path: string) => Promise<string>;
   /** Whether stdout is a terminal. */
   readonly isTTY: boolean;
+  /** Resolves when the user asks a long-running command to stop (SIGINT or SIGTERM for the real process). */
+  readonly interrupted?: () => Promise<void>;
 }
 
 async function readStdin(): Promise<string> {
@@ -23,6 +25,11 @@ export function processIO(): CliIO {
     stderr: (text) => process.stderr.write(text),
     readInput: (path) => (path === "-" ? readStdin() : readFile(path, "utf8")),
     isTTY: process.stdout.isTTY === true,
+    interrupted: () =>
+      new Promise<void>((resolve) => {
+        process.once("SIGINT", () => resolve());
+        process.once("SIGTERM", () => resolve());
+      }),
   };
 }
 

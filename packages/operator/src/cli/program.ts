@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
+import { runClusterUp } from "./commands/cluster-up.ts";
 import { runCrds } from "./commands/crds.ts";
 import { runPresets } from "./commands/presets.ts";
 import { runSkus } from "./commands/skus.ts";
@@ -81,6 +82,21 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .description("print the CRDs kaito-ts needs (Workspace, NodeClaim) as multi-document YAML")
     .action(() => {
       exitCode = runCrds(io);
+    });
+
+  const cluster = program.command("cluster").description("a local Kaito playground (no cloud, no Docker)");
+  cluster
+    .command("up")
+    .description("start cluster-sim with Kaito's CRDs and simulated GPU nodes; runs until interrupted")
+    .option("--port <port>", "TCP port on 127.0.0.1 (0 picks a free one)", "0")
+    .option("--kubeconfig <path>", "where to write the kubeconfig (default: a temporary file)")
+    .option("--node-delay-ms <ms>", "how long a NodeClaim takes to become a Node", "2000")
+    .action(async (o: Record<string, unknown>) => {
+      exitCode = await runClusterUp(io, {
+        port: Number(o.port),
+        nodeDelayMs: Number(o.nodeDelayMs),
+        ...(typeof o.kubeconfig === "string" ? { kubeconfig: o.kubeconfig } : {}),
+      });
     });
 
   try {

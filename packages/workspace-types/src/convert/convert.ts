@@ -24,7 +24,8 @@ function deletePath(root: unknown, path: readonly (string | number)[]): void {
     cur = (cur as Record<string | number, unknown>)[path[i] as string | number];
   }
   const last = path[path.length - 1];
-  if (typeof cur === "object" && cur !== null && last !== undefined) delete (cur as Record<string | number, unknown>)[last];
+  if (typeof cur === "object" && cur !== null && last !== undefined)
+    delete (cur as Record<string | number, unknown>)[last];
 }
 
 /**
@@ -52,6 +53,6 @@ export function convertWorkspace<T extends { readonly apiVersion?: unknown }, V 
     deletePath(copy, path);
     dropped.push(formatFieldPath(path));
   }
-  copy["apiVersion"] = to;
+  copy.apiVersion = to;
   return { workspace: copy as Omit<T, "apiVersion"> & { apiVersion: V }, dropped };
 }

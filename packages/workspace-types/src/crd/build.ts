@@ -68,11 +68,13 @@ function nodeAt(root: JSONSchemaProps, path: readonly string[]): JSONSchemaProps
 export function workspaceOpenApiSchema(version: WorkspaceApiVersion): JSONSchemaProps {
   const json = z.toJSONSchema(baseWorkspaceSchemaFor(version) as z.ZodType, { target: "openapi-3.0", io: "input" });
   const schema = toStructuralSchema(json);
-  schema.description = "Workspace is the Schema for the workspaces API: resource, inference and tuning are top-level fields (no spec).";
+  schema.description =
+    "Workspace is the Schema for the workspaces API: resource, inference and tuning are top-level fields (no spec).";
   for (const rule of celRulesFor(version)) {
     const node = nodeAt(schema, rule.at);
-    const list = (node["x-kubernetes-validations"] ??= []);
+    const list = node["x-kubernetes-validations"] ?? [];
     list.push({ rule: rule.rule, message: rule.message });
+    node["x-kubernetes-validations"] = list;
   }
   return schema;
 }

@@ -13,7 +13,14 @@ import type { JSONSchemaProps } from "./types.ts";
 const SAFE_INT = 9007199254740991;
 const FORBIDDEN_KEYS = ["$ref", "definitions", "$defs", "$schema", "const", "$id", "id"] as const;
 const JUNCTORS = ["oneOf", "anyOf", "allOf"] as const;
-const FORBIDDEN_IN_JUNCTOR = ["type", "description", "default", "nullable", "additionalProperties", "x-kubernetes-preserve-unknown-fields"];
+const FORBIDDEN_IN_JUNCTOR = [
+  "type",
+  "description",
+  "default",
+  "nullable",
+  "additionalProperties",
+  "x-kubernetes-preserve-unknown-fields",
+];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -30,7 +37,8 @@ function clean(node: unknown): JSONSchemaProps {
       out.properties = props;
     } else if (key === "items" && isObject(value)) out.items = clean(value);
     else if (key === "additionalProperties" && isObject(value)) out.additionalProperties = clean(value);
-    else if ((key === "oneOf" || key === "anyOf" || key === "allOf") && Array.isArray(value)) out[key] = value.map(clean);
+    else if ((key === "oneOf" || key === "anyOf" || key === "allOf") && Array.isArray(value))
+      out[key] = value.map(clean);
     else if (key === "not" && isObject(value)) out.not = clean(value);
     else out[key] = structuredClone(value);
   }
@@ -43,7 +51,8 @@ function clean(node: unknown): JSONSchemaProps {
   if (out.maximum === SAFE_INT) delete out.maximum;
   if (out["x-kubernetes-preserve-unknown-fields"] === true) {
     // schemaless: keep only the type, the marker and docs
-    if (isObject(out.additionalProperties) && Object.keys(out.additionalProperties).length === 0) delete out.additionalProperties;
+    if (isObject(out.additionalProperties) && Object.keys(out.additionalProperties).length === 0)
+      delete out.additionalProperties;
   }
   if (out.properties !== undefined && out.additionalProperties !== undefined) {
     // zod's loose/strict objects: a CRD closes objects by pruning instead
@@ -63,9 +72,17 @@ export function toStructuralSchema(jsonSchema: unknown, opts: { root?: boolean }
   const out = clean(jsonSchema);
   if (opts.root !== false && out.properties) {
     const p = out.properties;
-    if (p["apiVersion"]) p["apiVersion"] = { type: "string", description: "APIVersion defines the versioned schema of this representation of an object." };
-    if (p["kind"]) p["kind"] = { type: "string", description: "Kind is a string value representing the REST resource this object represents." };
-    if (p["metadata"]) p["metadata"] = { type: "object" };
+    if (p.apiVersion)
+      p.apiVersion = {
+        type: "string",
+        description: "APIVersion defines the versioned schema of this representation of an object.",
+      };
+    if (p.kind)
+      p.kind = {
+        type: "string",
+        description: "Kind is a string value representing the REST resource this object represents.",
+      };
+    if (p.metadata) p.metadata = { type: "object" };
     if (Array.isArray(out.required)) {
       out.required = out.required.filter((k) => k !== "apiVersion" && k !== "kind" && k !== "metadata");
       if (out.required.length === 0) delete out.required;
@@ -73,9 +90,13 @@ export function toStructuralSchema(jsonSchema: unknown, opts: { root?: boolean }
   }
   const problems = findStructuralProblems(out);
   if (problems.length > 0) {
-    throw new WorkspaceTypesError("CRD_NOT_STRUCTURAL", `generated CRD schema is not structural: ${problems.join("; ")}`, {
-      issues: problems,
-    });
+    throw new WorkspaceTypesError(
+      "CRD_NOT_STRUCTURAL",
+      `generated CRD schema is not structural: ${problems.join("; ")}`,
+      {
+        issues: problems,
+      },
+    );
   }
   return out;
 }
@@ -99,18 +120,18 @@ export function findStructuralProblems(schema: unknown): string[] {
     } else {
       const preserve = node["x-kubernetes-preserve-unknown-fields"] === true;
       const intOrString = node["x-kubernetes-int-or-string"] === true;
-      if (typeof node["type"] !== "string" && !preserve && !intOrString) problems.push(`${where}: missing type`);
-      if (node["type"] === "object" && node["properties"] !== undefined && node["additionalProperties"] !== undefined) {
+      if (typeof node.type !== "string" && !preserve && !intOrString) problems.push(`${where}: missing type`);
+      if (node.type === "object" && node.properties !== undefined && node.additionalProperties !== undefined) {
         problems.push(`${where}: additionalProperties beside properties`);
       }
-      if (node["additionalProperties"] === false) problems.push(`${where}: additionalProperties: false`);
-      if (node["type"] === "array" && node["items"] === undefined) problems.push(`${where}: array without items`);
+      if (node.additionalProperties === false) problems.push(`${where}: additionalProperties: false`);
+      if (node.type === "array" && node.items === undefined) problems.push(`${where}: array without items`);
     }
-    if (isObject(node["properties"])) {
-      for (const [k, v] of Object.entries(node["properties"])) visit(v, `${path}.${k}`, inJunctor);
+    if (isObject(node.properties)) {
+      for (const [k, v] of Object.entries(node.properties)) visit(v, `${path}.${k}`, inJunctor);
     }
-    if (node["items"] !== undefined) visit(node["items"], `${path}[]`, inJunctor);
-    if (isObject(node["additionalProperties"])) visit(node["additionalProperties"], `${path}{}`, inJunctor);
+    if (node.items !== undefined) visit(node.items, `${path}[]`, inJunctor);
+    if (isObject(node.additionalProperties)) visit(node.additionalProperties, `${path}{}`, inJunctor);
     for (const j of JUNCTORS) {
       const branches = node[j];
       if (branches === undefined) continue;
@@ -121,12 +142,14 @@ export function findStructuralProblems(schema: unknown): string[] {
           j === "anyOf" &&
           branches.length === 2 &&
           branches.every((b) => isObject(b) && Object.keys(b).length === 1) &&
-          (branches[0] as Record<string, unknown>)["type"] === "integer" &&
-          (branches[1] as Record<string, unknown>)["type"] === "string";
-        branches.forEach((b, i) => visit(b, `${path}.${j}[${i}]`, true, intOrString));
+          (branches[0] as Record<string, unknown>).type === "integer" &&
+          (branches[1] as Record<string, unknown>).type === "string";
+        branches.forEach((b, i) => {
+          visit(b, `${path}.${j}[${i}]`, true, intOrString);
+        });
       }
     }
-    if (node["not"] !== undefined) visit(node["not"], `${path}.not`, true);
+    if (node.not !== undefined) visit(node.not, `${path}.not`, true);
   };
   visit(schema, "", false);
   return problems;

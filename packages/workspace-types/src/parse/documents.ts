@@ -137,7 +137,10 @@ function buildDocument(
       try {
         value = doc.toJS({ maxAliasCount: opts.maxAliasCount ?? 100 });
       } catch (err) {
-        errors.push({ message: `invalid YAML: ${oneLine(err instanceof Error ? err.message : String(err))}`, ...docStart });
+        errors.push({
+          message: `invalid YAML: ${oneLine(err instanceof Error ? err.message : String(err))}`,
+          ...docStart,
+        });
       }
     }
   }
@@ -149,8 +152,8 @@ function buildDocument(
       });
     } else if (opts.expectWorkspace !== false) {
       const obj = value as Record<string, unknown>;
-      const apiVersion = obj["apiVersion"];
-      const kind = obj["kind"];
+      const apiVersion = obj.apiVersion;
+      const kind = obj.kind;
       if (!isWorkspaceApiVersion(apiVersion)) {
         errors.push({
           path: formatFieldPath(["apiVersion"]),
@@ -207,7 +210,9 @@ export function parseWorkspaceDocuments(text: string, opts: ParseDocumentsOption
         index: 0,
         ...(opts.source !== undefined ? { source: opts.source } : {}),
         value: undefined,
-        errors: [{ message: `invalid YAML: ${oneLine(err instanceof Error ? err.message : String(err))}`, line: 1, column: 1 }],
+        errors: [
+          { message: `invalid YAML: ${oneLine(err instanceof Error ? err.message : String(err))}`, line: 1, column: 1 },
+        ],
         warnings: [],
         positionOf: () => undefined,
         nearestPositionOf: () => ({ line: 1, column: 1 }),

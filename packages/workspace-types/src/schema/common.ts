@@ -36,7 +36,10 @@ export const LabelSelectorRequirementSchema = z.object({
 export const LabelSelectorSchema = z
   .object({
     matchLabels: z.record(z.string(), z.string()).optional().describe("{key,value} pairs, ANDed."),
-    matchExpressions: z.array(LabelSelectorRequirementSchema).optional().describe("Label selector requirements, ANDed."),
+    matchExpressions: z
+      .array(LabelSelectorRequirementSchema)
+      .optional()
+      .describe("Label selector requirements, ANDed."),
   })
   .meta({ "x-kubernetes-map-type": "atomic" });
 
@@ -87,7 +90,12 @@ export const ConditionStatusSchema = z.enum(["True", "False", "Unknown"]);
 export const ConditionSchema = z.object({
   type: z.string().max(316).describe("Type of condition in CamelCase."),
   status: ConditionStatusSchema.describe("Status of the condition, one of True, False, Unknown."),
-  observedGeneration: z.int().min(0).meta({ format: "int64" }).optional().describe("The .metadata.generation the condition was set based upon."),
+  observedGeneration: z
+    .int()
+    .min(0)
+    .meta({ format: "int64" })
+    .optional()
+    .describe("The .metadata.generation the condition was set based upon."),
   lastTransitionTime: z
     .string()
     .meta({ format: "date-time" })

@@ -34,15 +34,15 @@ function applyNode(value: unknown, node: ShapeNode): unknown {
           delete out[key];
           continue;
         }
-        if (v === null || typeof v !== "object") continue;
+        if (v === null || typeof v !== "object" || !child.hasObjects) continue;
         const next = applyNode(v, child);
         if (next !== v) {
           out ??= { ...value };
           out[key] = next;
         }
       }
-      for (const [key, child] of node.fields) {
-        if (child.hasDefault && (out ?? value)[key] === undefined) {
+      for (const [key, child] of node.defaulted) {
+        if ((out ?? value)[key] === undefined) {
           out ??= { ...value };
           out[key] = cloneDefault(child.defaultValue);
         }
@@ -50,7 +50,7 @@ function applyNode(value: unknown, node: ShapeNode): unknown {
       return out ?? value;
     }
     case "array": {
-      if (!Array.isArray(value)) return value;
+      if (!Array.isArray(value) || !node.element.hasObjects) return value;
       let out: unknown[] | undefined;
       for (let i = 0; i < value.length; i++) {
         const v: unknown = value[i];
@@ -64,7 +64,7 @@ function applyNode(value: unknown, node: ShapeNode): unknown {
       return out ?? value;
     }
     case "map": {
-      if (!isPlainObject(value)) return value;
+      if (!isPlainObject(value) || !node.value.hasObjects) return value;
       let out: Record<string, unknown> | undefined;
       for (const key in value) {
         const v = value[key];
@@ -102,6 +102,6 @@ export function applySchemaDefaults(schema: z.ZodType, obj: unknown): unknown {
  */
 export function applyWorkspaceDefaults<T>(obj: T): T {
   if (!isPlainObject(obj)) return obj;
-  const schema = obj["apiVersion"] === "kaito.sh/v1alpha1" ? WorkspaceV1alpha1Schema : WorkspaceV1beta1Schema;
+  const schema = obj.apiVersion === "kaito.sh/v1alpha1" ? WorkspaceV1alpha1Schema : WorkspaceV1beta1Schema;
   return applySchemaDefaults(schema, obj) as T;
 }

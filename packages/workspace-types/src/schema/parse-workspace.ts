@@ -38,12 +38,17 @@ function fail(path: string, segments: (string | number)[], message: string): Par
  */
 export function parseWorkspace(obj: unknown): ParseWorkspaceResult {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    return fail("", [], `expected a Workspace object, got ${obj === null ? "null" : Array.isArray(obj) ? "a list" : typeof obj}`);
+    return fail(
+      "",
+      [],
+      `expected a Workspace object, got ${obj === null ? "null" : Array.isArray(obj) ? "a list" : typeof obj}`,
+    );
   }
   const rec = obj as Record<string, unknown>;
-  const apiVersion = rec["apiVersion"];
-  const kind = rec["kind"];
-  if (apiVersion === undefined) return fail("apiVersion", ["apiVersion"], "Required value: expected kaito.sh/v1alpha1 or kaito.sh/v1beta1");
+  const apiVersion = rec.apiVersion;
+  const kind = rec.kind;
+  if (apiVersion === undefined)
+    return fail("apiVersion", ["apiVersion"], "Required value: expected kaito.sh/v1alpha1 or kaito.sh/v1beta1");
   if (!isWorkspaceApiVersion(apiVersion)) {
     return fail(
       "apiVersion",
@@ -55,7 +60,9 @@ export function parseWorkspace(obj: unknown): ParseWorkspaceResult {
     return fail(
       "kind",
       ["kind"],
-      kind === undefined ? 'Required value: expected "Workspace"' : `Unsupported value: ${JSON.stringify(kind)}: expected "Workspace"`,
+      kind === undefined
+        ? 'Required value: expected "Workspace"'
+        : `Unsupported value: ${JSON.stringify(kind)}: expected "Workspace"`,
     );
   }
   const warnings = findUnknownFieldPaths(obj).map((p) => unknownFieldWarning(formatFieldPath(p)));

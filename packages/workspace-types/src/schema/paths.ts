@@ -9,6 +9,20 @@ export type FieldPath = readonly (string | number)[];
 
 const SPEC_ROOTS = new Set(["resource", "inference", "tuning"]);
 
+/** True for keys printed after a dot (`[A-Za-z_][A-Za-z0-9_-]*`); a char loop, this is on the hot path. */
+function isPlainKey(key: string): boolean {
+  const n = key.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    const alpha = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    if (alpha) continue;
+    if (i > 0 && ((c >= 48 && c <= 57) || c === 45)) continue;
+    return false;
+  }
+  return true;
+}
+
 /**
  * Render a path the way Kaito and kubectl print it: dots between keys, `[i]` for indices, keys that are not plain
  * identifiers quoted in brackets, and `spec.` in front of resource/inference/tuning.
@@ -19,7 +33,7 @@ export function formatFieldPath(path: FieldPath): string {
   let out = typeof path[0] === "string" && SPEC_ROOTS.has(path[0]) ? "spec" : "";
   for (const seg of path) {
     if (typeof seg === "number") out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out === "" ? seg : `.${seg}`;
+    else if (isPlainKey(seg)) out += out === "" ? seg : `.${seg}`;
     else out += `[${JSON.stringify(seg)}]`;
   }
   return out;

@@ -6,21 +6,32 @@
 import * as z from "zod";
 import { PRESERVE_UNKNOWN_FIELDS } from "./common.ts";
 
+/** What every node knows about itself. */
+interface ShapeCommon {
+  readonly nullable: boolean;
+  readonly hasDefault: boolean;
+  readonly defaultValue: unknown;
+  /**
+   * The subtree contains a typed object (so it may hold unknown keys, nulls to prune or defaults to fill); walkers
+   * skip subtrees without one, such as `matchLabels` or a list of strings.
+   */
+  readonly hasObjects: boolean;
+}
+
 /** One node of a {@link ShapeNode} tree. */
 export type ShapeNode =
-  | {
+  | (ShapeCommon & {
       readonly kind: "object";
       readonly fields: ReadonlyMap<string, ShapeNode>;
+      /** The fields that carry a default, in declaration order (usually none). */
+      readonly defaulted: readonly (readonly [string, ShapeNode])[];
       /** Unknown keys are reported (false for schemaless and loose-but-quiet objects). */
       readonly reportUnknown: boolean;
-      readonly nullable: boolean;
-      readonly hasDefault: boolean;
-      readonly defaultValue: unknown;
-    }
-  | { readonly kind: "array"; readonly element: ShapeNode; readonly nullable: boolean; readonly hasDefault: boolean; readonly defaultValue: unknown }
-  | { readonly kind: "map"; readonly value: ShapeNode; readonly nullable: boolean; readonly hasDefault: boolean; readonly defaultValue: unknown }
-  | { readonly kind: "schemaless"; readonly nullable: boolean; readonly hasDefault: boolean; readonly defaultValue: unknown }
-  | { readonly kind: "leaf"; readonly nullable: boolean; readonly hasDefault: boolean; readonly defaultValue: unknown };
+    })
+  | (ShapeCommon & { readonly kind: "array"; readonly element: ShapeNode })
+  | (ShapeCommon & { readonly kind: "map"; readonly value: ShapeNode })
+  | (ShapeCommon & { readonly kind: "schemaless" })
+  | (ShapeCommon & { readonly kind: "leaf" });
 
 const cache = new WeakMap<z.ZodType, ShapeNode>();
 
@@ -56,18 +67,23 @@ function build(schema: z.ZodType): ShapeNode {
     } else break;
     preserve ||= hasPreserveMeta(s);
   }
-  const common = { nullable, hasDefault, defaultValue };
+  const common = { nullable, hasDefault, defaultValue, hasObjects: false };
   if (preserve) return { kind: "schemaless", ...common };
   if (s instanceof z.ZodObject) {
     const fields = new Map<string, ShapeNode>();
     for (const [key, child] of Object.entries(s.shape as Record<string, z.ZodType>)) fields.set(key, build(child));
-    return { kind: "object", fields, reportUnknown: true, ...common };
+    const defaulted = [...fields].filter(([, child]) => child.hasDefault);
+    return { kind: "object", fields, defaulted, reportUnknown: true, ...common, hasObjects: true };
   }
-  if (s instanceof z.ZodArray) return { kind: "array", element: build(s.element as z.ZodType), ...common };
+  if (s instanceof z.ZodArray) {
+    const element = build(s.element as z.ZodType);
+    return { kind: "array", element, ...common, hasObjects: element.hasObjects };
+  }
   if (s instanceof z.ZodRecord) {
     const value = s.valueType as z.ZodType;
     if (value instanceof z.ZodUnknown || value instanceof z.ZodAny) return { kind: "schemaless", ...common };
-    return { kind: "map", value: build(value), ...common };
+    const v = build(value);
+    return { kind: "map", value: v, ...common, hasObjects: v.hasObjects };
   }
   return { kind: "leaf", ...common };
 }

@@ -18,7 +18,7 @@ function walk(value: unknown, node: ShapeNode, path: (string | number)[], out: F
         path.push(key);
         if (child === undefined) {
           if (node.reportUnknown) out.push([...path]);
-        } else walk(obj[key], child, path, out);
+        } else if (child.hasObjects) walk(obj[key], child, path, out);
         path.pop();
       }
       return;
@@ -55,7 +55,7 @@ export function findUnknownFieldPathsIn(schema: z.ZodType, obj: unknown): FieldP
 }
 
 function schemaForObject(obj: unknown): z.ZodType {
-  const v = typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>)["apiVersion"] : undefined;
+  const v = typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>).apiVersion : undefined;
   return v === "kaito.sh/v1alpha1" ? WorkspaceV1alpha1Schema : WorkspaceV1beta1Schema;
 }
 

@@ -6,14 +6,7 @@
  * no `spec`.
  */
 import * as z from "zod";
-import {
-  ConditionSchema,
-  int32,
-  int64,
-  LabelSelectorSchema,
-  ObjectMetaSchema,
-  schemaless,
-} from "./common.ts";
+import { ConditionSchema, int32, LabelSelectorSchema, ObjectMetaSchema, schemaless } from "./common.ts";
 
 /** The two served versions. */
 export const WORKSPACE_API_VERSIONS = ["kaito.sh/v1alpha1", "kaito.sh/v1beta1"] as const;
@@ -290,13 +283,15 @@ export function workspaceSchemaFor(
 ): typeof WorkspaceV1alpha1Schema | typeof WorkspaceV1beta1Schema | undefined {
   if (apiVersion === "kaito.sh/v1alpha1") {
     if (hot.alpha) return hot.alpha;
-    if (++hot.calls > COMPILE_AFTER_PARSES) return (hot.alpha = tierUp(WorkspaceV1alpha1Schema));
-    return WorkspaceV1alpha1Schema;
+    if (++hot.calls <= COMPILE_AFTER_PARSES) return WorkspaceV1alpha1Schema;
+    hot.alpha = tierUp(WorkspaceV1alpha1Schema);
+    return hot.alpha;
   }
   if (apiVersion === "kaito.sh/v1beta1") {
     if (hot.beta) return hot.beta;
-    if (++hot.calls > COMPILE_AFTER_PARSES) return (hot.beta = tierUp(WorkspaceV1beta1Schema));
-    return WorkspaceV1beta1Schema;
+    if (++hot.calls <= COMPILE_AFTER_PARSES) return WorkspaceV1beta1Schema;
+    hot.beta = tierUp(WorkspaceV1beta1Schema);
+    return hot.beta;
   }
   return undefined;
 }

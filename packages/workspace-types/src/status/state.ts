@@ -9,7 +9,9 @@ import { getCondition, isConditionTrue } from "./conditions.ts";
 export interface StateInput {
   readonly tuning?: unknown;
   readonly inference?: unknown;
-  readonly status?: { readonly state?: string | undefined; readonly conditions?: readonly Condition[] | undefined } | undefined;
+  readonly status?:
+    | { readonly state?: string | undefined; readonly conditions?: readonly Condition[] | undefined }
+    | undefined;
 }
 
 /** The tuning Job as observed, when the caller has it (otherwise the conditions are read). */
@@ -41,7 +43,10 @@ export function deriveWorkspaceState(ws: StateInput, job?: ObservedTuningJob): W
     if (job?.started ?? jobStarted?.status === "True") return WorkspaceState.Running;
     return WorkspaceState.Pending;
   }
-  if (isConditionTrue(conditions, ConditionType.InferenceReady) && isConditionTrue(conditions, ConditionType.WorkspaceSucceeded)) {
+  if (
+    isConditionTrue(conditions, ConditionType.InferenceReady) &&
+    isConditionTrue(conditions, ConditionType.WorkspaceSucceeded)
+  ) {
     return WorkspaceState.Ready;
   }
   const succeeded = getCondition(conditions, ConditionType.WorkspaceSucceeded);

@@ -24,7 +24,7 @@ export type {
   ValidationContext,
 } from "./context.ts";
 export { type ImageReference, type ImageReferenceResult, parseImageReference } from "./image-reference.ts";
-export { INFERENCE_CONFIG_KEY, type InferenceConfigProblem, validateInferenceConfigYaml } from "./inference-config.ts";
+export { type InferenceConfigProblem, validateInferenceConfigYaml } from "./inference-config.ts";
 export { VALIDATION_CODES, type ValidationCode, type ValidationIssue, type ValidationResult } from "./issues.ts";
 export { type LabelSelectorResult, sanitizeLabelSelector } from "./label-selector.ts";
 export { DNS1123_LABEL_MAX_LENGTH, DNS1123_SUBDOMAIN_MAX_LENGTH, isDns1123Label, isDns1123Subdomain } from "./names.ts";

@@ -6,8 +6,9 @@
 
 import { parseDocument } from "yaml";
 
-/** The ConfigMap key Kaito reads the inference configuration from. */
-export const INFERENCE_CONFIG_KEY = "inference_config.yaml";
+import { ConfigMapKey } from "../constants/index.ts";
+
+const INFERENCE_CONFIG_KEY = ConfigMapKey.InferenceConfig;
 
 /** One problem in an `inference_config.yaml`. */
 export interface InferenceConfigProblem {

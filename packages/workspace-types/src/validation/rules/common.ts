@@ -24,10 +24,12 @@ export class IssueList {
   readonly errors: ValidationIssue[] = [];
   readonly warnings: ValidationIssue[] = [];
 
+  /** Record an error. */
   error(code: ValidationCode, path: string, message: string, hint?: string): void {
     this.errors.push(hint === undefined ? { path, message, code } : { path, message, hint, code });
   }
 
+  /** Record a warning. */
   warn(code: ValidationCode, path: string, message: string, hint?: string): void {
     this.warnings.push(hint === undefined ? { path, message, code } : { path, message, hint, code });
   }

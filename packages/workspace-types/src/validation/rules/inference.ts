@@ -9,7 +9,7 @@ import type { InferenceSpec, Workspace } from "../../schema/index.ts";
 import type { PresetInfo } from "../context.ts";
 import { validateInferenceConfigYaml } from "../inference-config.ts";
 import { checkAdapters } from "./adapters.ts";
-import { at, checkImageReference, checkSecretName, type IssueList, nonEmpty, type RuleEnv, rawHas } from "./common.ts";
+import { at, checkImageReference, checkSecretName, type IssueList, nonEmpty, type RuleEnv } from "./common.ts";
 import { checkPresetName, checkPresetOptionsDeprecations } from "./preset.ts";
 import { checkByoNodes, checkNapFit, checkPartitionForInference, checkSku } from "./resource.ts";
 
@@ -163,9 +163,4 @@ function checkInferenceConfig(
   for (const p of validateInferenceConfigYaml(text, preset?.contextLimit)) {
     out.error(p.code, path, `ConfigMap ${JSON.stringify(name)}: ${p.message}`, p.hint);
   }
-}
-
-/** Whether the user wrote a field the CRD also defaults (for deprecation warnings). */
-export function wroteField(env: RuleEnv, segments: readonly (string | number)[]): boolean {
-  return rawHas(env.raw, segments);
 }
