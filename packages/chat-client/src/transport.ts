@@ -240,13 +240,36 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+const headerCache = new WeakMap<TransportConfig, Map<string, Record<string, string>>>();
+
+/** The request headers without per-call additions, built once per client, accept type and body presence. */
+function sharedHeaders(cfg: TransportConfig, accept: string, hasBody: boolean): Record<string, string> {
+  let byKey = headerCache.get(cfg);
+  if (byKey === undefined) {
+    byKey = new Map();
+    headerCache.set(cfg, byKey);
+  }
+  const key = hasBody ? `1${accept}` : `0${accept}`;
+  let h = byKey.get(key);
+  if (h === undefined) {
+    h = { ...cfg.headers, accept };
+    if (hasBody) h["content-type"] = "application/json";
+    Object.freeze(h);
+    byKey.set(key, h);
+  }
+  return h;
+}
+
 function prepare(cfg: TransportConfig, call: Call) {
   checkRequestOptions(call.options);
   const o = call.options;
   const url = cfg.root + call.path;
-  const headers: Record<string, string> = { ...cfg.headers, accept: call.accept };
-  if (call.body !== undefined) headers["content-type"] = "application/json";
-  if (o?.headers !== undefined) Object.assign(headers, o.headers);
+  let headers: Record<string, string>;
+  if (o?.headers === undefined) headers = sharedHeaders(cfg, call.accept, call.body !== undefined);
+  else {
+    headers = { ...sharedHeaders(cfg, call.accept, call.body !== undefined) };
+    for (const [k, v] of Object.entries(o.headers)) headers[k.toLowerCase()] = v;
+  }
   return {
     url,
     headers,

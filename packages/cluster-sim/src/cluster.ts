@@ -4,12 +4,14 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { nodeClaimCrd } from "./builtin/nodeclaim-crd.ts";
 import { ClusterSimError } from "./errors/index.ts";
 import { ApiServer } from "./server/http-server.ts";
 import type { RequestCounters } from "./server/counters.ts";
 import type { FaultInjector } from "./server/faults.ts";
 import type { ServiceResolver } from "./server/proxy.ts";
 import { generateTlsMaterial } from "./server/tls.ts";
+import { createSimulation, type SimSku, type Simulation, type SimulationOptions } from "./sim/index.ts";
 import type { ClusterStore, KubeObject } from "./store/api.ts";
 import { type AdmissionHook, MemoryStore } from "./store/memory-store.ts";
 
@@ -17,8 +19,8 @@ import { type AdmissionHook, MemoryStore } from "./store/memory-store.ts";
 export interface StartClusterOptions {
   /** CustomResourceDefinition objects to register before the server starts. */
   crds?: KubeObject[];
-  /** GPU SKU table for the node simulation (passed to the simulation unchanged). */
-  skus?: unknown[];
+  /** GPU SKU table for the node simulation. */
+  skus?: SimSku[];
   /** Delay before a NodeClaim becomes a Node (passed to the simulation). */
   nodeDelayMs?: number;
   /** Port on 127.0.0.1; 0 or absent picks a free one. */
@@ -29,8 +31,11 @@ export interface StartClusterOptions {
   token?: string;
   /** Where to write the kubeconfig. Default: a file in a fresh temporary folder (removed by `stop()`). */
   kubeconfigPath?: string;
-  /** Run the simulated cloud and kubelet (when available); an object is passed to it as extra options. Default true. */
-  simulation?: boolean | Record<string, unknown>;
+  /**
+   * Run the simulated cloud and kubelet (NodeClaims → Nodes, scheduler, controllers, pods). An object gives it extra
+   * options. Default true. A minimal `nodeclaims.karpenter.sh` CRD is registered with it unless `crds` has one.
+   */
+  simulation?: boolean | Partial<SimulationOptions>;
   /** Interval of watch BOOKMARK events. Default 10 s. */
   bookmarkIntervalMs?: number;
 }
@@ -62,6 +67,8 @@ export interface Cluster {
   counters: RequestCounters;
   /** Sets where the service proxy (and service-based webhooks) send requests. */
   setServiceResolver(resolver: ServiceResolver | undefined): void;
+  /** The running simulation (undefined with `simulation: false`). */
+  simulation: Simulation | undefined;
   /** Stops the simulation, the server and removes the temporary kubeconfig. */
   stop(): Promise<void>;
 }
@@ -121,7 +128,10 @@ async function loadKubeConfig(yaml: string): Promise<KubeConfig | ClusterSimErro
 export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
   const store = new MemoryStore();
   const crdKey = { group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" };
-  for (const crd of options.crds ?? []) store.create(crdKey, crd, { fieldManager: "cluster-sim" });
+  const crds = [...(options.crds ?? [])];
+  const simulate = options.simulation !== false;
+  if (simulate && !crds.some((c) => c.metadata?.name === "nodeclaims.karpenter.sh")) crds.push(nodeClaimCrd());
+  for (const crd of crds) store.create(crdKey, crd, { fieldManager: "cluster-sim" });
   const token = options.token ?? randomBytes(24).toString("hex");
   const tls = options.tls ? await generateTlsMaterial() : undefined;
   const server = new ApiServer({
@@ -140,6 +150,19 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const kubeconfigYaml = kubeconfigText(url, token, tls?.caCert);
   writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
   const kc = await loadKubeConfig(kubeconfigYaml);
+  let simulation: Simulation | undefined;
+  if (simulate) {
+    const extra = typeof options.simulation === "object" ? options.simulation : {};
+    const simOptions: SimulationOptions = { ...extra, skus: options.skus ?? extra.skus ?? [] };
+    if (options.nodeDelayMs !== undefined) simOptions.nodeDelayMs = options.nodeDelayMs;
+    simulation = createSimulation(store, simOptions);
+    const sim = simulation;
+    server.setServiceResolver((ns, svc, port) => sim.resolveService(ns, svc, /^\d+$/.test(port) ? Number(port) : port));
+    server.setPodSource({
+      resolvePod: (ns, pod, port) => sim.resolvePod(ns, pod, /^\d+$/.test(port) ? Number(port) : port),
+      logs: (ns, pod, container, previous) => sim.logs(ns, pod, container, { previous }),
+    });
+  }
   let stopped = false;
   const handle: ClusterStoreHandle = {
     get: (r, ns, name) => store.get(r, ns, name),
@@ -162,6 +185,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     },
     token,
     caCert: tls?.caCert,
+    simulation,
     store: handle,
     faults: server.faults,
     counters: server.counters,
@@ -169,6 +193,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     async stop() {
       if (stopped) return;
       stopped = true;
+      await simulation?.stop();
       await server.close();
       store.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });

@@ -85,7 +85,7 @@ export {
   ORAS_DEFAULT_ARTIFACT_TYPE,
 } from "./media-types.ts";
 export type { BlobPhase, BlobProgressEvent, ProgressListener } from "./progress/events.ts";
-export { formatBytes, progressPrinter, renderBar } from "./progress/render.ts";
+export { describeEvent, formatBytes, progressPrinter, renderBar } from "./progress/render.ts";
 export {
   DOCKER_HUB,
   formatReference,

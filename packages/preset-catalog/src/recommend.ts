@@ -46,7 +46,7 @@ function bf16Warning(sku: Sku, purpose: "inference" | "tuning"): string[] {
 
 /**
  * The instance types of `cloud` that fit `preset`, smallest first: fewest nodes, then least total GPU memory, then
- * fewest GPUs, then name. Only NVIDIA SKUs are considered (the runtime image is CUDA).
+ * fewest GPUs, then table order (the data lists smaller instance sizes first). Only NVIDIA SKUs are considered (the runtime image is CUDA).
  *
  * - inference: the vLLM node estimator must give a node count (SKUs where it fails are left out);
  * - tuning (single node): every GPU must hold the per-GPU requirement and the node the total of
@@ -96,11 +96,8 @@ export function recommendSkus(preset: Preset | string, options: RecommendSkusOpt
       });
     }
   }
+  // Array.prototype.sort is stable: full ties keep table order (the data lists smaller sizes first).
   return out.sort(
-    (a, b) =>
-      a.nodes - b.nodes ||
-      a.totalGpuMemoryGiB - b.totalGpuMemoryGiB ||
-      a.totalGpus - b.totalGpus ||
-      (a.sku.name < b.sku.name ? -1 : a.sku.name > b.sku.name ? 1 : 0),
+    (a, b) => a.nodes - b.nodes || a.totalGpuMemoryGiB - b.totalGpuMemoryGiB || a.totalGpus - b.totalGpus,
   );
 }

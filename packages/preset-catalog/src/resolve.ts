@@ -9,6 +9,10 @@ import type { Preset } from "./types.ts";
 
 const HF_ID = /^[\w.-]+\/[\w.-]+$/;
 
+// Validation may see the same misspelt name many times (e.g. a batch of Workspaces): remember the suggestions.
+const UNKNOWN_CACHE_SIZE = 512;
+const unknownCache = new Map<string, PresetResolution>();
+
 /**
  * The validation-side view of a preset. `downloadAtRuntime` is `true` for every preset: at Kaito HEAD every preset
  * resolves to a catalog model whose weights vLLM downloads at run time (kaito-compat §2.4, §1.7) — the data's
@@ -107,7 +111,3 @@ export function resolvePreset(name: string): PresetResolution {
   }
   return cached;
 }
-
-// Validation may see the same misspelt name many times (e.g. a batch of Workspaces): remember the suggestions.
-const UNKNOWN_CACHE_SIZE = 512;
-const unknownCache = new Map<string, PresetResolution>();

@@ -7,8 +7,6 @@
 export type WorkspaceTypesErrorCode =
   /** The object is not a valid Workspace (see `issues`). */
   | "INVALID_WORKSPACE"
-  /** The text could not be parsed as YAML/JSON Workspaces. */
-  | "INVALID_DOCUMENT"
   /** `apiVersion` is not `kaito.sh/v1alpha1` or `kaito.sh/v1beta1`. */
   | "UNSUPPORTED_VERSION"
   /** A generated CRD schema broke a structural-schema rule (a bug in the schemas or the generator). */

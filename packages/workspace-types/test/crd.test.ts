@@ -13,6 +13,8 @@ import {
   findStructuralProblems,
   isWorkspaceTypesError,
   type JSONSchemaProps,
+  type ValidationCode,
+  validateWorkspace,
   nodeClaimCrd,
   WORKSPACE_CEL_RULES,
   type WorkspaceCelRule,
@@ -217,6 +219,18 @@ describe("CRD metadata", () => {
   });
 });
 
+/** Which `validateWorkspace` rule enforces the same thing as each CEL rule. */
+const CEL_TO_VALIDATION_CODE: Record<string, ValidationCode> = {
+  "inference-tuning-exactly-one": "inference-tuning-exactly-one",
+  "tuning-single-node": "tuning-count",
+  "tuning-no-partition": "tuning-partition",
+  "inference-preset-template-exactly-one": "inference-preset-template-exactly-one",
+  "adapters-max": "adapters-too-many",
+  "tuning-input-exactly-one": "tuning-input-exactly-one",
+  "tuning-output-exactly-one": "tuning-output-exactly-one",
+  "tuning-output-push-secret": "output-push-secret-required",
+};
+
 /** JSON → CEL values the way the API server sees them: integers are CEL ints. */
 function toCel(v: unknown): unknown {
   if (typeof v === "number" && Number.isInteger(v)) return BigInt(v);
@@ -311,7 +325,20 @@ describe("CEL rules (evaluated with a CEL interpreter)", () => {
     ],
     ["inference on 2 nodes", { resource: { ...base.resource, count: 2 }, inference: { preset: { name: "x" } } }, []],
   ] as const)("%s → %j", (_, patch, expected) => {
-    expect(celFailures({ ...base, ...patch } as Record<string, unknown>)).toEqual(expected);
+    const obj = { ...base, ...patch } as Record<string, unknown>;
+    expect(celFailures(obj)).toEqual(expected);
+    // the in-process rules agree with the CEL rules on the same object
+    const codes = new Set(validateWorkspace(obj).errors.map((e) => e.code));
+    for (const rule of WORKSPACE_CEL_RULES) {
+      expect([rule.id, codes.has(CEL_TO_VALIDATION_CODE[rule.id] as ValidationCode)]).toEqual([
+        rule.id,
+        (expected as readonly string[]).includes(rule.id),
+      ]);
+    }
+  });
+
+  it("every CEL rule has an in-process twin", () => {
+    expect(Object.keys(CEL_TO_VALIDATION_CODE).sort()).toEqual(WORKSPACE_CEL_RULES.map((r) => r.id).sort());
   });
 
   it("v1alpha1 has no partition rule (it has no partition field)", () => {

@@ -29,12 +29,17 @@ function defaultPodSpec(spec: Obj): void {
       if (typeof c !== "object" || c === null) continue;
       const container = c as Obj;
       const image = typeof container.image === "string" ? container.image : "";
-      setDefault(container, "imagePullPolicy", image.endsWith(":latest") || !image.includes(":") ? "Always" : "IfNotPresent");
+      setDefault(
+        container,
+        "imagePullPolicy",
+        image.endsWith(":latest") || !image.includes(":") ? "Always" : "IfNotPresent",
+      );
       setDefault(container, "terminationMessagePath", "/dev/termination-log");
       setDefault(container, "terminationMessagePolicy", "File");
       setDefault(container, "resources", {});
       if (Array.isArray(container.ports)) {
-        for (const p of container.ports) if (typeof p === "object" && p !== null) setDefault(p as Obj, "protocol", "TCP");
+        for (const p of container.ports)
+          if (typeof p === "object" && p !== null) setDefault(p as Obj, "protocol", "TCP");
       }
     }
   }
@@ -62,8 +67,7 @@ export function defaultBuiltinOnCreate(kind: string, group: string, obj: KubeObj
       const spec = rec(o, "spec");
       setDefault(spec, "finalizers", ["kubernetes"]);
       o.status = { phase: "Active" };
-      const labels = (obj.metadata.labels ??= {});
-      labels["kubernetes.io/metadata.name"] = obj.metadata.name ?? "";
+      obj.metadata.labels = { ...obj.metadata.labels, "kubernetes.io/metadata.name": obj.metadata.name ?? "" };
       break;
     }
     case "/Pod": {
@@ -102,7 +106,10 @@ export function defaultBuiltinOnCreate(kind: string, group: string, obj: KubeObj
       setDefault(spec, "replicas", 1);
       setDefault(spec, "revisionHistoryLimit", 10);
       setDefault(spec, "progressDeadlineSeconds", 600);
-      setDefault(spec, "strategy", { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } });
+      setDefault(spec, "strategy", {
+        type: "RollingUpdate",
+        rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" },
+      });
       defaultTemplate(spec);
       o.status = {};
       break;
@@ -166,7 +173,8 @@ export function defaultBuiltinOnWrite(kind: string, group: string, obj: KubeObje
     const stringData = o.stringData;
     if (typeof stringData === "object" && stringData !== null) {
       const data = rec(o, "data");
-      for (const [k, v] of Object.entries(stringData as Obj)) data[k] = Buffer.from(String(v), "utf8").toString("base64");
+      for (const [k, v] of Object.entries(stringData as Obj))
+        data[k] = Buffer.from(String(v), "utf8").toString("base64");
       delete o.stringData;
     }
   }
@@ -191,7 +199,8 @@ export function validateBuiltin(kind: string, group: string, obj: KubeObject): F
     }
     containers.forEach((c, i) => {
       const container = (typeof c === "object" && c !== null ? c : {}) as Obj;
-      if (typeof container.name !== "string" || container.name === "") causes.push(required(`${path}.containers[${i}].name`));
+      if (typeof container.name !== "string" || container.name === "")
+        causes.push(required(`${path}.containers[${i}].name`));
       if (typeof container.image !== "string" || container.image === "")
         causes.push(required(`${path}.containers[${i}].image`));
     });

@@ -44,7 +44,9 @@ const DESCRIPTIONS: Record<string, [string, Record<string, Schema>]> = {
   ],
   Endpoints: [
     "Endpoints is a collection of endpoints that implement the actual service.",
-    { subsets: { type: "array", description: "The set of all endpoints is the union of all subsets.", items: open("") } },
+    {
+      subsets: { type: "array", description: "The set of all endpoints is the union of all subsets.", items: open("") },
+    },
   ],
   ConfigMap: [
     "ConfigMap holds configuration data for pods to consume.",
@@ -59,7 +61,10 @@ const DESCRIPTIONS: Record<string, [string, Record<string, Schema>]> = {
         description: "BinaryData contains the binary data.",
         additionalProperties: { type: "string", format: "byte" },
       },
-      immutable: { type: "boolean", description: "Immutable, if set to true, ensures that data stored cannot be updated." },
+      immutable: {
+        type: "boolean",
+        description: "Immutable, if set to true, ensures that data stored cannot be updated.",
+      },
     },
   ],
   Secret: [
@@ -76,14 +81,25 @@ const DESCRIPTIONS: Record<string, [string, Record<string, Schema>]> = {
         additionalProperties: { type: "string" },
       },
       type: str("Used to facilitate programmatic handling of secret data."),
-      immutable: { type: "boolean", description: "Immutable, if set to true, ensures that data stored cannot be updated." },
+      immutable: {
+        type: "boolean",
+        description: "Immutable, if set to true, ensures that data stored cannot be updated.",
+      },
     },
   ],
   ServiceAccount: [
     "ServiceAccount binds together: a name, understood by users, and perhaps by peripheral systems, for an identity, a principal that can be authenticated and authorized, a set of secrets.",
     {
-      secrets: { type: "array", description: "Secrets is a list of the secrets in the same namespace.", items: open("") },
-      imagePullSecrets: { type: "array", description: "ImagePullSecrets is a list of references to secrets.", items: open("") },
+      secrets: {
+        type: "array",
+        description: "Secrets is a list of the secrets in the same namespace.",
+        items: open(""),
+      },
+      imagePullSecrets: {
+        type: "array",
+        description: "ImagePullSecrets is a list of references to secrets.",
+        items: open(""),
+      },
     },
   ],
   Event: [
@@ -104,11 +120,17 @@ const DESCRIPTIONS: Record<string, [string, Record<string, Schema>]> = {
   ],
   ReplicaSet: [
     "ReplicaSet ensures that a specified number of pod replicas are running at any given time.",
-    { spec: open("Spec defines the specification of the desired behavior of the ReplicaSet."), status: open("Status.") },
+    {
+      spec: open("Spec defines the specification of the desired behavior of the ReplicaSet."),
+      status: open("Status."),
+    },
   ],
   StatefulSet: [
     "StatefulSet represents a set of pods with consistent identities.",
-    { spec: open("Spec defines the desired identities of pods in this set."), status: open("Status is the current status.") },
+    {
+      spec: open("Spec defines the desired identities of pods in this set."),
+      status: open("Status is the current status."),
+    },
   ],
   ControllerRevision: [
     "ControllerRevision implements an immutable snapshot of state data.",
@@ -131,11 +153,23 @@ const DESCRIPTIONS: Record<string, [string, Record<string, Schema>]> = {
   ],
   ValidatingWebhookConfiguration: [
     "ValidatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and object without changing it.",
-    { webhooks: { type: "array", description: "Webhooks is a list of webhooks and the affected resources.", items: open("") } },
+    {
+      webhooks: {
+        type: "array",
+        description: "Webhooks is a list of webhooks and the affected resources.",
+        items: open(""),
+      },
+    },
   ],
   MutatingWebhookConfiguration: [
     "MutatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and may change the object.",
-    { webhooks: { type: "array", description: "Webhooks is a list of webhooks and the affected resources.", items: open("") } },
+    {
+      webhooks: {
+        type: "array",
+        description: "Webhooks is a list of webhooks and the affected resources.",
+        items: open(""),
+      },
+    },
   ],
 };
 
@@ -168,7 +202,11 @@ export const OBJECT_META_SCHEMA: Schema = {
     namespace: str("Namespace defines the space within which each name must be unique."),
     uid: str("UID is the unique in time and space value for this object."),
     resourceVersion: str("An opaque value that represents the internal version of this object."),
-    generation: { type: "integer", format: "int64", description: "A sequence number representing a specific generation." },
+    generation: {
+      type: "integer",
+      format: "int64",
+      description: "A sequence number representing a specific generation.",
+    },
     creationTimestamp: { type: "string", format: "date-time", description: "The time this object was created." },
     deletionTimestamp: { type: "string", format: "date-time", description: "The time this object will be deleted." },
     labels: {

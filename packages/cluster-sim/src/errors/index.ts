@@ -167,7 +167,12 @@ export function invalid(group: string, kind: string, name: string, causes: Field
   const parts = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message));
   const agg = parts.length === 1 ? (parts[0] ?? "") : `[${parts.join(", ")}]`;
   return new ClusterSimError("Invalid", `${qk} "${name}" is invalid: ${agg}`, {
-    details: { name, group, kind, causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })) },
+    details: {
+      name,
+      group,
+      kind,
+      causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })),
+    },
   });
 }
 

@@ -16,6 +16,11 @@ export function pathKey(elements: string[]): string {
   return elements.join(SEP);
 }
 
+/** Appends one element to a set entry (`""` is the root). */
+export function appendPath(key: string, element: string): string {
+  return key === "" ? element : key + SEP + element;
+}
+
 /** Splits a set entry into its path elements. */
 export function pathElements(key: string): string[] {
   return key === "" ? [] : key.split(SEP);
@@ -43,8 +48,20 @@ interface TreeNode {
   children: Map<string, TreeNode>;
 }
 
-/** Encodes a field set as `fieldsV1`. Members that also have children get a `"."` entry. */
+const encodeCache = new WeakMap<FieldSet, Record<string, unknown>>();
+const decodeCache = new WeakMap<object, FieldSet>();
+
+/** Encodes a field set as `fieldsV1`. Members that also have children get a `"."` entry. Cached per set. */
 export function encodeFieldsV1(set: FieldSet): Record<string, unknown> {
+  const hit = encodeCache.get(set);
+  if (hit) return hit;
+  const encoded = encodeUncached(set);
+  encodeCache.set(set, encoded);
+  decodeCache.set(encoded, set);
+  return encoded;
+}
+
+function encodeUncached(set: FieldSet): Record<string, unknown> {
   const root: TreeNode = { member: false, children: new Map() };
   for (const key of set) {
     let node = root;
@@ -87,8 +104,12 @@ function rank(k: string): number {
   }
 }
 
-/** Decodes `fieldsV1` into a field set. Unknown shapes are ignored. */
+/** Decodes `fieldsV1` into a field set (treat it as immutable). Unknown shapes are ignored. Cached per object. */
 export function decodeFieldsV1(fields: unknown): FieldSet {
+  if (typeof fields === "object" && fields !== null) {
+    const hit = decodeCache.get(fields);
+    if (hit) return hit;
+  }
   const set: FieldSet = new Set();
   const walk = (node: unknown, prefix: string[]): void => {
     if (!isPlainObject(node)) return;
@@ -103,6 +124,7 @@ export function decodeFieldsV1(fields: unknown): FieldSet {
     }
   };
   walk(fields, []);
+  if (typeof fields === "object" && fields !== null) decodeCache.set(fields, set);
   return set;
 }
 
@@ -142,15 +164,28 @@ export function formatFieldPath(key: string): string {
   return out;
 }
 
-/** Set union. */
+/** Set union (returns `a` itself when `b` adds nothing; sets are treated as immutable). */
 export function union(a: FieldSet, b: FieldSet): FieldSet {
-  const out = new Set(a);
-  for (const x of b) out.add(x);
-  return out;
+  let out: FieldSet | undefined;
+  for (const x of b) {
+    if (a.has(x)) continue;
+    out ??= new Set(a);
+    out.add(x);
+  }
+  return out ?? a;
 }
 
-/** Set difference `a − b`. */
+/** Set difference `a − b` (returns `a` itself when nothing is removed; sets are treated as immutable). */
 export function difference(a: FieldSet, b: FieldSet): FieldSet {
+  if (b.size === 0) return a;
+  let hit = false;
+  for (const x of b) {
+    if (a.has(x)) {
+      hit = true;
+      break;
+    }
+  }
+  if (!hit) return a;
   const out: FieldSet = new Set();
   for (const x of a) if (!b.has(x)) out.add(x);
   return out;

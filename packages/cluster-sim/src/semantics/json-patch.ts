@@ -39,7 +39,8 @@ type Container = Record<string, unknown> | unknown[];
 
 function arrayIndex(token: string, length: number, forAdd: boolean): number {
   if (forAdd && token === "-") return length;
-  if (!/^(0|[1-9]\d*)$/.test(token)) throw new OpFailure(`Unable to access invalid index: ${token}: invalid index referenced`);
+  if (!/^(0|[1-9]\d*)$/.test(token))
+    throw new OpFailure(`Unable to access invalid index: ${token}: invalid index referenced`);
   const i = Number(token);
   if (i > length || (!forAdd && i === length)) {
     throw new OpFailure(`Unable to access invalid index: ${i}: invalid index referenced`);
@@ -48,22 +49,33 @@ function arrayIndex(token: string, length: number, forAdd: boolean): number {
 }
 
 /** Finds the parent container of the pointer's last token. */
-function resolveParent(doc: unknown, tokens: string[], opName: string, pointer: string): { parent: Container; key: string } {
+function resolveParent(
+  doc: unknown,
+  tokens: string[],
+  opName: string,
+  pointer: string,
+): { parent: Container; key: string } {
   let cur: unknown = doc;
   for (const t of tokens.slice(0, -1)) {
     if (Array.isArray(cur)) {
       if (!/^(0|[1-9]\d*)$/.test(t) || Number(t) >= cur.length) {
-        throw new OpFailure(`${opName} operation does not apply: doc is missing path: ${JSON.stringify(pointer)}: missing value`);
+        throw new OpFailure(
+          `${opName} operation does not apply: doc is missing path: ${JSON.stringify(pointer)}: missing value`,
+        );
       }
       cur = cur[Number(t)];
     } else if (isPlainObject(cur) && Object.hasOwn(cur, t)) {
       cur = cur[t];
     } else {
-      throw new OpFailure(`${opName} operation does not apply: doc is missing path: ${JSON.stringify(pointer)}: missing value`);
+      throw new OpFailure(
+        `${opName} operation does not apply: doc is missing path: ${JSON.stringify(pointer)}: missing value`,
+      );
     }
   }
   if (!Array.isArray(cur) && !isPlainObject(cur)) {
-    throw new OpFailure(`${opName} operation does not apply: doc is missing path: ${JSON.stringify(pointer)}: missing value`);
+    throw new OpFailure(
+      `${opName} operation does not apply: doc is missing path: ${JSON.stringify(pointer)}: missing value`,
+    );
   }
   return { parent: cur, key: tokens[tokens.length - 1] ?? "" };
 }
@@ -105,7 +117,8 @@ function removeAt(doc: unknown, pointer: string, opName: string): { doc: unknown
 }
 
 function validateOp(op: unknown, index: number): JsonPatchOperation {
-  if (!isPlainObject(op)) throw badRequest(`json: cannot unmarshal ${typeof op} into Go value of type jsonpatch.Operation`);
+  if (!isPlainObject(op))
+    throw badRequest(`json: cannot unmarshal ${typeof op} into Go value of type jsonpatch.Operation`);
   const kind = op.op;
   if (typeof kind !== "string" || !["add", "remove", "replace", "move", "copy", "test"].includes(kind)) {
     throw fail(index, op, `Unexpected kind: ${String(kind ?? "")}`);

@@ -98,7 +98,8 @@ function findClose(expr: string, open: number): number {
 
 function parseLiteral(s: string): { value: unknown; path: Step[] | undefined } {
   const t = s.trim();
-  if ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'"))) return { value: t.slice(1, -1), path: undefined };
+  if ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'")))
+    return { value: t.slice(1, -1), path: undefined };
   if (/^-?\d+(\.\d+)?$/.test(t)) return { value: Number(t), path: undefined };
   if (t === "true" || t === "false") return { value: t === "true", path: undefined };
   if (t === "nil" || t === "null") return { value: null, path: undefined };
@@ -137,7 +138,10 @@ export function parseJsonPath(expr: string): Step[] {
 
 function children(v: unknown): unknown[] {
   if (Array.isArray(v)) return v;
-  if (isPlainObject(v)) return Object.keys(v).sort().map((k) => v[k]);
+  if (isPlainObject(v))
+    return Object.keys(v)
+      .sort()
+      .map((k) => v[k]);
   return [];
 }
 

@@ -2,15 +2,7 @@
  * `metadata.managedFields` bookkeeping (the apiserver's field manager over structured-merge-diff): field sets of
  * objects, comparison of two versions, and the `Update` operation of non-apply writes.
  */
-import {
-  difference,
-  type FieldSet,
-  fieldElement,
-  keyElement,
-  pathKey,
-  union,
-  valueElement,
-} from "./field-set.ts";
+import { appendPath, difference, type FieldSet, fieldElement, keyElement, pathKey, union, valueElement } from "./field-set.ts";
 import { builtinPatchMeta, childMeta, type PatchMeta, patchMetaFromSchema } from "./patch-meta.ts";
 import { decodeFieldsV1, encodeFieldsV1 } from "./field-set.ts";
 import { isPlainObject, type JSONSchemaProps, jsonEqual } from "./schema-types.ts";
@@ -58,8 +50,16 @@ const STRIPPED = new Set(
 
 /** Removes the untracked paths (and anything under `metadata.managedFields`) plus ignored top-level fields. */
 export function stripUntracked(set: FieldSet, ignoreTopLevelFields: string[] = []): FieldSet {
-  const out: FieldSet = new Set();
   const ignored = ignoreTopLevelFields.map((f) => fieldElement(f));
+  let dirty = false;
+  for (const p of set) {
+    if (p.startsWith("f:metadata") || p === "f:apiVersion" || p === "f:kind" || ignored.some((i) => p.startsWith(i))) {
+      dirty = true;
+      break;
+    }
+  }
+  if (!dirty) return set;
+  const out: FieldSet = new Set();
   for (const p of set) {
     if (STRIPPED.has(p)) continue;
     if (p.startsWith(`f:metadata\u0000f:managedFields`)) continue;
@@ -108,35 +108,35 @@ function isScalar(v: unknown): boolean {
  */
 export function toFieldSet(obj: unknown, meta: PatchMeta | undefined): FieldSet {
   const set: FieldSet = new Set();
-  const walk = (v: unknown, m: PatchMeta | undefined, path: string[]): void => {
+  const walk = (v: unknown, m: PatchMeta | undefined, path: string): void => {
     if (isPlainObject(v)) {
-      if (m?.atomicMap && path.length > 0) {
-        set.add(pathKey(path));
+      if (m?.atomicMap && path !== "") {
+        set.add(path);
         return;
       }
-      for (const [k, x] of Object.entries(v)) {
-        const p = [...path, fieldElement(k)];
-        const cm = childMeta(m, k);
+      for (const k of Object.keys(v)) {
+        const x = v[k];
+        const p = appendPath(path, fieldElement(k));
         const declared = m?.fields?.[k] !== undefined;
-        if (x === null || (isPlainObject(x) && Object.keys(x).length === 0)) set.add(pathKey(p));
-        else if (!declared && m?.values !== undefined && !isScalar(x)) set.add(pathKey(p));
-        walk(x, cm, p);
+        if (x === null || (isPlainObject(x) && Object.keys(x).length === 0)) set.add(p);
+        else if (!declared && m?.values !== undefined && !isScalar(x)) set.add(p);
+        walk(x, childMeta(m, k), p);
       }
     } else if (Array.isArray(v)) {
       if (!isAssociative(v, m)) {
-        set.add(pathKey(path));
+        set.add(path);
         return;
       }
       for (const item of v) {
-        const p = [...path, listItemElement(item, m) ?? ""];
-        set.add(pathKey(p));
+        const p = appendPath(path, listItemElement(item, m) ?? "");
+        set.add(p);
         if (m.listType === "map") walk(item, m.items, p);
       }
-    } else if (path.length > 0) {
-      set.add(pathKey(path));
+    } else if (path !== "") {
+      set.add(path);
     }
   };
-  walk(obj, meta, []);
+  walk(obj, meta, "");
   return set;
 }
 
@@ -148,63 +148,70 @@ export interface Comparison {
 }
 
 function isEmptyish(v: unknown): boolean {
-  return v === undefined || v === null || (isPlainObject(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
+  return (
+    v === undefined ||
+    v === null ||
+    (isPlainObject(v) && Object.keys(v).length === 0) ||
+    (Array.isArray(v) && v.length === 0)
+  );
 }
 
 /** Compares `before` and `after` like structured-merge-diff's `TypedValue.Compare`. */
 export function compareObjects(before: unknown, after: unknown, meta: PatchMeta | undefined): Comparison {
   const c: Comparison = { added: new Set(), modified: new Set(), removed: new Set() };
-  const leaf = (l: unknown, r: unknown, path: string[]): void => {
-    if (path.length === 0) return;
-    const k = pathKey(path);
-    if (l === undefined) c.added.add(k);
-    else if (r === undefined) c.removed.add(k);
-    else if (!jsonEqual(l, r)) c.modified.add(k);
+  const leaf = (l: unknown, r: unknown, path: string): void => {
+    if (path === "") return;
+    if (l === undefined) c.added.add(path);
+    else if (r === undefined) c.removed.add(path);
+    else if (!jsonEqual(l, r)) c.modified.add(path);
   };
-  const walk = (l: unknown, r: unknown, m: PatchMeta | undefined, path: string[]): void => {
+  const walk = (l: unknown, r: unknown, m: PatchMeta | undefined, path: string): void => {
     if (l === undefined && r === undefined) return;
+    if (l === r && (l === null || typeof l !== "object")) return;
     const both = l !== undefined && r !== undefined;
-    const lMap = l === undefined || isPlainObject(l);
-    const rMap = r === undefined || isPlainObject(r);
-    const lList = l === undefined || Array.isArray(l);
-    const rList = r === undefined || Array.isArray(r);
-    if (isEmptyish(l) && isEmptyish(r) && !(l === undefined && r === undefined)) {
+    if (isEmptyish(l) && isEmptyish(r)) {
       leaf(l, r, path);
       return;
     }
-    if (lMap && rMap && (isPlainObject(l) || isPlainObject(r)) && !(m?.atomicMap && path.length > 0)) {
+    const lMap = l === undefined || isPlainObject(l);
+    const rMap = r === undefined || isPlainObject(r);
+    if (lMap && rMap && !(m?.atomicMap && path !== "")) {
       const lo = (l ?? {}) as Record<string, unknown>;
       const ro = (r ?? {}) as Record<string, unknown>;
-      const keys = new Set([...Object.keys(lo), ...Object.keys(ro)]);
-      for (const k of keys) walk(lo[k], ro[k], childMeta(m, k), [...path, fieldElement(k)]);
-      if (!both && path.length > 0) (l === undefined ? c.added : c.removed).add(pathKey(path));
+      for (const k of Object.keys(lo)) walk(lo[k], ro[k], childMeta(m, k), appendPath(path, fieldElement(k)));
+      for (const k of Object.keys(ro)) {
+        if (!Object.hasOwn(lo, k)) walk(undefined, ro[k], childMeta(m, k), appendPath(path, fieldElement(k)));
+      }
+      if (!both && path !== "") (l === undefined ? c.added : c.removed).add(path);
       return;
     }
-    if (lList && rList && (Array.isArray(l) || Array.isArray(r))) {
+    const lList = l === undefined || Array.isArray(l);
+    const rList = r === undefined || Array.isArray(r);
+    if (lList && rList && m) {
       const la = (l ?? []) as unknown[];
       const ra = (r ?? []) as unknown[];
-      if (m && isAssociative(la, m) && isAssociative(ra, m)) {
+      if (isAssociative(la, m) && isAssociative(ra, m)) {
         const lItems = new Map(la.map((x) => [listItemElement(x, m) ?? "", x]));
         const rItems = new Map(ra.map((x) => [listItemElement(x, m) ?? "", x]));
         const keys = new Set([...lItems.keys(), ...rItems.keys()]);
         for (const k of keys) {
-          const p = [...path, k];
+          const p = appendPath(path, k);
           const li = lItems.get(k);
           const ri = rItems.get(k);
           if (m.listType === "set") leaf(li, ri, p);
           else {
             walk(li, ri, m.items, p);
-            if (li === undefined) c.added.add(pathKey(p));
-            else if (ri === undefined) c.removed.add(pathKey(p));
+            if (li === undefined) c.added.add(p);
+            else if (ri === undefined) c.removed.add(p);
           }
         }
-        if (!both && path.length > 0) (l === undefined ? c.added : c.removed).add(pathKey(path));
+        if (!both && path !== "") (l === undefined ? c.added : c.removed).add(path);
         return;
       }
     }
     leaf(l, r, path);
   };
-  walk(before, after, meta, []);
+  walk(before, after, meta, "");
   return c;
 }
 
@@ -214,7 +221,9 @@ export function formatKubeTime(d: Date): string {
 }
 
 /** The identity of a manager entry (manager, operation, subresource, and apiVersion for Update). */
-export function managerIdentity(e: Pick<ManagedFieldsEntry, "manager" | "operation" | "apiVersion" | "subresource">): string {
+export function managerIdentity(
+  e: Pick<ManagedFieldsEntry, "manager" | "operation" | "apiVersion" | "subresource">,
+): string {
   return JSON.stringify([e.manager, e.operation, e.operation === "Update" ? e.apiVersion : "", e.subresource ?? ""]);
 }
 

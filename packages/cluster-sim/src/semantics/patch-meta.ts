@@ -140,7 +140,9 @@ const KINDS: Record<string, PatchMeta> = {
       status: { fields: { conditions: CONDITIONS, addresses: keyed("type", {}, ["type"]), images: ATOMIC } },
     },
   },
-  "/Namespace": { fields: { spec: { fields: { finalizers: ATOMIC } }, status: { fields: { conditions: CONDITIONS } } } },
+  "/Namespace": {
+    fields: { spec: { fields: { finalizers: ATOMIC } }, status: { fields: { conditions: CONDITIONS } } },
+  },
   "/ServiceAccount": { fields: { secrets: keyed("name"), imagePullSecrets: ATOMIC } },
   "/Endpoints": { fields: { subsets: ATOMIC } },
   "events.k8s.io/Event": {},

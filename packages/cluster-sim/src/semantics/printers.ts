@@ -100,7 +100,14 @@ export const AGE_DESCRIPTION =
   "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
 
 /** The Name column. */
-export const NAME_COLUMN: TableColumn = col("Name", "string", NAME_DESCRIPTION, (o) => str(get(o, "metadata", "name")), 0, "name");
+export const NAME_COLUMN: TableColumn = col(
+  "Name",
+  "string",
+  NAME_DESCRIPTION,
+  (o) => str(get(o, "metadata", "name")),
+  0,
+  "name",
+);
 /** The Age column of the built-in printers (type `string`, as kube-apiserver declares it). */
 export const AGE_COLUMN: TableColumn = col("Age", "string", AGE_DESCRIPTION, (o, now) =>
   ageSince(get(o, "metadata", "creationTimestamp"), now),
@@ -109,16 +116,26 @@ export const AGE_COLUMN: TableColumn = col("Age", "string", AGE_DESCRIPTION, (o,
 function containersColumns(templateSpec: (o: Record<string, unknown>) => unknown): TableColumn[] {
   const containers = (o: Record<string, unknown>) => arr(get(templateSpec(o), "containers"));
   return [
-    col("Containers", "string", "Names of each container in the template.", (o) =>
-      containers(o)
-        .map((c) => str(get(c, "name")))
-        .join(","),
-    1),
-    col("Images", "string", "Images referenced by each container in the template.", (o) =>
-      containers(o)
-        .map((c) => str(get(c, "image")))
-        .join(","),
-    1),
+    col(
+      "Containers",
+      "string",
+      "Names of each container in the template.",
+      (o) =>
+        containers(o)
+          .map((c) => str(get(c, "name")))
+          .join(","),
+      1,
+    ),
+    col(
+      "Images",
+      "string",
+      "Images referenced by each container in the template.",
+      (o) =>
+        containers(o)
+          .map((c) => str(get(c, "image")))
+          .join(","),
+      1,
+    ),
   ];
 }
 
@@ -162,7 +179,10 @@ function hasCondition(o: unknown, type: string, status = "True"): boolean {
 }
 
 /** The STATUS cell of a pod (kubectl's `printPod` logic) and its ready/total and restarts. */
-export function podStatusSummary(pod: Record<string, unknown>, now: Date): { ready: string; status: string; restarts: string } {
+export function podStatusSummary(
+  pod: Record<string, unknown>,
+  now: Date,
+): { ready: string; status: string; restarts: string } {
   const spec = get(pod, "spec");
   const status = get(pod, "status");
   let restarts = 0;
@@ -221,7 +241,8 @@ export function podStatusSummary(pod: Record<string, unknown>, now: Date): { rea
   if (get(pod, "metadata", "deletionTimestamp") !== undefined) {
     reason = str(get(status, "reason")) === "NodeLost" ? "Unknown" : "Terminating";
   }
-  const restartsText = lastRestart > 0 ? `${restarts} (${humanDuration(now.getTime() - lastRestart)} ago)` : String(restarts);
+  const restartsText =
+    lastRestart > 0 ? `${restarts} (${humanDuration(now.getTime() - lastRestart)} ago)` : String(restarts);
   return { ready: `${readyContainers}/${total}`, status: reason, restarts: restartsText };
 }
 
@@ -230,7 +251,8 @@ function nodeStatus(o: Record<string, unknown>): string {
   const ready = conds.find((c) => get(c, "type") === "Ready");
   const parts: string[] = [];
   if (!ready) parts.push("Unknown");
-  else parts.push(get(ready, "status") === "True" ? "Ready" : get(ready, "status") === "False" ? "NotReady" : "Unknown");
+  else
+    parts.push(get(ready, "status") === "True" ? "Ready" : get(ready, "status") === "False" ? "NotReady" : "Unknown");
   if (get(o, "spec", "unschedulable") === true) parts.push("SchedulingDisabled");
   return parts.join(",");
 }
@@ -274,7 +296,9 @@ function serviceExternalIP(o: Record<string, unknown>): string {
     case "NodePort":
       return external.length > 0 ? external.join(",") : "<none>";
     case "LoadBalancer": {
-      const ingress = arr(get(o, "status", "loadBalancer", "ingress")).map((i) => str(get(i, "ip")) || str(get(i, "hostname")));
+      const ingress = arr(get(o, "status", "loadBalancer", "ingress")).map(
+        (i) => str(get(i, "ip")) || str(get(i, "hostname")),
+      );
       const all = [...ingress, ...external].filter((x) => x !== "");
       return all.length > 0 ? all.join(",") : "<pending>";
     }
@@ -286,24 +310,28 @@ function serviceExternalIP(o: Record<string, unknown>): string {
 }
 
 function endpointsText(o: Record<string, unknown>): string {
+  const subsets = arr(get(o, "subsets"));
+  if (subsets.length === 0) return "<none>";
   const list: string[] = [];
   let count = 0;
-  for (const ss of arr(get(o, "subsets"))) {
+  for (const ss of subsets) {
     const ports = arr(get(ss, "ports"));
-    for (const a of arr(get(ss, "addresses"))) {
-      const ip = str(get(a, "ip"));
-      if (ports.length === 0) {
-        count++;
-        if (list.length < 3) list.push(ip);
-      }
-      for (const p of ports) {
-        count++;
-        if (list.length < 3) list.push(`${ip}:${num(get(p, "port"))}`);
+    const addresses = arr(get(ss, "addresses"));
+    if (ports.length === 0) {
+      count += addresses.length;
+      for (const a of addresses) if (list.length < 3) list.push(str(get(a, "ip")));
+      continue;
+    }
+    for (const p of ports) {
+      count += addresses.length;
+      for (const a of addresses) {
+        const ip = str(get(a, "ip"));
+        if (list.length < 3) list.push(`${ip.includes(":") ? `[${ip}]` : ip}:${num(get(p, "port"))}`);
       }
     }
   }
-  if (count === 0) return "<none>";
-  return count > 3 ? `${list.join(",")} + ${count - 3} more...` : list.join(",");
+  const ret = list.join(",");
+  return count > list.length ? `${ret} + ${count - list.length} more...` : ret;
 }
 
 function jobCompletions(o: Record<string, unknown>): string {
@@ -347,8 +375,18 @@ function podTemplateSpec(o: Record<string, unknown>): unknown {
 const COLUMNS: Record<string, TableColumn[]> = {
   "/Pod": [
     NAME_COLUMN,
-    col("Ready", "string", "The aggregate readiness state of this pod for accepting traffic.", (o, now) => podStatusSummary(o, now).ready),
-    col("Status", "string", "The aggregate status of the containers in this pod.", (o, now) => podStatusSummary(o, now).status),
+    col(
+      "Ready",
+      "string",
+      "The aggregate readiness state of this pod for accepting traffic.",
+      (o, now) => podStatusSummary(o, now).ready,
+    ),
+    col(
+      "Status",
+      "string",
+      "The aggregate status of the containers in this pod.",
+      (o, now) => podStatusSummary(o, now).status,
+    ),
     col(
       "Restarts",
       "string",
@@ -356,61 +394,169 @@ const COLUMNS: Record<string, TableColumn[]> = {
       (o, now) => podStatusSummary(o, now).restarts,
     ),
     AGE_COLUMN,
-    col("IP", "string", "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", (o) => str(get(o, "status", "podIP")) || "<none>", 1),
-    col("Node", "string", "NodeName is a request to schedule this pod onto a specific node.", (o) => str(get(o, "spec", "nodeName")) || "<none>", 1),
-    col("Nominated Node", "string", "nominatedNodeName is set only when this pod preempts other pods on the node.", (o) => str(get(o, "status", "nominatedNodeName")) || "<none>", 1),
-    col("Readiness Gates", "string", "If specified, all readiness gates will be evaluated for pod readiness.", (o) => {
-      const gates = arr(get(o, "spec", "readinessGates"));
-      if (gates.length === 0) return "<none>";
-      const conds = arr(get(o, "status", "conditions"));
-      const ok = gates.filter((g) => conds.some((c) => get(c, "type") === get(g, "conditionType") && get(c, "status") === "True")).length;
-      return `${ok}/${gates.length}`;
-    }, 1),
+    col(
+      "IP",
+      "string",
+      "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
+      (o) => str(get(o, "status", "podIP")) || "<none>",
+      1,
+    ),
+    col(
+      "Node",
+      "string",
+      "NodeName is a request to schedule this pod onto a specific node.",
+      (o) => str(get(o, "spec", "nodeName")) || "<none>",
+      1,
+    ),
+    col(
+      "Nominated Node",
+      "string",
+      "nominatedNodeName is set only when this pod preempts other pods on the node.",
+      (o) => str(get(o, "status", "nominatedNodeName")) || "<none>",
+      1,
+    ),
+    col(
+      "Readiness Gates",
+      "string",
+      "If specified, all readiness gates will be evaluated for pod readiness.",
+      (o) => {
+        const gates = arr(get(o, "spec", "readinessGates"));
+        if (gates.length === 0) return "<none>";
+        const conds = arr(get(o, "status", "conditions"));
+        const ok = gates.filter((g) =>
+          conds.some((c) => get(c, "type") === get(g, "conditionType") && get(c, "status") === "True"),
+        ).length;
+        return `${ok}/${gates.length}`;
+      },
+      1,
+    ),
   ],
   "/Node": [
     NAME_COLUMN,
     col("Status", "string", "The status of the node", nodeStatus),
     col("Roles", "string", "The roles of the node", nodeRoles),
     AGE_COLUMN,
-    col("Version", "string", "Kubelet Version reported by the node.", (o) => str(get(o, "status", "nodeInfo", "kubeletVersion"))),
+    col("Version", "string", "Kubelet Version reported by the node.", (o) =>
+      str(get(o, "status", "nodeInfo", "kubeletVersion")),
+    ),
     col("Internal-IP", "string", "List of addresses reachable to the node.", (o) => nodeAddress(o, "InternalIP"), 1),
     col("External-IP", "string", "List of addresses reachable to the node.", (o) => nodeAddress(o, "ExternalIP"), 1),
-    col("OS-Image", "string", "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).", (o) => str(get(o, "status", "nodeInfo", "osImage")) || "<unknown>", 1),
-    col("Kernel-Version", "string", "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", (o) => str(get(o, "status", "nodeInfo", "kernelVersion")) || "<unknown>", 1),
-    col("Container-Runtime", "string", "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).", (o) => str(get(o, "status", "nodeInfo", "containerRuntimeVersion")) || "<unknown>", 1),
+    col(
+      "OS-Image",
+      "string",
+      "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+      (o) => str(get(o, "status", "nodeInfo", "osImage")) || "<unknown>",
+      1,
+    ),
+    col(
+      "Kernel-Version",
+      "string",
+      "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+      (o) => str(get(o, "status", "nodeInfo", "kernelVersion")) || "<unknown>",
+      1,
+    ),
+    col(
+      "Container-Runtime",
+      "string",
+      "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+      (o) => str(get(o, "status", "nodeInfo", "containerRuntimeVersion")) || "<unknown>",
+      1,
+    ),
   ],
   "apps/Deployment": [
     NAME_COLUMN,
-    col("Ready", "string", "Number of the pod with ready state", (o) => `${num(get(o, "status", "readyReplicas"))}/${num(get(o, "spec", "replicas"))}`),
-    col("Up-to-date", "integer", "Total number of non-terminated pods targeted by this deployment that have the desired template spec.", (o) => num(get(o, "status", "updatedReplicas"))),
-    col("Available", "integer", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.", (o) => num(get(o, "status", "availableReplicas"))),
+    col(
+      "Ready",
+      "string",
+      "Number of the pod with ready state",
+      (o) => `${num(get(o, "status", "readyReplicas"))}/${num(get(o, "spec", "replicas"))}`,
+    ),
+    col(
+      "Up-to-date",
+      "integer",
+      "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+      (o) => num(get(o, "status", "updatedReplicas")),
+    ),
+    col(
+      "Available",
+      "integer",
+      "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+      (o) => num(get(o, "status", "availableReplicas")),
+    ),
     AGE_COLUMN,
     ...containersColumns(podTemplateSpec),
-    col("Selector", "string", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", (o) => selectorString(get(o, "spec", "selector")), 1),
+    col(
+      "Selector",
+      "string",
+      "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
+      (o) => selectorString(get(o, "spec", "selector")),
+      1,
+    ),
   ],
   "apps/ReplicaSet": [
     NAME_COLUMN,
-    col("Desired", "integer", "Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1.", (o) => num(get(o, "spec", "replicas"))),
-    col("Current", "integer", "Replicas is the most recently observed number of replicas.", (o) => num(get(o, "status", "replicas"))),
-    col("Ready", "integer", "readyReplicas is the number of pods targeted by this ReplicaSet with a Ready Condition.", (o) => num(get(o, "status", "readyReplicas"))),
+    col(
+      "Desired",
+      "integer",
+      "Replicas is the number of desired replicas. This is a pointer to distinguish between explicit zero and unspecified. Defaults to 1.",
+      (o) => num(get(o, "spec", "replicas")),
+    ),
+    col("Current", "integer", "Replicas is the most recently observed number of replicas.", (o) =>
+      num(get(o, "status", "replicas")),
+    ),
+    col(
+      "Ready",
+      "integer",
+      "readyReplicas is the number of pods targeted by this ReplicaSet with a Ready Condition.",
+      (o) => num(get(o, "status", "readyReplicas")),
+    ),
     AGE_COLUMN,
     ...containersColumns(podTemplateSpec),
-    col("Selector", "string", "Selector is a label query over pods that should match the replica count.", (o) => selectorString(get(o, "spec", "selector")), 1),
+    col(
+      "Selector",
+      "string",
+      "Selector is a label query over pods that should match the replica count.",
+      (o) => selectorString(get(o, "spec", "selector")),
+      1,
+    ),
   ],
   "apps/StatefulSet": [
     NAME_COLUMN,
-    col("Ready", "string", "Number of the pod with ready state", (o) => `${num(get(o, "status", "readyReplicas"))}/${num(get(o, "spec", "replicas"))}`),
+    col(
+      "Ready",
+      "string",
+      "Number of the pod with ready state",
+      (o) => `${num(get(o, "status", "readyReplicas"))}/${num(get(o, "spec", "replicas"))}`,
+    ),
     AGE_COLUMN,
     ...containersColumns(podTemplateSpec),
   ],
   "apps/DaemonSet": [
     NAME_COLUMN,
-    col("Desired", "integer", "The total number of nodes that should be running the daemon pod.", (o) => num(get(o, "status", "desiredNumberScheduled"))),
-    col("Current", "integer", "The number of nodes that are running at least 1 daemon pod.", (o) => num(get(o, "status", "currentNumberScheduled"))),
-    col("Ready", "integer", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.", (o) => num(get(o, "status", "numberReady"))),
-    col("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod", (o) => num(get(o, "status", "updatedNumberScheduled"))),
-    col("Available", "integer", "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.", (o) => num(get(o, "status", "numberAvailable"))),
-    col("Node Selector", "string", "NodeSelector is a selector which must be true for the pod to fit on a node.", (o) => mapSelectorString(get(o, "spec", "template", "spec", "nodeSelector"))),
+    col("Desired", "integer", "The total number of nodes that should be running the daemon pod.", (o) =>
+      num(get(o, "status", "desiredNumberScheduled")),
+    ),
+    col("Current", "integer", "The number of nodes that are running at least 1 daemon pod.", (o) =>
+      num(get(o, "status", "currentNumberScheduled")),
+    ),
+    col(
+      "Ready",
+      "integer",
+      "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and ready.",
+      (o) => num(get(o, "status", "numberReady")),
+    ),
+    col("Up-to-date", "integer", "The total number of nodes that are running updated daemon pod", (o) =>
+      num(get(o, "status", "updatedNumberScheduled")),
+    ),
+    col(
+      "Available",
+      "integer",
+      "The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available.",
+      (o) => num(get(o, "status", "numberAvailable")),
+    ),
+    col("Node Selector", "string", "NodeSelector is a selector which must be true for the pod to fit on a node.", (o) =>
+      mapSelectorString(get(o, "spec", "template", "spec", "nodeSelector")),
+    ),
     AGE_COLUMN,
   ],
   "apps/ControllerRevision": [
@@ -423,7 +569,9 @@ const COLUMNS: Record<string, TableColumn[]> = {
       const kind = str(get(owner, "kind")).toLowerCase();
       return `${group ? `${kind}.${group}` : kind}/${str(get(owner, "name"))}`;
     }),
-    col("Revision", "integer", "Revision indicates the revision of the state represented by Data.", (o) => num(get(o, "revision"))),
+    col("Revision", "string", "Revision indicates the revision of the state represented by Data.", (o) =>
+      num(get(o, "revision")),
+    ),
     AGE_COLUMN,
   ],
   "batch/Job": [
@@ -433,7 +581,13 @@ const COLUMNS: Record<string, TableColumn[]> = {
     col("Duration", "string", "Time required to complete the job.", jobDuration),
     AGE_COLUMN,
     ...containersColumns(podTemplateSpec),
-    col("Selector", "string", "A label query over pods that should match the pod count.", (o) => selectorString(get(o, "spec", "selector")), 1),
+    col(
+      "Selector",
+      "string",
+      "A label query over pods that should match the pod count.",
+      (o) => selectorString(get(o, "spec", "selector")),
+      1,
+    ),
   ],
   "/Service": [
     NAME_COLUMN,
@@ -442,16 +596,18 @@ const COLUMNS: Record<string, TableColumn[]> = {
     col("External-IP", "string", "The external ip of the service.", serviceExternalIP),
     col("Port(s)", "string", "The ports of the service.", servicePorts),
     AGE_COLUMN,
-    col("Selector", "string", "Route service traffic to pods with label keys and values matching this selector.", (o) => mapSelectorString(get(o, "spec", "selector")), 1),
+    col(
+      "Selector",
+      "string",
+      "Route service traffic to pods with label keys and values matching this selector.",
+      (o) => mapSelectorString(get(o, "spec", "selector")),
+      1,
+    ),
   ],
-  "/Endpoints": [
-    NAME_COLUMN,
-    col("Endpoints", "string", "Endpoints of the service.", endpointsText),
-    AGE_COLUMN,
-  ],
+  "/Endpoints": [NAME_COLUMN, col("Endpoints", "string", "Endpoints of the service.", endpointsText), AGE_COLUMN],
   "/ConfigMap": [
     NAME_COLUMN,
-    col("Data", "integer", "Data contains the configuration data.", (o) => {
+    col("Data", "string", "Data contains the configuration data.", (o) => {
       const d = get(o, "data");
       const b = get(o, "binaryData");
       return (isPlainObject(d) ? Object.keys(d).length : 0) + (isPlainObject(b) ? Object.keys(b).length : 0);
@@ -461,7 +617,7 @@ const COLUMNS: Record<string, TableColumn[]> = {
   "/Secret": [
     NAME_COLUMN,
     col("Type", "string", "Used to facilitate programmatic handling of secret data.", (o) => str(get(o, "type"))),
-    col("Data", "integer", "Data contains the secret data.", (o) => {
+    col("Data", "string", "Data contains the secret data.", (o) => {
       const d = get(o, "data");
       return isPlainObject(d) ? Object.keys(d).length : 0;
     }),
@@ -474,37 +630,99 @@ const COLUMNS: Record<string, TableColumn[]> = {
   ],
   "/ServiceAccount": [
     NAME_COLUMN,
-    col("Secrets", "string", "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.", (o) => arr(get(o, "secrets")).length),
+    col(
+      "Secrets",
+      "string",
+      "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
+      (o) => arr(get(o, "secrets")).length,
+    ),
     AGE_COLUMN,
   ],
   "/Event": [
-    col("Last Seen", "string", "The time at which the most recent occurrence of this event was recorded.", eventLastSeen),
-    col("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future.", (o) => str(get(o, "type"))),
-    col("Reason", "string", "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", (o) => str(get(o, "reason"))),
-    col("Object", "string", "The object that this event is about.", (o) => `${str(get(o, "involvedObject", "kind")).toLowerCase()}/${str(get(o, "involvedObject", "name"))}`),
-    col("Subobject", "string", "The subobject this event is about.", (o) => str(get(o, "involvedObject", "fieldPath")), 1),
-    col("Source", "string", "The component reporting this event.", (o) => {
-      const c = str(get(o, "source", "component")) || str(get(o, "reportingComponent"));
-      const h = str(get(o, "source", "host"));
-      return h ? `${c}, ${h}` : c;
-    }, 1),
-    col("Message", "string", "A human-readable description of the status of this operation.", (o) => str(get(o, "message"))),
-    col("First Seen", "string", "The time at which the event was first recorded.", (o, now) => ageSince(str(get(o, "firstTimestamp")) || str(get(o, "eventTime")), now), 1),
-    col("Count", "string", "The number of times this event has occurred.", (o) => String(num(get(o, "count")) || num(get(o, "series", "count")) || 1), 1),
+    col(
+      "Last Seen",
+      "string",
+      "The time at which the most recent occurrence of this event was recorded.",
+      eventLastSeen,
+    ),
+    col("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future.", (o) =>
+      str(get(o, "type")),
+    ),
+    col(
+      "Reason",
+      "string",
+      "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+      (o) => str(get(o, "reason")),
+    ),
+    col(
+      "Object",
+      "string",
+      "The object that this event is about.",
+      (o) => `${str(get(o, "involvedObject", "kind")).toLowerCase()}/${str(get(o, "involvedObject", "name"))}`,
+    ),
+    col(
+      "Subobject",
+      "string",
+      "The subobject this event is about.",
+      (o) => str(get(o, "involvedObject", "fieldPath")),
+      1,
+    ),
+    col(
+      "Source",
+      "string",
+      "The component reporting this event.",
+      (o) => {
+        const c = str(get(o, "source", "component")) || str(get(o, "reportingComponent"));
+        const h = str(get(o, "source", "host"));
+        return h ? `${c}, ${h}` : c;
+      },
+      1,
+    ),
+    col("Message", "string", "A human-readable description of the status of this operation.", (o) =>
+      str(get(o, "message")),
+    ),
+    col(
+      "First Seen",
+      "string",
+      "The time at which the event was first recorded.",
+      (o, now) => ageSince(str(get(o, "firstTimestamp")) || str(get(o, "eventTime")), now),
+      1,
+    ),
+    col(
+      "Count",
+      "string",
+      "The number of times this event has occurred.",
+      (o) => String(num(get(o, "count")) || num(get(o, "series", "count")) || 1),
+      1,
+    ),
     col("Name", "string", NAME_DESCRIPTION, (o) => str(get(o, "metadata", "name")), 1, "name"),
   ],
   "events.k8s.io/Event": [
     col("Last Seen", "string", "The time at which the most recent occurrence of this event was recorded.", (o, now) =>
-      ageSince(str(get(o, "series", "lastObservedTime")) || str(get(o, "deprecatedLastTimestamp")) || str(get(o, "eventTime")), now),
+      ageSince(
+        str(get(o, "series", "lastObservedTime")) || str(get(o, "deprecatedLastTimestamp")) || str(get(o, "eventTime")),
+        now,
+      ),
     ),
-    col("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future.", (o) => str(get(o, "type"))),
+    col("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future.", (o) =>
+      str(get(o, "type")),
+    ),
     col("Reason", "string", "Why the action was taken.", (o) => str(get(o, "reason"))),
-    col("Object", "string", "The object that this event is about.", (o) => `${str(get(o, "regarding", "kind")).toLowerCase()}/${str(get(o, "regarding", "name"))}`),
-    col("Message", "string", "A human-readable description of the status of this operation.", (o) => str(get(o, "note"))),
+    col(
+      "Object",
+      "string",
+      "The object that this event is about.",
+      (o) => `${str(get(o, "regarding", "kind")).toLowerCase()}/${str(get(o, "regarding", "name"))}`,
+    ),
+    col("Message", "string", "A human-readable description of the status of this operation.", (o) =>
+      str(get(o, "note")),
+    ),
   ],
   "coordination.k8s.io/Lease": [
     NAME_COLUMN,
-    col("Holder", "string", "holderIdentity contains the identity of the holder of a current lease.", (o) => str(get(o, "spec", "holderIdentity"))),
+    col("Holder", "string", "holderIdentity contains the identity of the holder of a current lease.", (o) =>
+      str(get(o, "spec", "holderIdentity")),
+    ),
     AGE_COLUMN,
   ],
   "apiextensions.k8s.io/CustomResourceDefinition": [

@@ -9,16 +9,19 @@ import { isPlainObject, type JSONSchemaProps } from "./schema-types.ts";
 type Level = "root" | "field" | "item";
 
 const ALLOWED_TYPES = new Set(["object", "array", "string", "integer", "number", "boolean"]);
-const JUNCTOR_FORBIDDEN: (keyof JSONSchemaProps)[] = [
-  "type",
-  "description",
-  "default",
-  "nullable",
-  "additionalProperties",
-  "x-kubernetes-preserve-unknown-fields",
-  "x-kubernetes-embedded-resource",
-  "x-kubernetes-int-or-string",
-  "title",
+/** Keywords a junctor (allOf/anyOf/oneOf/not) must not carry, with apiextensions' wording. */
+const JUNCTOR_FORBIDDEN: [keyof JSONSchemaProps, string][] = [
+  ["type", "must be empty to be structural"],
+  ["additionalProperties", "must be undefined to be structural"],
+  ["default", "must be undefined to be structural"],
+  ["title", "must be empty to be structural"],
+  ["description", "must be empty to be structural"],
+  ["nullable", "must be false to be structural"],
+  ["x-kubernetes-preserve-unknown-fields", "must be false to be structural"],
+  ["x-kubernetes-embedded-resource", "must be false to be structural"],
+  ["x-kubernetes-int-or-string", "must be false to be structural"],
+  ["x-kubernetes-list-map-keys", "must be empty to be structural"],
+  ["x-kubernetes-list-type", "must be undefined to be structural"],
 ];
 
 interface Out {
@@ -35,9 +38,9 @@ function child(path: string, name: string): string {
 
 function checkForbiddenKeywords(s: JSONSchemaProps, path: string, out: Out): void {
   if (s.$ref !== undefined) err(out, child(path, "$ref"), "Forbidden", "$ref is not supported");
-  if (s.definitions !== undefined) err(out, child(path, "definitions"), "Forbidden", "definitions are not supported");
+  if (s.definitions !== undefined) err(out, child(path, "definitions"), "Forbidden", "definitions is not supported");
   if (s.dependencies !== undefined)
-    err(out, child(path, "dependencies"), "Forbidden", "dependencies are not supported");
+    err(out, child(path, "dependencies"), "Forbidden", "dependencies is not supported");
   if (s.patternProperties !== undefined) {
     err(out, child(path, "patternProperties"), "Forbidden", "patternProperties is not supported");
   }
@@ -53,27 +56,35 @@ function checkForbiddenKeywords(s: JSONSchemaProps, path: string, out: Out): voi
       "uniqueItems cannot be set to true since the runtime complexity becomes quadratic",
     );
   }
+  if (s.type === "null") err(out, child(path, "type"), "Forbidden", "type cannot be set to null");
   if (s["x-kubernetes-preserve-unknown-fields"] === false) {
     err(out, child(path, "x-kubernetes-preserve-unknown-fields"), "Invalid value", "false: must be true or undefined");
   }
 }
 
-function collectJunctorProps(s: JSONSchemaProps, path: string, outer: JSONSchemaProps, out: Out): void {
-  for (const key of JUNCTOR_FORBIDDEN) {
-    if (s[key] !== undefined) err(out, child(path, key), "Forbidden", "must be empty to be structural");
+function checkJunctor(
+  s: JSONSchemaProps,
+  path: string,
+  outer: JSONSchemaProps | undefined,
+  outerPath: string,
+  out: Out,
+): void {
+  for (const [key, detail] of JUNCTOR_FORBIDDEN) {
+    const v = s[key];
+    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) err(out, child(path, key), "Forbidden", detail);
   }
-  for (const name of Object.keys(s.properties ?? {})) {
-    if (!outer.properties?.[name]) {
-      err(
-        out,
-        `${child(path, "properties")}[${name}]`,
-        "Forbidden",
-        "must have a corresponding property in the outer schema to be structural",
-      );
-    }
+  for (const [name, sub] of Object.entries(s.properties ?? {})) {
+    const subPath = `${child(path, "properties")}[${name}]`;
+    const outerProp = outer?.properties?.[name];
+    const outerPropPath = `${child(outerPath, "properties")}[${name}]`;
+    if (name === "metadata") err(out, subPath, "Forbidden", "must not be specified in a nested context");
+    if (!outerProp) err(out, outerPropPath, "Required value", `because it is defined in ${subPath}`);
+    checkJunctor(sub, subPath, outerProp, outerPropPath, out);
   }
-  if (s.items !== undefined && !Array.isArray(s.items) && outer.items === undefined) {
-    err(out, child(path, "items"), "Forbidden", "must have a corresponding items in the outer schema to be structural");
+  if (s.items !== undefined && !Array.isArray(s.items)) {
+    const outerItems = outer?.items !== undefined && !Array.isArray(outer.items) ? outer.items : undefined;
+    if (!outerItems) err(out, child(outerPath, "items"), "Required value", `because it is defined in ${child(path, "items")}`);
+    checkJunctor(s.items, child(path, "items"), outerItems, child(outerPath, "items"), out);
   }
   for (const [k, list] of [
     ["allOf", s.allOf],
@@ -81,10 +92,23 @@ function collectJunctorProps(s: JSONSchemaProps, path: string, outer: JSONSchema
     ["oneOf", s.oneOf],
   ] as const) {
     list?.forEach((sub, i) => {
-      collectJunctorProps(sub, `${child(path, k)}[${i}]`, outer, out);
+      checkJunctor(sub, `${child(path, k)}[${i}]`, outer, outerPath, out);
     });
   }
-  if (s.not) collectJunctorProps(s.not, child(path, "not"), outer, out);
+  if (s.not) checkJunctor(s.not, child(path, "not"), outer, outerPath, out);
+}
+
+/** The two int-or-string junctor shapes apiextensions accepts (`anyOf: [{type: integer}, {type: string}]`, also first in `allOf`). */
+function isIntOrStringJunctor(s: JSONSchemaProps, k: "allOf" | "anyOf" | "oneOf", i: number): boolean {
+  const isPattern = (list: JSONSchemaProps[] | undefined): boolean =>
+    list?.length === 2 &&
+    list[0]?.type === "integer" &&
+    list[1]?.type === "string" &&
+    Object.keys(list[0] ?? {}).length === 1 &&
+    Object.keys(list[1] ?? {}).length === 1;
+  if (k === "anyOf") return isPattern(s.anyOf);
+  if (k === "allOf" && i === 0) return isPattern(s.allOf?.[0]?.anyOf);
+  return false;
 }
 
 function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): void {
@@ -113,24 +137,47 @@ function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): vo
       `${JSON.stringify(s.type)}: must be empty if x-kubernetes-int-or-string is true`,
     );
   }
-  if (!s.type && !intOrString && !embedded) {
-    if (level === "root") err(out, child(path, "type"), "Required value", "must not be empty at the root");
-    else if (level === "item" && !preserve) {
-      err(out, child(path, "type"), "Required value", "must not be empty for specified array items");
-    } else if (level === "field" && !preserve) {
-      err(out, child(path, "type"), "Required value", "must not be empty for specified object fields");
+  if (embedded && s.type !== "object") {
+    if (!s.type) err(out, child(path, "type"), "Required value", "must be object if x-kubernetes-embedded-resource is true");
+    else {
+      err(out, child(path, "type"), "Invalid value", `${JSON.stringify(s.type)}: must be object if x-kubernetes-embedded-resource is true`);
     }
+  } else if (!s.type && !intOrString && !preserve) {
+    const detail =
+      level === "root"
+        ? "must not be empty at the root"
+        : level === "item"
+          ? "must not be empty for specified array items"
+          : "must not be empty for specified object fields";
+    err(out, child(path, "type"), "Required value", detail);
   }
   if (level === "root" && s.type && s.type !== "object") {
     err(out, child(path, "type"), "Invalid value", `${JSON.stringify(s.type)}: must be object at the root`);
   }
-  if (embedded && s.type && s.type !== "object") {
-    err(
-      out,
-      child(path, "type"),
-      "Invalid value",
-      `${JSON.stringify(s.type)}: must be object if x-kubernetes-embedded-resource is true`,
-    );
+  if (intOrString && preserve) {
+    err(out, child(path, "x-kubernetes-preserve-unknown-fields"), "Invalid value", "true: must be false if x-kubernetes-int-or-string is true");
+  }
+  if (intOrString && embedded) {
+    err(out, child(path, "x-kubernetes-embedded-resource"), "Invalid value", "true: must be false if x-kubernetes-int-or-string is true");
+  }
+  if (embedded && s.additionalProperties !== undefined) {
+    err(out, child(path, "additionalProperties"), "Forbidden", "must not be used if x-kubernetes-embedded-resource is set");
+  }
+  if (level === "root" && s.additionalProperties !== undefined) {
+    err(out, child(path, "additionalProperties"), "Forbidden", "must not be used at the root");
+  }
+  if (level === "root" || embedded) {
+    const props = s.properties ?? {};
+    for (const k of ["kind", "apiVersion"] as const) {
+      const p = props[k];
+      if (p && p.type !== "string") {
+        err(out, `${child(path, "properties")}[${k}].type`, "Invalid value", `${JSON.stringify(p.type ?? "")}: must be string`);
+      }
+    }
+    const m = props.metadata;
+    if (m && m.type !== "object") {
+      err(out, `${child(path, "properties")}[metadata].type`, "Invalid value", `${JSON.stringify(m.type ?? "")}: must be object`);
+    }
   }
   if (embedded && !preserve && !s.properties) {
     err(
@@ -150,15 +197,7 @@ function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): vo
       );
     }
     if (s.additionalProperties === false) {
-      err(out, child(path, "additionalProperties"), "Forbidden", "must not be false");
-    }
-    if (preserve && s.additionalProperties !== undefined && s.additionalProperties !== false) {
-      err(
-        out,
-        child(path, "additionalProperties"),
-        "Forbidden",
-        "must not be used if x-kubernetes-preserve-unknown-fields is true",
-      );
+      err(out, child(path, "additionalProperties"), "Forbidden", "additionalProperties cannot be set to false");
     }
   }
   if (s.type === "array") {
@@ -267,9 +306,9 @@ function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): vo
 
   if (level === "root" && s.properties?.metadata) {
     const m = s.properties.metadata;
-    const extra = Object.keys(m).filter((k) => k !== "type" && k !== "properties" && k !== "description");
+    const extra = Object.keys(m).filter((k) => k !== "type" && k !== "properties" && k !== "description" && k !== "default");
     const extraProps = Object.keys(m.properties ?? {}).filter((k) => k !== "name" && k !== "generateName");
-    if ((m.type && m.type !== "object") || extra.length > 0 || extraProps.length > 0) {
+    if (extra.length > 0 || extraProps.length > 0) {
       err(
         out,
         `${child(path, "properties")}[metadata]`,
@@ -285,10 +324,10 @@ function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): vo
     ["oneOf", s.oneOf],
   ] as const) {
     list?.forEach((sub, i) => {
-      collectJunctorProps(sub, `${child(path, k)}[${i}]`, s, out);
+      if (!isIntOrStringJunctor(s, k, i)) checkJunctor(sub, `${child(path, k)}[${i}]`, s, path, out);
     });
   }
-  if (s.not) collectJunctorProps(s.not, child(path, "not"), s, out);
+  if (s.not) checkJunctor(s.not, child(path, "not"), s, path, out);
 
   for (const [name, prop] of Object.entries(s.properties ?? {})) {
     if (level === "root" && name === "metadata") continue;
@@ -314,5 +353,5 @@ export function checkStructuralSchema(
 ): string[] {
   const out: Out = { errs: [] };
   checkNode(schema, basePath, "root", out);
-  return out.errs;
+  return [...new Set(out.errs)].sort();
 }

@@ -82,7 +82,9 @@ export interface ApplyServerSideConflicts {
 }
 
 /** How the real server names a manager in conflict messages: `"m"`, `"m" using v1`, `"m" with subresource "status" using v1`. */
-export function describeManager(c: Pick<ApplyConflict, "manager" | "operation" | "apiVersion" | "subresource">): string {
+export function describeManager(
+  c: Pick<ApplyConflict, "manager" | "operation" | "apiVersion" | "subresource">,
+): string {
   let s = JSON.stringify(c.manager);
   if (c.subresource) s += ` with subresource ${JSON.stringify(c.subresource)}`;
   if (c.operation === "Update") s += ` using ${c.apiVersion}`;
@@ -251,6 +253,7 @@ function prune(merged: unknown, lastSet: FieldSet, owned: FieldSet, meta: PatchM
     if (removed.some((r) => p.startsWith(`${r}\u0000`))) continue;
     if (removePath(merged, p, meta)) removed.push(p);
   }
+  if (removed.length === 0) return;
   // named parents that the manager applied before and that are now empty and unowned go too
   const parents = new Set<string>();
   for (const p of lastSet) {
@@ -261,7 +264,8 @@ function prune(merged: unknown, lastSet: FieldSet, owned: FieldSet, meta: PatchM
     if (!(pathElements(p).at(-1) ?? "").startsWith("f:")) continue;
     if (hasPathOrDescendant(owned, p)) continue;
     const v = valueAt(merged, p, meta);
-    if ((isPlainObject(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0)) removePath(merged, p, meta);
+    if ((isPlainObject(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0))
+      removePath(merged, p, meta);
   }
 }
 
@@ -290,7 +294,8 @@ export function applyServerSide(input: ApplyServerSideInput): ApplyServerSideSuc
     input.managedFields ??
       (isPlainObject(input.live) && isPlainObject(input.live.metadata) ? input.live.metadata.managedFields : undefined),
   );
-  const apiVersion = isPlainObject(input.applied) && typeof input.applied.apiVersion === "string" ? input.applied.apiVersion : "";
+  const apiVersion =
+    isPlainObject(input.applied) && typeof input.applied.apiVersion === "string" ? input.applied.apiVersion : "";
   const identity = managerIdentity({
     manager: input.manager,
     operation: "Apply",
@@ -301,7 +306,13 @@ export function applyServerSide(input: ApplyServerSideInput): ApplyServerSideSuc
   const lastSet = mine?.set ?? new Set<string>();
   const isNew = !mine;
   if (!mine) {
-    const entry: ManagedFieldsEntry = { manager: input.manager, operation: "Apply", apiVersion, fieldsType: "FieldsV1", fieldsV1: {} };
+    const entry: ManagedFieldsEntry = {
+      manager: input.manager,
+      operation: "Apply",
+      apiVersion,
+      fieldsType: "FieldsV1",
+      fieldsV1: {},
+    };
     if (input.subresource) entry.subresource = input.subresource;
     mine = { entry, set: configSet };
     states.push(mine);

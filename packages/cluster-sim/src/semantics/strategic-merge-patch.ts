@@ -88,15 +88,19 @@ function mergeMap(
     const field = k.slice(SET_ORDER.length);
     if (!Array.isArray(order)) throw badRequest(`${k}: the value of a $setElementOrder directive must be a list`);
     const list = out[field];
-    if (Array.isArray(list)) out[field] = applyElementOrder(list, order, (meta?.fields?.[field] ?? meta?.values)?.mergeKey);
+    if (Array.isArray(list))
+      out[field] = applyElementOrder(list, order, (meta?.fields?.[field] ?? meta?.values)?.mergeKey);
   }
 
   const retain = patch[RETAIN_KEYS];
   if (retain !== undefined) {
-    if (!Array.isArray(retain)) throw badRequest(`${RETAIN_KEYS}: the value of the $retainKeys directive must be a list`);
+    if (!Array.isArray(retain))
+      throw badRequest(`${RETAIN_KEYS}: the value of the $retainKeys directive must be a list`);
     for (const k of Object.keys(patch)) {
       if (!isDirectiveKey(k) && !retain.includes(k)) {
-        throw badRequest(`doesn't match retainKeys: ${k} is not in the list of retained keys ${JSON.stringify(retain)}`);
+        throw badRequest(
+          `doesn't match retainKeys: ${k} is not in the list of retained keys ${JSON.stringify(retain)}`,
+        );
       }
     }
     for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
@@ -138,7 +142,9 @@ function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta | unde
   const out = original.map((x) => cloneJson(x));
   for (const item of patch) {
     if (!isPlainObject(item)) {
-      throw badRequest(`${field}: strategic merge patch list items must be objects with the merge key ${JSON.stringify(mergeKey)}`);
+      throw badRequest(
+        `${field}: strategic merge patch list items must be objects with the merge key ${JSON.stringify(mergeKey)}`,
+      );
     }
     const key = item[mergeKey];
     if (key === undefined) {

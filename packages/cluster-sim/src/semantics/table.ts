@@ -94,7 +94,8 @@ export function crdColumnCell(obj: unknown, column: CrdPrinterColumn, now: Date)
 
 /** Turns CRD printer columns into table columns (Name first; a lone Age column when the CRD declares none). */
 export function crdTableColumns(columns: CrdPrinterColumn[]): TableColumn[] {
-  if (columns.length === 0) return [NAME_COLUMN, { ...AGE_COLUMN, definition: { ...AGE_COLUMN.definition, type: "date" } }];
+  if (columns.length === 0)
+    return [NAME_COLUMN, { ...AGE_COLUMN, definition: { ...AGE_COLUMN.definition, type: "date" } }];
   return [
     NAME_COLUMN,
     ...columns.map(
@@ -105,7 +106,9 @@ export function crdTableColumns(columns: CrdPrinterColumn[]): TableColumn[] {
           format: c.format ?? "",
           description:
             c.description ??
-            (c.jsonPath === ".metadata.creationTimestamp" ? AGE_DESCRIPTION : `Custom resource definition column (in JSONPath format): ${c.jsonPath}`),
+            (c.jsonPath === ".metadata.creationTimestamp"
+              ? AGE_DESCRIPTION
+              : `Custom resource definition column (in JSONPath format): ${c.jsonPath}`),
           priority: c.priority ?? 0,
         },
         cell: (o, now) => crdColumnCell(o, c, now),
@@ -130,7 +133,7 @@ export function buildTable(input: BuildTableInput): Table {
   if (input.columns && input.columns.length > 0 && input.columns.every(isCrdColumn)) {
     columns = crdTableColumns(input.columns as CrdPrinterColumn[]);
   } else if (input.columns && input.columns.length > 0) {
-    columns = input.columns.map((c) => (isCrdColumn(c) ? crdTableColumns([c])[1] ?? NAME_COLUMN : c));
+    columns = input.columns.map((c) => (isCrdColumn(c) ? (crdTableColumns([c])[1] ?? NAME_COLUMN) : c));
   } else if (input.builtinKind) {
     columns = printerColumnsFor(input.builtinKind.group, input.builtinKind.kind);
   } else {

@@ -84,7 +84,14 @@ export function createWebhookAdmission(store: MemoryStore): WebhookAdmission {
     return out;
   };
 
-  const matching = (hooks: Hook[], def: ResourceDefinition, op: Operation, obj: KubeObject | undefined, old: KubeObject | undefined, sub: string | undefined): Hook[] =>
+  const matching = (
+    hooks: Hook[],
+    def: ResourceDefinition,
+    op: Operation,
+    obj: KubeObject | undefined,
+    old: KubeObject | undefined,
+    sub: string | undefined,
+  ): Hook[] =>
     hooks.filter((h) => {
       const rules = Array.isArray(h.config.rules) ? h.config.rules.filter(isObject) : [];
       if (!rules.some((r) => matchRule(r, def, op, sub))) return false;
@@ -94,7 +101,11 @@ export function createWebhookAdmission(store: MemoryStore): WebhookAdmission {
         if (!matchesLabelSelector(sel, target?.metadata.labels)) return false;
       }
       if (isObject(h.config.namespaceSelector) && def.namespaced) {
-        const ns = store.getRef({ group: "", version: "v1", resource: "namespaces" }, undefined, target?.metadata.namespace ?? "");
+        const ns = store.getRef(
+          { group: "", version: "v1", resource: "namespaces" },
+          undefined,
+          target?.metadata.namespace ?? "",
+        );
         const sel = labelSelectorFromObject(h.config.namespaceSelector as never);
         if (!matchesLabelSelector(sel, ns?.metadata.labels)) return false;
       }
@@ -200,14 +211,19 @@ function post(h: Hook, body: string, resolver: ServiceResolver | undefined): Pro
     const svc = cc.service;
     const port = typeof svc.port === "number" ? svc.port : 443;
     const ep = resolver?.(String(svc.namespace ?? "default"), String(svc.name ?? ""), String(port));
-    if (!ep) return Promise.reject(new Error(`service "${String(svc.namespace)}/${String(svc.name)}" has no endpoints`));
+    if (!ep)
+      return Promise.reject(new Error(`service "${String(svc.namespace)}/${String(svc.name)}" has no endpoints`));
     url = new URL(`https://${ep.host}:${ep.port}${typeof svc.path === "string" ? svc.path : "/"}`);
   } else return Promise.reject(new Error("clientConfig has neither url nor service"));
   const ca = typeof cc.caBundle === "string" ? Buffer.from(cc.caBundle, "base64") : undefined;
   return new Promise((resolve, reject) => {
     const options = {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "Content-Length": Buffer.byteLength(body) },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "Content-Length": Buffer.byteLength(body),
+      },
       timeout: timeoutMs,
       ...(ca ? { ca } : {}),
     };
@@ -229,7 +245,8 @@ function post(h: Hook, body: string, resolver: ServiceResolver | undefined): Pro
       });
       res.on("error", reject);
     };
-    const req = url.protocol === "https:" ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
+    const req =
+      url.protocol === "https:" ? httpsRequest(url, options, onResponse) : httpRequest(url, options, onResponse);
     req.on("timeout", () => req.destroy(new Error(`Post "${url.href}": context deadline exceeded`)));
     req.on("error", (e) => reject(new Error(`Post "${url.href}": ${e.message}`)));
     req.end(body);

@@ -51,7 +51,11 @@ export class Counters implements RequestCounters {
     for (const b of this.buckets.values()) {
       if (filter.verb !== undefined && b.verb !== filter.verb) continue;
       if (filter.client !== undefined && b.client !== filter.client) continue;
-      if (filter.resource !== undefined && b.resource !== filter.resource && b.resource.replace(/\.[^/]*/, "") !== filter.resource)
+      if (
+        filter.resource !== undefined &&
+        b.resource !== filter.resource &&
+        b.resource.replace(/\.[^/]*/, "") !== filter.resource
+      )
         continue;
       n += b.count;
     }

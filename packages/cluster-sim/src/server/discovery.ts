@@ -104,6 +104,8 @@ export function resourceList(registry: Registry, group: string, version: string)
         kind: "Scale",
         verbs: ["get", "patch", "update"],
       });
+    if (d.group === "" && d.resource === "pods")
+      resources.push({ name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] });
     if (d.group === "" && (d.resource === "services" || d.resource === "pods"))
       resources.push({
         name: `${d.resource}/proxy`,
@@ -113,7 +115,12 @@ export function resourceList(registry: Registry, group: string, version: string)
         verbs: ["create", "delete", "get", "patch", "update"],
       });
   }
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: group === "" ? version : `${group}/${version}`, resources };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group === "" ? version : `${group}/${version}`,
+    resources,
+  };
 }
 
 function aggregatedResource(d: ResourceDefinition): Json {
@@ -128,7 +135,8 @@ function aggregatedResource(d: ResourceDefinition): Json {
   if (d.shortNames.length > 0) r.shortNames = d.shortNames;
   if (d.categories.length > 0) r.categories = d.categories;
   const subs: Json[] = [];
-  if (d.statusSubresource) subs.push({ subresource: "status", responseKind: kindRef, verbs: ["get", "patch", "update"] });
+  if (d.statusSubresource)
+    subs.push({ subresource: "status", responseKind: kindRef, verbs: ["get", "patch", "update"] });
   if (d.scale)
     subs.push({
       subresource: "scale",

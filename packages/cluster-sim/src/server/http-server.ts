@@ -21,7 +21,7 @@ import {
 } from "./discovery.ts";
 import { type FaultInjector, FaultRules, resourceMatches } from "./faults.ts";
 import { OpenApiCache } from "./openapi.ts";
-import type { ServiceResolver } from "./proxy.ts";
+import type { PodSource, ServiceResolver } from "./proxy.ts";
 import { ResourceHandler } from "./resource-handler.ts";
 import { sendError, sendJson } from "./respond.ts";
 import { route } from "./routing.ts";
@@ -96,6 +96,11 @@ export class ApiServer {
     this.webhooks.serviceResolver = resolver;
   }
 
+  /** Sets where pod proxy requests and pod logs come from. */
+  setPodSource(source: PodSource | undefined): void {
+    this.handler.podSource = source;
+  }
+
   /** Listens on 127.0.0.1 (port 0 picks a free one); resolves to the base URL. */
   listen(port = 0, host = "127.0.0.1"): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -145,7 +150,10 @@ export class ApiServer {
       this.counters.record("discovery", "", client);
       if (method !== "GET" && method !== "HEAD") {
         if (target.type === "not-found") throw pathNotFound();
-        throw new ClusterSimError("MethodNotAllowed", "the server does not allow this method on the requested resource");
+        throw new ClusterSimError(
+          "MethodNotAllowed",
+          "the server does not allow this method on the requested resource",
+        );
       }
     }
     switch (target.type) {
@@ -158,13 +166,19 @@ export class ApiServer {
         return;
       case "core-versions": {
         const v = aggregatedDiscoveryVersion(accept);
-        if (v) sendJson(res, 200, aggregatedDiscovery(this.store.registry, true, v), { contentType: aggregatedContentType(v) });
+        if (v)
+          sendJson(res, 200, aggregatedDiscovery(this.store.registry, true, v), {
+            contentType: aggregatedContentType(v),
+          });
         else sendJson(res, 200, coreVersions(this.address));
         return;
       }
       case "groups": {
         const v = aggregatedDiscoveryVersion(accept);
-        if (v) sendJson(res, 200, aggregatedDiscovery(this.store.registry, false, v), { contentType: aggregatedContentType(v) });
+        if (v)
+          sendJson(res, 200, aggregatedDiscovery(this.store.registry, false, v), {
+            contentType: aggregatedContentType(v),
+          });
         else sendJson(res, 200, groupList(this.store.registry));
         return;
       }

@@ -45,8 +45,14 @@ function kindSchema(d: ResourceDefinition): Json {
     type: "string",
     description: "APIVersion defines the versioned schema of this representation of an object.",
   };
-  props.kind ??= { type: "string", description: "Kind is a string value representing the REST resource this object represents." };
-  props.metadata = { description: "Standard object's metadata.", allOf: [{ $ref: `#/components/schemas/${META_REF}` }] };
+  props.kind ??= {
+    type: "string",
+    description: "Kind is a string value representing the REST resource this object represents.",
+  };
+  props.metadata = {
+    description: "Standard object's metadata.",
+    allOf: [{ $ref: `#/components/schemas/${META_REF}` }],
+  };
   return { ...base, type: "object", properties: props, "x-kubernetes-group-version-kind": gvk };
 }
 

@@ -87,7 +87,13 @@ const MESSAGES: Record<string, MessageSpec> = {
   },
   LabelSelector: { 1: ["matchLabels", "ms"], 2: ["matchExpressions", "LabelSelectorRequirement[]"] },
   LabelSelectorRequirement: { 1: ["key", "s"], 2: ["operator", "s"], 3: ["values", "s[]"] },
-  Secret: { 1: ["metadata", "ObjectMeta"], 2: ["data", "my"], 3: ["type", "s"], 4: ["stringData", "ms"], 5: ["immutable", "b"] },
+  Secret: {
+    1: ["metadata", "ObjectMeta"],
+    2: ["data", "my"],
+    3: ["type", "s"],
+    4: ["stringData", "ms"],
+    5: ["immutable", "b"],
+  },
   ConfigMap: { 1: ["metadata", "ObjectMeta"], 2: ["data", "ms"], 3: ["binaryData", "my"], 4: ["immutable", "b"] },
   Namespace: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "NamespaceSpec"] },
   NamespaceSpec: { 1: ["finalizers", "s[]"] },
@@ -97,7 +103,13 @@ const MESSAGES: Record<string, MessageSpec> = {
     3: ["imagePullSecrets", "LocalObjectReference[]"],
     4: ["automountServiceAccountToken", "b"],
   },
-  ObjectReference: { 1: ["kind", "s"], 2: ["namespace", "s"], 3: ["name", "s"], 4: ["uid", "s"], 5: ["apiVersion", "s"] },
+  ObjectReference: {
+    1: ["kind", "s"],
+    2: ["namespace", "s"],
+    3: ["name", "s"],
+    4: ["uid", "s"],
+    5: ["apiVersion", "s"],
+  },
   LocalObjectReference: { 1: ["name", "s"] },
   Deployment: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "DeploymentSpec"] },
   DeploymentSpec: {
@@ -164,14 +176,26 @@ const MESSAGES: Record<string, MessageSpec> = {
     18: ["tty", "b"],
     20: ["terminationMessagePolicy", "s"],
   },
-  ContainerPort: { 1: ["name", "s"], 2: ["hostPort", "i"], 3: ["containerPort", "I"], 4: ["protocol", "s"], 5: ["hostIP", "s"] },
+  ContainerPort: {
+    1: ["name", "s"],
+    2: ["hostPort", "i"],
+    3: ["containerPort", "I"],
+    4: ["protocol", "s"],
+    5: ["hostIP", "s"],
+  },
   EnvVar: { 1: ["name", "s"], 2: ["value", "s"] },
   ResourceRequirements: { 1: ["limits", "mq"], 2: ["requests", "mq"] },
   VolumeMount: { 1: ["name", "s"], 2: ["readOnly", "b"], 3: ["mountPath", "s"], 4: ["subPath", "s"] },
   Volume: { 1: ["name", "s"], 2: ["volumeSource", "VolumeSource"] },
   VolumeSource: { 11: ["emptyDir", "EmptyDirVolumeSource"], 19: ["configMap", "LocalObjectReference"] },
   EmptyDirVolumeSource: { 1: ["medium", "s"] },
-  Toleration: { 1: ["key", "s"], 2: ["operator", "s"], 3: ["value", "s"], 4: ["effect", "s"], 5: ["tolerationSeconds", "I"] },
+  Toleration: {
+    1: ["key", "s"],
+    2: ["operator", "s"],
+    3: ["value", "s"],
+    4: ["effect", "s"],
+    5: ["tolerationSeconds", "I"],
+  },
   Service: { 1: ["metadata", "ObjectMeta"], 2: ["spec", "ServiceSpec"] },
   ServiceSpec: {
     1: ["ports", "ServicePort[]"],
@@ -183,7 +207,13 @@ const MESSAGES: Record<string, MessageSpec> = {
     10: ["externalName", "s"],
   },
   Quantity: { 1: ["string", "s"] },
-  ServicePort: { 1: ["name", "s"], 2: ["protocol", "s"], 3: ["port", "I"], 4: ["targetPort", "ios"], 5: ["nodePort", "i"] },
+  ServicePort: {
+    1: ["name", "s"],
+    2: ["protocol", "s"],
+    3: ["port", "I"],
+    4: ["targetPort", "ios"],
+    5: ["nodePort", "i"],
+  },
 };
 
 /** The kinds whose protobuf bodies can be decoded (by `apiVersion/kind`). */
@@ -264,7 +294,6 @@ function decodeMessage(name: string, buf: Uint8Array, depth = 0): Record<string,
   }
   return out;
 }
-
 
 const PROTO_MAGIC = [0x6b, 0x38, 0x73, 0x00];
 

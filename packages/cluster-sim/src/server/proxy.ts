@@ -28,6 +28,12 @@ const HOP_BY_HOP = new Set([
   "authorization",
 ]);
 
+/** Where pods' ports and logs come from (the simulation's kubelet). */
+export interface PodSource {
+  resolvePod(namespace: string, pod: string, port: string): ServiceEndpoint | undefined;
+  logs(namespace: string, pod: string, container: string | undefined, previous: boolean): string | undefined;
+}
+
 /** Splits `[scheme:]name[:port]`. */
 export function parseServiceRef(ref: string): { scheme: string; name: string; port: string } {
   const parts = ref.split(":");
@@ -36,7 +42,7 @@ export function parseServiceRef(ref: string): { scheme: string; name: string; po
   return { scheme: "", name: ref, port: "" };
 }
 
-/** Forwards the request to the resolved endpoint and streams the answer back. */
+/** Forwards a service proxy request to the resolved endpoint and streams the answer back. */
 export function proxyToService(
   req: IncomingMessage,
   res: ServerResponse,
@@ -47,15 +53,36 @@ export function proxyToService(
   const namespace = t.namespace ?? "default";
   if (name === "") throw pathNotFound();
   const endpoint = resolver?.(namespace, name, port);
+  if (!endpoint) throw new ClusterSimError("ServiceUnavailable", `no endpoints available for service "${name}"`);
+  return forward(req, res, endpoint, t.proxyPath ?? "/");
+}
+
+/** Forwards a pod proxy request (`pods/<name[:port]>/proxy/<path>`). */
+export function proxyToPod(
+  req: IncomingMessage,
+  res: ServerResponse,
+  source: PodSource | undefined,
+  t: ResourceTarget,
+): Promise<void> {
+  const { name, port } = parseServiceRef(t.name ?? "");
+  if (name === "") throw pathNotFound();
+  const endpoint = source?.resolvePod(t.namespace ?? "default", name, port);
   if (!endpoint)
-    throw new ClusterSimError("ServiceUnavailable", `no endpoints available for service "${name}"`);
+    throw new ClusterSimError(
+      "ServiceUnavailable",
+      `error trying to reach pod "${name}": no process serves port ${port || "(default)"}`,
+    );
+  return forward(req, res, endpoint, t.proxyPath ?? "/");
+}
+
+function forward(req: IncomingMessage, res: ServerResponse, endpoint: ServiceEndpoint, path: string): Promise<void> {
   const query = (req.url ?? "").includes("?") ? (req.url ?? "").slice((req.url ?? "").indexOf("?")) : "";
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
   headers.host = `${endpoint.host}:${endpoint.port}`;
   return new Promise((resolve) => {
     const upstream = httpRequest(
-      { host: endpoint.host, port: endpoint.port, method: req.method, path: `${t.proxyPath ?? "/"}${query}`, headers },
+      { host: endpoint.host, port: endpoint.port, method: req.method, path: `${path}${query}`, headers },
       (up) => {
         const out: Record<string, string | string[]> = {};
         for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;

@@ -17,10 +17,10 @@ import type { WebhookAdmission } from "./admission-webhooks.ts";
 import { decodeJson, decodeObjectBody, decodeYaml, mediaType, readBody } from "./body.ts";
 import type { Counters } from "./counters.ts";
 import type { FaultRule, FaultRules, Verb } from "./faults.ts";
-import { proxyToService, type ServiceResolver } from "./proxy.ts";
+import { type PodSource, proxyToPod, proxyToService, type ServiceResolver } from "./proxy.ts";
 import { sendError, sendJson } from "./respond.ts";
 import type { ResourceTarget } from "./routing.ts";
-import { tableFor, wantsTable } from "./table.ts";
+import { includeObjectOf, tableFor, wantsTable } from "./table.ts";
 import { serveWatch, WatchRegistry } from "./watch.ts";
 
 /** Dependencies of the handler. */
@@ -60,9 +60,13 @@ function faultError(rule: FaultRule, def: ResourceDefinition, name: string | und
         details: { retryAfterSeconds: retry },
       });
     case 503:
-      return new ClusterSimError("ServiceUnavailable", rule.message ?? "the server is currently unable to handle the request", {
-        details: { retryAfterSeconds: retry },
-      });
+      return new ClusterSimError(
+        "ServiceUnavailable",
+        rule.message ?? "the server is currently unable to handle the request",
+        {
+          details: { retryAfterSeconds: retry },
+        },
+      );
     case 404:
       return notFound(def, name ?? "");
     default:
@@ -77,6 +81,7 @@ function faultError(rule: FaultRule, def: ResourceDefinition, name: string | und
 export class ResourceHandler {
   readonly watches = new WatchRegistry();
   serviceResolver: ServiceResolver | undefined;
+  podSource: PodSource | undefined;
   private readonly store: MemoryStore;
   private readonly faults: FaultRules;
   private readonly counters: Counters;
@@ -127,7 +132,8 @@ export class ResourceHandler {
       const ok =
         (t.subresource === "status" && def.statusSubresource) ||
         (t.subresource === "scale" && def.scale !== undefined) ||
-        (t.subresource === "proxy" && def.group === "" && def.resource === "services");
+        (t.subresource === "proxy" && def.group === "" && (def.resource === "services" || def.resource === "pods")) ||
+        (t.subresource === "log" && def.group === "" && def.resource === "pods");
       if (!ok) throw pathNotFound();
     }
     const method = req.method ?? "GET";
@@ -136,6 +142,7 @@ export class ResourceHandler {
     this.counters.record(verb, t.subresource ? `${base}/${t.subresource}` : base, client);
     if (verb !== "proxy" && t.subresource === undefined && !def.verbs.includes(verb)) throw methodNotAllowed();
     if (t.subresource !== undefined && !["get", "update", "patch", "proxy"].includes(verb)) throw methodNotAllowed();
+    if (t.subresource === "log" && verb !== "get") throw methodNotAllowed();
     if (t.name !== undefined && t.namespace === undefined && def.namespaced) throw pathNotFound();
     let dropAfterMs: number | undefined;
     let dropAbruptly = false;
@@ -154,7 +161,7 @@ export class ResourceHandler {
     }
     switch (verb) {
       case "get":
-        return this.get(req, res, def, t);
+        return this.get(req, res, def, t, url);
       case "list":
         return this.list(req, res, def, t, url);
       case "watch":
@@ -170,7 +177,9 @@ export class ResourceHandler {
       case "deletecollection":
         return this.deleteCollection(req, res, def, t, url);
       case "proxy":
-        return proxyToService(req, res, this.serviceResolver, t);
+        return def.resource === "pods"
+          ? proxyToPod(req, res, this.podSource, t)
+          : proxyToService(req, res, this.serviceResolver, t);
       default:
         throw methodNotAllowed();
     }
@@ -180,15 +189,33 @@ export class ResourceHandler {
     return { group: def.group, version: def.version, resource: def.resource };
   }
 
-  private get(req: IncomingMessage, res: ServerResponse, def: ResourceDefinition, t: ResourceTarget): void {
+  private get(req: IncomingMessage, res: ServerResponse, def: ResourceDefinition, t: ResourceTarget, url: URL): void {
     const obj = this.store.mustGetRef(this.key(def), t.namespace, t.name ?? "");
+    if (t.subresource === "log") {
+      const container = url.searchParams.get("container") ?? undefined;
+      const text = this.podSource?.logs(
+        t.namespace ?? "",
+        t.name ?? "",
+        container,
+        url.searchParams.get("previous") === "true",
+      );
+      if (text === undefined)
+        throw badRequest(`container ${JSON.stringify(container ?? "")} in pod ${JSON.stringify(t.name)} has no logs`);
+      res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": String(Buffer.byteLength(text)) });
+      res.end(text);
+      return;
+    }
     if (t.subresource === "scale") {
       sendJson(res, 200, this.store.scaleOf(def, obj));
       return;
     }
     const accept = req.headers.accept;
     if (wantsTable(accept)) {
-      sendJson(res, 200, tableFor(def, [obj], this.store.currentResourceVersion(), accept));
+      sendJson(
+        res,
+        200,
+        tableFor(def, [obj], this.store.currentResourceVersion(), accept, { includeObject: includeObjectOf(url) }),
+      );
       return;
     }
     sendJson(res, 200, this.store.served(def, obj) === obj ? JSON.stringify(obj) : this.store.served(def, obj));
@@ -251,7 +278,7 @@ export class ResourceHandler {
       meta.remainingItemCount = remaining;
     }
     if (table) {
-      const tbl = tableFor(def, selected, rv, req.headers.accept);
+      const tbl = tableFor(def, selected, rv, req.headers.accept, { includeObject: includeObjectOf(url) });
       tbl.metadata = meta;
       sendJson(res, 200, tbl);
       return;
@@ -288,12 +315,16 @@ export class ResourceHandler {
       timeoutSeconds: timeout === null ? undefined : Number(timeout),
       bookmarkIntervalMs: this.bookmarkIntervalMs,
     };
-    if (wantsTable(accept))
-      params.table = (obj, first) => {
-        const tbl = tableFor(def, [obj], obj.metadata.resourceVersion ?? "", accept);
-        if (!first) delete tbl.columnDefinitions;
-        return JSON.stringify(tbl);
-      };
+    if (wantsTable(accept)) {
+      const includeObject = includeObjectOf(url);
+      params.table = (obj, first) =>
+        JSON.stringify(
+          tableFor(def, [obj], obj.metadata.resourceVersion ?? "", accept, {
+            includeObject,
+            omitColumnDefinitions: !first,
+          }),
+        );
+    }
     if (dropAfterMs !== undefined) {
       params.dropAfterMs = dropAfterMs;
       params.dropAbruptly = dropAbruptly;
@@ -310,14 +341,15 @@ export class ResourceHandler {
     }
     const fm = url.searchParams.get("fieldManager");
     if (fm !== null) {
-      if (fm.length > 128)
-        throw badRequest("fieldManager: Too long: may not be more than 128 bytes");
+      if (fm.length > 128) throw badRequest("fieldManager: Too long: may not be more than 128 bytes");
       o.fieldManager = fm;
     }
     const fv = url.searchParams.get("fieldValidation");
     if (fv !== null && fv !== "") {
       if (fv !== "Strict" && fv !== "Warn" && fv !== "Ignore")
-        throw badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(fv)}: supported values: "Ignore", "Strict", "Warn"`);
+        throw badRequest(
+          `fieldValidation: Unsupported value: ${JSON.stringify(fv)}: supported values: "Ignore", "Strict", "Warn"`,
+        );
       o.fieldValidation = fv as FieldValidation;
     }
     const force = url.searchParams.get("force");
@@ -342,7 +374,8 @@ export class ResourceHandler {
     const opts = this.writeOptions(def, t, url);
     opts.fieldManager ??= fieldManagerFromUserAgent(req);
     const body = decodeObjectBody(await readBody(req), req.headers["content-type"], def.kind);
-    if (!isObject(body)) throw badRequest(`the object provided is unrecognized (must be of type ${def.kind}): Object 'Kind' is missing`);
+    if (!isObject(body))
+      throw badRequest(`the object provided is unrecognized (must be of type ${def.kind}): Object 'Kind' is missing`);
     const input = await this.webhooks.mutate(def, "CREATE", body as KubeObject, undefined, opts);
     if (this.webhooks.active(def)) {
       const dry = this.store.createEx(this.key(def), input, { ...opts, dryRun: true });
@@ -467,7 +500,8 @@ export class ResourceHandler {
     if (t.subresource) throw methodNotAllowed();
     const opts = await this.deleteOptions(req, url);
     const old = this.store.getRef(this.key(def), t.namespace, t.name ?? "");
-    if (old && this.webhooks.active(def)) await this.webhooks.validate(def, "DELETE", undefined, old, { dryRun: opts.dryRun === true });
+    if (old && this.webhooks.active(def))
+      await this.webhooks.validate(def, "DELETE", undefined, old, { dryRun: opts.dryRun === true });
     const r = this.store.deleteEx(this.key(def), t.namespace, t.name ?? "", opts);
     sendJson(res, r.removed ? 200 : 202, this.store.served(def, r.object));
   }

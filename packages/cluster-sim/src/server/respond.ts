@@ -22,7 +22,8 @@ export function sendJson(
     "Content-Length": String(Buffer.byteLength(text)),
     ...options.headers,
   };
-  if (options.warnings && options.warnings.length > 0) headers.Warning = [...new Set(options.warnings)].map(warningHeader);
+  if (options.warnings && options.warnings.length > 0)
+    headers.Warning = [...new Set(options.warnings)].map(warningHeader);
   res.writeHead(code, headers);
   res.end(text);
 }

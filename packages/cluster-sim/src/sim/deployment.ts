@@ -178,7 +178,9 @@ export class DeploymentController {
     const updated = num(statusOf(fresh).replicas) ?? 0;
     const strategy = asObj(specOf(d).strategy);
     const maxUnavailable =
-      strategy.type === "Recreate" ? 0 : intOrPercent(asObj(strategy.rollingUpdate).maxUnavailable, replicas, false, "25%");
+      strategy.type === "Recreate"
+        ? 0
+        : intOrPercent(asObj(strategy.rollingUpdate).maxUnavailable, replicas, false, "25%");
     const now = this.#ctx.nowIso();
     const rsName = fresh.metadata.name ?? "";
     const complete =
@@ -191,7 +193,9 @@ export class DeploymentController {
           type: "Available",
           status: availableOk ? "True" : "False",
           reason: availableOk ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
-          message: availableOk ? "Deployment has minimum availability." : "Deployment does not have minimum availability.",
+          message: availableOk
+            ? "Deployment has minimum availability."
+            : "Deployment does not have minimum availability.",
           lastUpdateTime: now,
         },
         {
@@ -222,9 +226,16 @@ export class DeploymentController {
       k === "conditions" ? conditionsEqual(v, old[k]) : jsonEqual(v, old[k]),
     );
     if (!same) {
-      this.#ctx.store.patch(R.deployments, d.metadata.namespace, d.metadata.name ?? "", "merge", { status }, {
-        subresource: "status",
-      });
+      this.#ctx.store.patch(
+        R.deployments,
+        d.metadata.namespace,
+        d.metadata.name ?? "",
+        "merge",
+        { status },
+        {
+          subresource: "status",
+        },
+      );
     }
   }
 }

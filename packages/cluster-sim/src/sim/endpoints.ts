@@ -166,7 +166,8 @@ export class EndpointsController {
       store.create(R.endpoints, body);
       return undefined;
     }
-    if (jsonEqual(existing.subsets ?? [], subsets) && jsonEqual(existing.metadata.labels ?? {}, labels)) return undefined;
+    if (jsonEqual(existing.subsets ?? [], subsets) && jsonEqual(existing.metadata.labels ?? {}, labels))
+      return undefined;
     store.update(R.endpoints, {
       ...body,
       metadata: {

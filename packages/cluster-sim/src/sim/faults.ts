@@ -61,7 +61,10 @@ export class FaultRegistry implements SimFaults {
       if (isNodeClaimRule(rule) || !kinds.includes(rule.kind)) continue;
       if (rule.namespace !== undefined && rule.namespace !== target.namespace) continue;
       if (rule.pod !== undefined && !globMatch(rule.pod, target.pod)) continue;
-      if (rule.container !== undefined && (target.container === undefined || !globMatch(rule.container, target.container)))
+      if (
+        rule.container !== undefined &&
+        (target.container === undefined || !globMatch(rule.container, target.container))
+      )
         continue;
       if (rule.image !== undefined && (target.image === undefined || !globMatch(rule.image, target.image))) continue;
       return rule;

@@ -115,7 +115,12 @@ export function planJob(input: JobPlanInput): JobPlan {
       (completions !== undefined && succeeded >= completions) ||
       (completions === undefined && succeeded > 0 && active.length === 0)
     ) {
-      successTarget = cond("SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods", now);
+      successTarget = cond(
+        "SuccessCriteriaMet",
+        "CompletionsReached",
+        "Reached expected number of succeeded pods",
+        now,
+      );
     }
     if (failureTarget !== undefined) conds.push(failureTarget);
     if (successTarget !== undefined) conds.push(successTarget);

@@ -2,18 +2,7 @@
 import type { KubeObject } from "../store/api.ts";
 import type { SimContext } from "./context.ts";
 import { type JobPodView, planJob } from "./job-plan.ts";
-import {
-  asObj,
-  asObjArray,
-  isPodReady,
-  isReason,
-  jsonEqual,
-  num,
-  type Obj,
-  specOf,
-  statusOf,
-  str,
-} from "./objects.ts";
+import { asObj, asObjArray, isPodReady, isReason, jsonEqual, num, type Obj, specOf, statusOf, str } from "./objects.ts";
 import type { HandlerResult } from "./queue.ts";
 import { R } from "./resources.ts";
 import { listControlled, podFromTemplate } from "./templates.ts";
@@ -33,7 +22,8 @@ export class JobController {
     const { store, events } = this.#ctx;
     const job = store.get(R.jobs, namespace, name);
     if (job === undefined) {
-      for (const [uid] of this.#tracking) if (!store.list(R.jobs).some((j) => j.metadata.uid === uid)) this.#tracking.delete(uid);
+      for (const [uid] of this.#tracking)
+        if (!store.list(R.jobs).some((j) => j.metadata.uid === uid)) this.#tracking.delete(uid);
       return undefined;
     }
     if (job.metadata.deletionTimestamp !== undefined) return undefined;
@@ -73,7 +63,10 @@ export class JobController {
       if (views.find((v) => v.uid === podUid)?.phase === "Failed") tracking.lastFailureAt = Date.now();
     }
     for (let i = 0; i < plan.create; i++) {
-      const pod = store.create(R.pods, podFromTemplate(template, job, { namespace, generateName: `${name}-`, labels: jobPodLabels(job) }));
+      const pod = store.create(
+        R.pods,
+        podFromTemplate(template, job, { namespace, generateName: `${name}-`, labels: jobPodLabels(job) }),
+      );
       events.record(job, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`, {
         component: "job-controller",
       });
@@ -97,9 +90,16 @@ export class JobController {
       (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
     );
     if (Object.entries(status).every(([k, v]) => jsonEqual(v, old[k]))) return;
-    this.#ctx.store.patch(R.jobs, job.metadata.namespace, job.metadata.name ?? "", "merge", { status }, {
-      subresource: "status",
-    });
+    this.#ctx.store.patch(
+      R.jobs,
+      job.metadata.namespace,
+      job.metadata.name ?? "",
+      "merge",
+      { status },
+      {
+        subresource: "status",
+      },
+    );
     const done = asObjArray(status.conditions).find(
       (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
     );

@@ -18,7 +18,6 @@ import {
   specOf,
   statusOf,
   str,
-  timestamp,
 } from "./objects.ts";
 import type { ContainerExit, ProcessRuntime, RunningContainer } from "./process-runtime.ts";
 import type { HandlerResult } from "./queue.ts";
@@ -62,6 +61,8 @@ interface ContainerRecord {
   /** Exited and will not restart. */
   done: boolean;
   pulled: boolean;
+  /** An instance is being created (runtime.start in flight). */
+  starting: boolean;
 }
 
 const FAULT_KINDS_CONTAINER = ["CrashLoopBackOff", "OOMKilled", "ExitCode"] as const;
@@ -101,6 +102,8 @@ class PodWorker {
   destroyed = false;
   terminating: Promise<void> | undefined;
   terminated = false;
+  /** Every non-sidecar container is done; sidecars are being stopped before the phase is set. */
+  finishing = false;
 
   constructor(kubelet: Kubelet, ctx: SimContext, pod: KubeObject, usesProcesses: boolean) {
     this.#kubelet = kubelet;
@@ -130,6 +133,7 @@ class PodWorker {
         generation: 0,
         done: false,
         pulled: false,
+        starting: false,
       };
     };
     this.init = asObjArray(spec.initContainers).map((c) => record(c, true));
@@ -149,18 +153,26 @@ class PodWorker {
 
   /** Sleeps; resolves false when the worker is destroyed or terminating meanwhile. */
   async sleep(ms: number): Promise<boolean> {
-    if (this.destroyed || this.terminating) return false;
+    if (this.stopping()) return false;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        this.#wakers.delete(resolve);
-        resolve();
-      }, Math.max(0, ms));
+      const timer = setTimeout(
+        () => {
+          this.#timers.delete(timer);
+          this.#wakers.delete(resolve);
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       timer.unref?.();
       this.#timers.add(timer);
       this.#wakers.add(resolve);
     });
-    return !this.destroyed && !this.terminating;
+    return !this.stopping();
+  }
+
+  /** True once the worker should start nothing new. */
+  stopping(): boolean {
+    return this.destroyed || this.terminating !== undefined || this.finishing || this.isTerminal();
   }
 
   #event(type: "Normal" | "Warning", reason: string, message: string, c?: ContainerRecord): void {
@@ -255,7 +267,7 @@ class PodWorker {
 
   /** Phase after a main container stopped for good. */
   async #evaluate(): Promise<void> {
-    if (this.isTerminal() || this.destroyed || this.terminating) return;
+    if (this.stopping()) return;
     const workers = this.main.filter((c) => !c.sidecar);
     if (!workers.every((c) => c.done)) return;
     const failed = workers.some((c) => "terminated" in c.state && c.state.terminated.exitCode !== 0);
@@ -264,10 +276,13 @@ class PodWorker {
 
   /** Stops sidecars (their exit counts as success) and sets a terminal phase. */
   async #finish(phase: "Succeeded" | "Failed"): Promise<void> {
-    if (this.isTerminal()) return;
-    this.phase = phase;
+    if (this.isTerminal() || this.finishing) return;
+    this.finishing = true;
+    for (const wake of this.#wakers) wake();
     const sidecars = [...this.init, ...this.main].filter((c) => c.sidecar && !c.done);
     await Promise.all(sidecars.map((c) => this.#stopContainer(c, 0)));
+    while (sidecars.some((c) => c.starting)) await new Promise((r) => setTimeout(r, 5));
+    this.phase = phase;
     for (const c of sidecars) {
       if ("terminated" in c.state) c.state.terminated = { ...c.state.terminated, exitCode: 0, reason: "Completed" };
     }
@@ -282,7 +297,7 @@ class PodWorker {
   async #runContainer(c: ContainerRecord, policy: string): Promise<ContainerExit | undefined> {
     let pullAttempts = 0;
     for (;;) {
-      if (this.destroyed || this.terminating || this.isTerminal()) return undefined;
+      if (this.stopping()) return undefined;
       // Pull.
       if (!c.pulled) {
         this.#event("Normal", "Pulling", `Pulling image "${c.image}"`, c);
@@ -341,7 +356,7 @@ class PodWorker {
       c.started = false;
       c.instance = undefined;
       this.changed();
-      if (this.terminating || this.isTerminal()) return exit;
+      if (this.stopping()) return exit;
       const restart = policy === "Always" || (policy === "OnFailure" && exit.exitCode !== 0);
       if (!restart) {
         c.done = true;
@@ -369,6 +384,15 @@ class PodWorker {
 
   /** Creates and starts one instance; "retry" on a configuration error, undefined when the worker went away. */
   async #startInstance(c: ContainerRecord): Promise<RunningContainer | "retry" | undefined> {
+    c.starting = true;
+    try {
+      return await this.#createAndStart(c);
+    } finally {
+      c.starting = false;
+    }
+  }
+
+  async #createAndStart(c: ContainerRecord): Promise<RunningContainer | "retry" | undefined> {
     const gen = ++c.generation;
     const fault = this.#fault(c, FAULT_KINDS_CONTAINER);
     const runtime = this.#kubelet.runtime;
@@ -386,8 +410,15 @@ class PodWorker {
     } else {
       instance = this.#simulatedInstance(c, fault);
     }
-    if (this.destroyed || this.terminating || this.isTerminal()) {
+    if (this.stopping()) {
       await instance.stop(0);
+      if (c.sidecar && (this.finishing || this.isTerminal()) && !this.destroyed && !this.terminating) {
+        // A sidecar that was still starting when the pod finished: stopped with the others.
+        const now = this.#ctx.nowIso();
+        c.done = true;
+        c.state = { terminated: { exitCode: 0, reason: "Completed", startedAt: now, finishedAt: now } };
+        this.changed();
+      }
       return undefined;
     }
     c.instance = instance;
@@ -577,7 +608,9 @@ class PodWorker {
     const allReady = !terminal && this.initDone && unready.length === 0;
     const notReadyReason = terminal ? "PodCompleted" : "ContainersNotReady";
     const notReadyMessage = terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`;
-    const incomplete = this.init.filter((c) => !c.sidecar && !("terminated" in c.state && c.state.terminated.exitCode === 0));
+    const incomplete = this.init.filter(
+      (c) => !c.sidecar && !("terminated" in c.state && c.state.terminated.exitCode === 0),
+    );
     const conditions: Obj[] = [
       cond("PodReadyToStartContainers", this.sandboxReady && !this.terminated),
       cond(

@@ -88,7 +88,8 @@ export function nodeSelectorTermsMatch(terms: unknown, labels: Record<string, st
     const fieldExprs = asObjArray(term.matchFields);
     if (exprs.length === 0 && fieldExprs.length === 0) return false;
     return (
-      exprs.every((r) => nodeRequirementMatches(r, labels)) && fieldExprs.every((r) => nodeRequirementMatches(r, fields))
+      exprs.every((r) => nodeRequirementMatches(r, labels)) &&
+      fieldExprs.every((r) => nodeRequirementMatches(r, fields))
     );
   });
 }

@@ -95,7 +95,8 @@ export class NodeClaimController {
         nc,
         {
           providerID: providerIdFor(name, this.#ctx.options.clusterName),
-          imageID: "/CommunityGalleries/AKSUbuntu-38d80f77-467a-481f-a8d4-09b6d4220bd2/images/2204gen2containerd/versions/202501.12.0",
+          imageID:
+            "/CommunityGalleries/AKSUbuntu-38d80f77-467a-481f-a8d4-09b6d4220bd2/images/2204gen2containerd/versions/202501.12.0",
           capacity,
           allocatable: { ...capacity },
         },
@@ -156,9 +157,15 @@ export class NodeClaimController {
         node = store.get(R.nodes, undefined, nodeName);
       }
       if (node !== undefined) {
-        this.#ctx.events.record(node, "Normal", "RegisteredNode", `Node ${nodeName} event: Registered Node ${nodeName} in Controller`, {
-          component: "node-controller",
-        });
+        this.#ctx.events.record(
+          node,
+          "Normal",
+          "RegisteredNode",
+          `Node ${nodeName} event: Registered Node ${nodeName} in Controller`,
+          {
+            component: "node-controller",
+          },
+        );
       }
     }
     if (node !== undefined && conditionStatus(node, "Ready") !== "True") {

@@ -115,13 +115,22 @@ export class Scheduler {
       message,
       lastProbeTime: null,
       lastTransitionTime:
-        current?.status === "False" ? (current.lastTransitionTime ?? timestamp(this.#ctx.now())) : timestamp(this.#ctx.now()),
+        current?.status === "False"
+          ? (current.lastTransitionTime ?? timestamp(this.#ctx.now()))
+          : timestamp(this.#ctx.now()),
     });
     const status: Obj = { conditions };
     if (statusOf(pod).phase === undefined) status.phase = "Pending";
     if (statusOf(pod).qosClass === undefined) status.qosClass = qosClass(specOf(pod));
     try {
-      store.patch(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", "merge", { status }, { subresource: "status" });
+      store.patch(
+        R.pods,
+        pod.metadata.namespace,
+        pod.metadata.name ?? "",
+        "merge",
+        { status },
+        { subresource: "status" },
+      );
     } catch (error) {
       if (isReason(error, "NotFound")) return;
       throw error;

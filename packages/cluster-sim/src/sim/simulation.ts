@@ -94,7 +94,14 @@ export function createSimulation(store: ClusterStore, options: SimulationOptions
     const { resource, object: o } = event;
     if (sameResource(resource, R.pods)) {
       q.kubelet.add(keyOf(o));
-      if (str(specOf(o).nodeName) === undefined || event.type === "DELETED" || o.status !== undefined) {
+      // A pending pod needs a pass; a deleted or finished pod frees room for pending ones.
+      const phase = str((o.status as Obj | undefined)?.phase);
+      if (
+        str(specOf(o).nodeName) === undefined ||
+        event.type === "DELETED" ||
+        phase === "Succeeded" ||
+        phase === "Failed"
+      ) {
         q.scheduler.add(SCHEDULE_ALL);
       }
       ownerQueue(o);
@@ -129,7 +136,16 @@ export function createSimulation(store: ClusterStore, options: SimulationOptions
     }
   });
   // Initial sync: everything already stored.
-  for (const resource of [R.nodeclaims, R.nodes, R.deployments, R.replicasets, R.statefulsets, R.jobs, R.services, R.pods]) {
+  for (const resource of [
+    R.nodeclaims,
+    R.nodes,
+    R.deployments,
+    R.replicasets,
+    R.statefulsets,
+    R.jobs,
+    R.services,
+    R.pods,
+  ]) {
     for (const o of store.list(resource)) route({ type: "ADDED", resource, object: o });
   }
 
@@ -164,7 +180,10 @@ export function createSimulation(store: ClusterStore, options: SimulationOptions
       if (servicePort === undefined) return undefined;
       const pods = store.list(R.pods, { namespace });
       const byName = new Map(pods.map((p) => [p.metadata.name ?? "", p]));
-      const subsets = endpointSubsets(svc, pods.filter((p) => matchesService(svc, p)));
+      const subsets = endpointSubsets(
+        svc,
+        pods.filter((p) => matchesService(svc, p)),
+      );
       // Ready addresses first, then not-ready ones (a process may already listen before its probe passes).
       const candidates = [
         ...subsets.flatMap((s) => asObjArray(s.addresses)),
@@ -186,7 +205,10 @@ export function createSimulation(store: ClusterStore, options: SimulationOptions
       if (containerName === undefined) return undefined;
       const text = runtime.logs(`${namespace}/${name}/${containerName}`, opts?.previous === true);
       if (text !== undefined) return text;
-      const known = [...asObjArray(specOf(pod ?? emptyPod()).containers), ...asObjArray(specOf(pod ?? emptyPod()).initContainers)];
+      const known = [
+        ...asObjArray(specOf(pod ?? emptyPod()).containers),
+        ...asObjArray(specOf(pod ?? emptyPod()).initContainers),
+      ];
       return known.some((c) => c.name === containerName) && opts?.previous !== true ? "" : undefined;
     },
   };

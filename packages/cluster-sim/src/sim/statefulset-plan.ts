@@ -47,7 +47,9 @@ export function planStatefulSet(input: StsPlanInput): StsPlan {
   const ordered = input.podManagementPolicy === "OrderedReady";
   const byOrdinal = new Map(input.pods.map((p) => [p.ordinal, p]));
   const revisionFor = (ordinal: number) =>
-    input.updateStrategy === "RollingUpdate" && ordinal < input.partition ? input.currentRevision : input.updateRevision;
+    input.updateStrategy === "RollingUpdate" && ordinal < input.partition
+      ? input.currentRevision
+      : input.updateRevision;
   // Replicas [0, replicas).
   let blocked = false;
   for (let i = 0; i < input.replicas && !blocked; i++) {

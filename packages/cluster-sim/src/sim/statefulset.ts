@@ -187,18 +187,19 @@ export class StatefulSetController {
     };
     const old = statusOf(sts);
     if (Object.entries(status).every(([k, v]) => jsonEqual(v, old[k]))) return;
-    this.#ctx.store.patch(R.statefulsets, sts.metadata.namespace, sts.metadata.name ?? "", "merge", { status }, {
-      subresource: "status",
-    });
+    this.#ctx.store.patch(
+      R.statefulsets,
+      sts.metadata.namespace,
+      sts.metadata.name ?? "",
+      "merge",
+      { status },
+      {
+        subresource: "status",
+      },
+    );
   }
 
-  #prune(
-    sts: KubeObject,
-    revisions: KubeObject[],
-    views: StsPodView[],
-    current: string,
-    update: string,
-  ): void {
+  #prune(sts: KubeObject, revisions: KubeObject[], views: StsPodView[], current: string, update: string): void {
     const limit = num(specOf(sts).revisionHistoryLimit) ?? 10;
     const live = new Set([current, update, ...views.map((v) => v.revision)]);
     const removable = revisions

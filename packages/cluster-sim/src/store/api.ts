@@ -101,7 +101,12 @@ export interface ClusterStore {
     options?: WriteOptions,
   ): KubeObject;
   /** Returns the object as it is after the call (with a deletionTimestamp when finalizers hold it), or undefined once gone. */
-  delete(resource: ResourceKey, namespace: string | undefined, name: string, options?: DeleteOptions): KubeObject | undefined;
+  delete(
+    resource: ResourceKey,
+    namespace: string | undefined,
+    name: string,
+    options?: DeleteOptions,
+  ): KubeObject | undefined;
   /** Every committed change, in commit order, delivered synchronously after the commit. Returns an unsubscribe function. */
   subscribe(listener: (event: StoreEvent) => void): () => void;
 }

@@ -27,7 +27,11 @@ export function definitionsFromCrd(crd: KubeObject): ResourceDefinition[] {
     const columns: PrinterColumn[] = (Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : [])
       .filter(isObj)
       .map((c) => {
-        const col: PrinterColumn = { name: String(c.name), type: String(c.type ?? "string"), jsonPath: String(c.jsonPath) };
+        const col: PrinterColumn = {
+          name: String(c.name),
+          type: String(c.type ?? "string"),
+          jsonPath: String(c.jsonPath),
+        };
         if (typeof c.format === "string") col.format = c.format;
         if (typeof c.description === "string") col.description = c.description;
         if (typeof c.priority === "number") col.priority = c.priority;

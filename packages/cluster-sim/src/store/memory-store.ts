@@ -165,11 +165,14 @@ export class MemoryStore implements ClusterStore {
     this.historySize = options.historySize ?? 5000;
     this.podTerminationDelayMs = options.podTerminationDelayMs ?? 50;
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) {
-      this.create({ group: "", version: "v1", resource: "namespaces" }, {
-        apiVersion: "v1",
-        kind: "Namespace",
-        metadata: { name },
-      });
+      this.create(
+        { group: "", version: "v1", resource: "namespaces" },
+        {
+          apiVersion: "v1",
+          kind: "Namespace",
+          metadata: { name },
+        },
+      );
     }
   }
 
@@ -487,9 +490,13 @@ export class MemoryStore implements ClusterStore {
     if (def.group === "" && def.resource === "namespaces" && !old) {
       const sa = { group: "", version: "v1", resource: "serviceaccounts" };
       try {
-        this.createEx(sa, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } }, {
-          namespace: obj.metadata.name ?? "",
-        });
+        this.createEx(
+          sa,
+          { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default" } },
+          {
+            namespace: obj.metadata.name ?? "",
+          },
+        );
       } catch (e) {
         if (!isClusterSimError(e)) throw e;
       }
@@ -507,19 +514,28 @@ export class MemoryStore implements ClusterStore {
     );
     if (!ns) throw notFound({ group: "", resource: "namespaces" }, namespace);
     if (ns.obj.metadata.deletionTimestamp)
-      throw forbidden(def, name, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      throw forbidden(
+        def,
+        name,
+        `unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
   }
 
   /** Copies the body, checks apiVersion/kind, defaults them from the URL, and sets the namespace. */
   private normalizeBody(def: ResourceDefinition, input: unknown, namespace: string | undefined): KubeObject {
     if (!isObject(input)) throw badRequest(`Object in version "${def.version}" cannot be handled as a ${def.kind}`);
     const copy = cloneJson(input) as KubeObject;
-    const obj = Object.assign({ apiVersion: copy.apiVersion, kind: copy.kind, metadata: copy.metadata }, copy) as KubeObject;
+    const obj = Object.assign(
+      { apiVersion: copy.apiVersion, kind: copy.kind, metadata: copy.metadata },
+      copy,
+    ) as KubeObject;
     const apiVersion = this.apiVersion(def);
     if (obj.apiVersion === undefined || obj.apiVersion === "") obj.apiVersion = apiVersion;
     if (obj.kind === undefined || obj.kind === "") obj.kind = def.kind;
     if (typeof obj.apiVersion !== "string" || typeof obj.kind !== "string")
-      throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: invalid apiVersion or kind`);
+      throw badRequest(
+        `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: invalid apiVersion or kind`,
+      );
     if (obj.kind !== def.kind)
       throw badRequest(
         `${obj.kind} in version "${def.version}" cannot be handled as a ${def.kind}: the kind of the object (${obj.kind}) does not match the resource (${def.kind})`,
@@ -534,7 +550,9 @@ export class MemoryStore implements ClusterStore {
     }
     if (obj.metadata === undefined || obj.metadata === null) obj.metadata = {};
     if (!isObject(obj.metadata))
-      throw badRequest(`${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: metadata must be an object`);
+      throw badRequest(
+        `${def.kind} in version "${def.version}" cannot be handled as a ${def.kind}: metadata must be an object`,
+      );
     const meta = obj.metadata;
     for (const k of ["name", "generateName", "namespace", "resourceVersion"]) {
       if (meta[k] !== undefined && typeof meta[k] !== "string")
@@ -960,7 +978,7 @@ export class MemoryStore implements ClusterStore {
     const t = setTimeout(() => {
       this.timers.delete(t);
       const e = this.state(def).items.get(itemKey(ns, name));
-      if (!e || !e.obj.metadata.deletionTimestamp) return;
+      if (!e?.obj.metadata.deletionTimestamp) return;
       const next = cloneJson(e.obj);
       next.metadata.deletionGracePeriodSeconds = 0;
       if ((next.metadata.finalizers ?? []).length === 0) this.removeEntry(def, e.obj, next);
@@ -1184,7 +1202,8 @@ export class MemoryStore implements ClusterStore {
     if (!nsDef) return;
     const e = this.state(nsDef).items.get(itemKey(undefined, name));
     if (!e?.obj.metadata.deletionTimestamp || (e.obj.metadata.finalizers ?? []).length > 0) return;
-    for (const s of this.states.values()) for (const entry of s.items.values()) if (entry.obj.metadata.namespace === name) return;
+    for (const s of this.states.values())
+      for (const entry of s.items.values()) if (entry.obj.metadata.namespace === name) return;
     this.removeEntry(nsDef, e.obj, cloneJson(e.obj));
   }
 }

@@ -41,22 +41,31 @@ export function applyPatch(ctx: PatchContext, current: KubeObject | undefined): 
       return { object: applyJsonPatch(live, patch) as KubeObject, warnings: [] };
     }
     case "merge": {
-      if (!isObject(patch)) throw badRequest("json: cannot unmarshal non-object into Go value of type map[string]interface {}");
+      if (!isObject(patch))
+        throw badRequest("json: cannot unmarshal non-object into Go value of type map[string]interface {}");
       return { object: applyMergePatch(live, patch) as KubeObject, warnings: [] };
     }
     case "strategic": {
-      if (!def.builtin)
-        throw unsupportedMediaType("application/strategic-merge-patch+json", acceptedPatchTypes(def));
-      if (!isObject(patch)) throw badRequest("json: cannot unmarshal non-object into Go value of type map[string]interface {}");
+      if (!def.builtin) throw unsupportedMediaType("application/strategic-merge-patch+json", acceptedPatchTypes(def));
+      if (!isObject(patch))
+        throw badRequest("json: cannot unmarshal non-object into Go value of type map[string]interface {}");
       return {
-        object: applyStrategicMergePatch({ group: def.group, version: def.version, kind: def.kind }, live, patch) as KubeObject,
+        object: applyStrategicMergePatch(
+          { group: def.group, version: def.version, kind: def.kind },
+          live,
+          patch,
+        ) as KubeObject,
         warnings: [],
       };
     }
     case "apply": {
       if (!ctx.fieldManager)
         throw invalid("meta.k8s.io", "PatchOptions", "", [
-          { field: "fieldManager", reason: "FieldValueRequired", message: "Required value: is required for apply patch" },
+          {
+            field: "fieldManager",
+            reason: "FieldValueRequired",
+            message: "Required value: is required for apply patch",
+          },
         ]);
       if (!isObject(patch)) throw badRequest("error decoding YAML: the apply patch must be an object");
       const result = applyServerSide({

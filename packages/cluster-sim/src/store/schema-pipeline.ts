@@ -45,7 +45,8 @@ export function prepareCustomResource(
   const warnings: string[] = [];
   const pruned = pruneUnknownFields(schema, obj);
   if (pruned.prunedPaths.length > 0) {
-    if (fieldValidation === "Strict") throw badRequest(strictUnknownFieldsMessage(def.kind, def.version, pruned.prunedPaths));
+    if (fieldValidation === "Strict")
+      throw badRequest(strictUnknownFieldsMessage(def.kind, def.version, pruned.prunedPaths));
     if (fieldValidation === "Warn") warnings.push(...pruned.prunedPaths.map(unknownFieldWarning));
   }
   const defaulted = applySchemaDefaults(schema, pruned.object);

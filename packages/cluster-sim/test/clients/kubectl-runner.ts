@@ -74,7 +74,14 @@ export async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 10_000
     } catch (e) {
       last = e;
     }
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** A top-level member of an object (`spec`, `status`, `data`, ...) as a record, `{}` when absent. */
+export function part(obj: KubeObject | undefined, key: string): Record<string, unknown> {
+  const v = obj?.[key];
+  return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "../../src/index.ts";
-import { eventually, fixture, fixturePath, type Kubectl, kubectlFor } from "./kubectl-runner.ts";
+import { eventually, fixture, part, fixturePath, type Kubectl, kubectlFor } from "./kubectl-runner.ts";
 
 let cluster: Cluster;
 let kubectl: Kubectl;
@@ -55,7 +55,14 @@ describe("the seed flow", () => {
     expect(applied.trim()).toBe("workspace.kaito.sh/workspace-tuning-phi-3 created");
     const out = await kubectl.ok(["get", "workspace", "workspace-tuning-phi-3"]);
     const [header, row] = out.trim().split("\n");
-    expect(header?.split(/\s+/)).toEqual(["NAME", "INSTANCE", "RESOURCEREADY", "INFERENCEREADY", "WORKSPACEREADY", "AGE"]);
+    expect(header?.split(/\s+/)).toEqual([
+      "NAME",
+      "INSTANCE",
+      "RESOURCEREADY",
+      "INFERENCEREADY",
+      "WORKSPACEREADY",
+      "AGE",
+    ]);
     expect(row).toMatch(/^workspace-tuning-phi-3\s+Standard_NC6s_v3\s+\S+$/);
   });
 
@@ -90,9 +97,11 @@ describe("the seed flow", () => {
       "ws2.yaml",
       "apiVersion: kaito.sh/v1alpha1\nkind: Workspace\nmetadata:\n  name: workspace-tuning-phi-3\nresource:\n  instanceType: Standard_NC12s_v3\n",
     );
-    expect((await kubectl.ok(["apply", "-f", changed])).trim()).toBe("workspace.kaito.sh/workspace-tuning-phi-3 configured");
+    expect((await kubectl.ok(["apply", "-f", changed])).trim()).toBe(
+      "workspace.kaito.sh/workspace-tuning-phi-3 configured",
+    );
     const obj = cluster.store.get(ws, "default", "workspace-tuning-phi-3");
-    expect((obj?.resource as { instanceType: string }).instanceType).toBe("Standard_NC12s_v3");
+    expect(part(obj, "resource").instanceType).toBe("Standard_NC12s_v3");
   });
 
   it("a schema violation is rejected with the real server's Invalid message", async () => {
@@ -172,11 +181,14 @@ describe("get output formats and selectors", () => {
       out += d.toString();
     });
     await eventually(() => out.includes("configmap/cm-b"), 15_000, "initial rows");
-    cluster.store.create({ group: "", version: "v1", resource: "configmaps" }, {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "cm-watched", namespace: "default" },
-    });
+    cluster.store.create(
+      { group: "", version: "v1", resource: "configmaps" },
+      {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "cm-watched", namespace: "default" },
+      },
+    );
     await eventually(() => out.includes("configmap/cm-watched"), 15_000, "watched row");
     child.kill();
   });
@@ -201,7 +213,14 @@ describe("patch, label, annotate, scale", () => {
       "widget.demo.example.com/w1 patched",
     );
     expect(
-      await kubectl.ok(["patch", "widget", "w1", "--type=json", "-p", '[{"op":"replace","path":"/spec/color","value":"red"}]']),
+      await kubectl.ok([
+        "patch",
+        "widget",
+        "w1",
+        "--type=json",
+        "-p",
+        '[{"op":"replace","path":"/spec/color","value":"red"}]',
+      ]),
     ).toContain("patched");
     const w = cluster.store.get(widgets, "default", "w1");
     expect(w?.spec).toMatchObject({ size: "large", color: "red" });
@@ -228,19 +247,27 @@ describe("patch, label, annotate, scale", () => {
 
   it("scale a custom resource and a deployment", async () => {
     expect(await kubectl.ok(["scale", "widget", "w1", "--replicas=2"])).toContain("scaled");
-    expect((cluster.store.get(widgets, "default", "w1")?.spec as { replicas: number }).replicas).toBe(2);
+    expect(part(cluster.store.get(widgets, "default", "w1"), "spec").replicas).toBe(2);
     await kubectl.ok(["create", "deployment", "web", "--image=nginx:1.27", "--replicas=1"]);
     expect(await kubectl.ok(["scale", "deployment", "web", "--replicas=3"])).toContain("deployment.apps/web scaled");
     const d = cluster.store.get({ group: "apps", version: "v1", resource: "deployments" }, "default", "web");
-    expect((d?.spec as { replicas: number }).replicas).toBe(3);
+    expect(part(d, "spec").replicas).toBe(3);
   });
 
   it("status patches go through the status subresource only", async () => {
-    await kubectl.ok(["patch", "widget", "w1", "--subresource=status", "--type=merge", "-p", '{"status":{"replicas":7}}']);
+    await kubectl.ok([
+      "patch",
+      "widget",
+      "w1",
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      '{"status":{"replicas":7}}',
+    ]);
     const w = cluster.store.get(widgets, "default", "w1");
-    expect((w?.status as { replicas: number }).replicas).toBe(7);
+    expect(part(w, "status").replicas).toBe(7);
     await kubectl.ok(["patch", "widget", "w1", "--type=merge", "-p", '{"status":{"replicas":1}}']);
-    expect((cluster.store.get(widgets, "default", "w1")?.status as { replicas: number }).replicas).toBe(7);
+    expect(part(cluster.store.get(widgets, "default", "w1"), "status").replicas).toBe(7);
   });
 });
 
@@ -250,7 +277,9 @@ describe("server-side apply", () => {
       "ssa.yaml",
       "apiVersion: demo.example.com/v1\nkind: Widget\nmetadata:\n  name: w-ssa\nspec:\n  size: small\n",
     );
-    expect(await kubectl.ok(["apply", "--server-side", "-f", w])).toContain("widget.demo.example.com/w-ssa serverside-applied");
+    expect(await kubectl.ok(["apply", "--server-side", "-f", w])).toContain(
+      "widget.demo.example.com/w-ssa serverside-applied",
+    );
     const w2 = file(
       "ssa2.yaml",
       "apiVersion: demo.example.com/v1\nkind: Widget\nmetadata:\n  name: w-ssa\nspec:\n  size: large\n",
@@ -259,38 +288,43 @@ describe("server-side apply", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("conflict");
     await kubectl.ok(["apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", w2]);
-    expect((cluster.store.get(widgets, "default", "w-ssa")?.spec as { size: string }).size).toBe("large");
+    expect(part(cluster.store.get(widgets, "default", "w-ssa"), "spec").size).toBe("large");
   });
 
   it("dry-run=server does not store", async () => {
     const w = file("dry.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-dry\ndata:\n  a: b\n");
     expect(await kubectl.ok(["apply", "--dry-run=server", "-f", w])).toContain("created (server dry run)");
-    expect(cluster.store.get({ group: "", version: "v1", resource: "configmaps" }, "default", "cm-dry")).toBeUndefined();
+    expect(
+      cluster.store.get({ group: "", version: "v1", resource: "configmaps" }, "default", "cm-dry"),
+    ).toBeUndefined();
   });
 });
 
 describe("describe, wait, delete, explain", () => {
   it("describe shows the object's events", async () => {
     const w = cluster.store.get(widgets, "default", "w1");
-    cluster.store.create({ group: "", version: "v1", resource: "events" }, {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { name: "w1.evt", namespace: "default" },
-      involvedObject: {
-        apiVersion: "demo.example.com/v1",
-        kind: "Widget",
-        name: "w1",
-        namespace: "default",
-        uid: w?.metadata.uid ?? "",
+    cluster.store.create(
+      { group: "", version: "v1", resource: "events" },
+      {
+        apiVersion: "v1",
+        kind: "Event",
+        metadata: { name: "w1.evt", namespace: "default" },
+        involvedObject: {
+          apiVersion: "demo.example.com/v1",
+          kind: "Widget",
+          name: "w1",
+          namespace: "default",
+          uid: w?.metadata.uid ?? "",
+        },
+        reason: "Polished",
+        message: "the widget shines",
+        type: "Normal",
+        count: 1,
+        source: { component: "widget-controller" },
+        firstTimestamp: new Date().toISOString().slice(0, 19) + "Z",
+        lastTimestamp: new Date().toISOString().slice(0, 19) + "Z",
       },
-      reason: "Polished",
-      message: "the widget shines",
-      type: "Normal",
-      count: 1,
-      source: { component: "widget-controller" },
-      firstTimestamp: new Date().toISOString().slice(0, 19) + "Z",
-      lastTimestamp: new Date().toISOString().slice(0, 19) + "Z",
-    });
+    );
     const out = await kubectl.ok(["describe", "widget", "w1"]);
     expect(out).toMatch(/Name:\s+w1/);
     expect(out).toMatch(/Normal\s+Polished\s+\S+\s+widget-controller\s+the widget shines/);
@@ -299,9 +333,16 @@ describe("describe, wait, delete, explain", () => {
   it("wait --for=condition=Ready returns once the condition is set", async () => {
     const waiting = kubectl.run(["wait", "--for=condition=Ready", "widget/w1", "--timeout=20s"], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 300));
-    cluster.store.patch(widgets, "default", "w1", "merge", { status: { conditions: [{ type: "Ready", status: "True" }] } }, {
-      subresource: "status",
-    });
+    cluster.store.patch(
+      widgets,
+      "default",
+      "w1",
+      "merge",
+      { status: { conditions: [{ type: "Ready", status: "True" }] } },
+      {
+        subresource: "status",
+      },
+    );
     const r = await waiting;
     expect(r.stdout).toContain("widget.demo.example.com/w1 condition met");
     expect(r.code).toBe(0);
@@ -314,7 +355,11 @@ describe("describe, wait, delete, explain", () => {
     );
     await kubectl.ok(["apply", "-f", w]);
     const deleting = kubectl.run(["delete", "widget", "w-fin", "--timeout=20s"], { timeoutMs: 30_000 });
-    await eventually(() => cluster.store.get(widgets, "default", "w-fin")?.metadata.deletionTimestamp, 10_000, "deletionTimestamp");
+    await eventually(
+      () => cluster.store.get(widgets, "default", "w-fin")?.metadata.deletionTimestamp,
+      10_000,
+      "deletionTimestamp",
+    );
     cluster.store.patch(widgets, "default", "w-fin", "merge", { metadata: { finalizers: null } });
     const r = await deleting;
     expect(r.stdout).toContain('widget.demo.example.com "w-fin" deleted');
@@ -344,7 +389,14 @@ describe("describe, wait, delete, explain", () => {
         name: "gc-abc",
         namespace: "default",
         ownerReferences: [
-          { apiVersion: "apps/v1", kind: "Deployment", name: "gc", uid: d?.metadata.uid ?? "", controller: true, blockOwnerDeletion: true },
+          {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            name: "gc",
+            uid: d?.metadata.uid ?? "",
+            controller: true,
+            blockOwnerDeletion: true,
+          },
         ],
       },
       spec: {
@@ -370,7 +422,7 @@ describe("typed kubectl commands (protobuf bodies) and errors", () => {
   it("create secret generic and docker-registry, create namespace", async () => {
     await kubectl.ok(["create", "secret", "generic", "s1", "--from-literal=password=hunter2"]);
     const s = cluster.store.get({ group: "", version: "v1", resource: "secrets" }, "default", "s1");
-    expect(Buffer.from(String((s?.data as Record<string, string>).password), "base64").toString()).toBe("hunter2");
+    expect(Buffer.from(String(part(s, "data").password), "base64").toString()).toBe("hunter2");
     await kubectl.ok([
       "create",
       "secret",
@@ -383,7 +435,9 @@ describe("typed kubectl commands (protobuf bodies) and errors", () => {
     const reg = cluster.store.get({ group: "", version: "v1", resource: "secrets" }, "default", "regcred");
     expect(reg?.type).toBe("kubernetes.io/dockerconfigjson");
     expect(await kubectl.ok(["create", "namespace", "team-a"])).toContain("namespace/team-a created");
-    expect(await kubectl.ok(["create", "configmap", "cm-ns", "-n", "team-a", "--from-literal=a=b"])).toContain("created");
+    expect(await kubectl.ok(["create", "configmap", "cm-ns", "-n", "team-a", "--from-literal=a=b"])).toContain(
+      "created",
+    );
   });
 
   it("creating in a missing namespace is NotFound; an invalid name is Invalid", async () => {
@@ -398,7 +452,9 @@ describe("typed kubectl commands (protobuf bodies) and errors", () => {
 
   it("deleting a namespace removes its content", async () => {
     await kubectl.ok(["delete", "namespace", "team-a", "--timeout=20s"]);
-    expect(cluster.store.get({ group: "", version: "v1", resource: "namespaces" }, undefined, "team-a")).toBeUndefined();
+    expect(
+      cluster.store.get({ group: "", version: "v1", resource: "namespaces" }, undefined, "team-a"),
+    ).toBeUndefined();
     expect(cluster.store.get({ group: "", version: "v1", resource: "configmaps" }, "team-a", "cm-ns")).toBeUndefined();
   });
 });

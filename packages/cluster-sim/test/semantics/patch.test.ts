@@ -54,14 +54,23 @@ describe("applyJsonPatch", () => {
     const cases: [unknown[], string][] = [
       [[{ op: "test", path: "/metadata/name", value: "z" }], "testing value /metadata/name failed: test failed"],
       [[{ op: "remove", path: "/spec/nope" }], "Unable to remove nonexistent key: nope: missing value"],
-      [[{ op: "replace", path: "/spec/nope", value: 1 }], "replace operation does not apply: doc is missing key: /spec/nope: missing value"],
-      [[{ op: "add", path: "/spec/x/y", value: 1 }], 'add operation does not apply: doc is missing path: "/spec/x/y": missing value'],
+      [
+        [{ op: "replace", path: "/spec/nope", value: 1 }],
+        "replace operation does not apply: doc is missing key: /spec/nope: missing value",
+      ],
+      [
+        [{ op: "add", path: "/spec/x/y", value: 1 }],
+        'add operation does not apply: doc is missing path: "/spec/x/y": missing value',
+      ],
       [[{ op: "add", path: "/spec/list/9", value: 1 }], "Unable to access invalid index: 9: invalid index referenced"],
       [[{ op: "frob", path: "/a" }], "Unexpected kind: frob"],
       [[{ op: "add", value: 1 }], "add operation failed to decode path"],
       [[{ op: "add", path: "/a" }], "add operation has no value"],
       [[{ op: "move", path: "/a" }], "move operation failed to decode from"],
-      [[{ op: "move", from: "/spec", path: "/spec/x" }], "move operation does not apply: cannot move /spec into its own child /spec/x"],
+      [
+        [{ op: "move", from: "/spec", path: "/spec/x" }],
+        "move operation does not apply: cannot move /spec into its own child /spec/x",
+      ],
       [[{ op: "add", path: "spec", value: 1 }], 'JSON pointer must be empty or start with a "/": spec'],
     ];
     for (const [ops, message] of cases) {
@@ -71,7 +80,12 @@ describe("applyJsonPatch", () => {
       expect(e.message).toBe("the server rejected our request due to an error in our request");
       expect(e.status.details?.causes?.[0]?.message).toBe(message);
     }
-    const e = errorOf(() => applyJsonPatch(doc, [{ op: "test", path: "/metadata/name", value: "a" }, { op: "test", path: "/x", value: 1 }]));
+    const e = errorOf(() =>
+      applyJsonPatch(doc, [
+        { op: "test", path: "/metadata/name", value: "a" },
+        { op: "test", path: "/x", value: 1 },
+      ]),
+    );
     expect(String((e.cause as Error).message)).toContain("operation 1 (test /x)");
     expect(errorOf(() => applyJsonPatch(doc, ["x"])).code).toBe("BadRequest");
   });
@@ -87,7 +101,9 @@ describe("applyMergePatch", () => {
     });
     expect(doc).toEqual({ a: { b: 1, c: 2 }, l: [1, 2], s: "x" });
     expect(applyMergePatch(doc, [1])).toEqual([1]);
-    expect(applyMergePatch({ metadata: { labels: { a: "b", k: "v" } } }, { metadata: { labels: { k: null } } })).toEqual({
+    expect(
+      applyMergePatch({ metadata: { labels: { a: "b", k: "v" } } }, { metadata: { labels: { k: null } } }),
+    ).toEqual({
       metadata: { labels: { a: "b" } },
     });
   });
@@ -136,7 +152,10 @@ describe("applyStrategicMergePatch", () => {
               {
                 name: "main",
                 image: "nginx:2",
-                env: [{ name: "B", value: "20" }, { name: "C", value: "3" }],
+                env: [
+                  { name: "B", value: "20" },
+                  { name: "C", value: "3" },
+                ],
                 ports: [{ containerPort: 8080 }],
                 args: ["--b"],
               },
@@ -176,7 +195,10 @@ describe("applyStrategicMergePatch", () => {
         template: {
           metadata: { labels: { $patch: "replace", only: "this" } },
           spec: {
-            containers: [{ name: "side", $patch: "delete" }, { name: "main", $patch: "merge", env: [{ name: "A", $patch: "delete" }] }],
+            containers: [
+              { name: "side", $patch: "delete" },
+              { name: "main", $patch: "merge", env: [{ name: "A", $patch: "delete" }] },
+            ],
             volumes: [{ $patch: "replace" }, { name: "new", emptyDir: {} }],
           },
         },
@@ -205,7 +227,10 @@ describe("applyStrategicMergePatch", () => {
       },
     });
     expect(out.metadata.finalizers).toEqual([]);
-    expect(out.spec.template.spec.containers.map((x) => `${x.name}:${x.image}`)).toEqual(["side:busybox", "main:nginx:3"]);
+    expect(out.spec.template.spec.containers.map((x) => `${x.name}:${x.image}`)).toEqual([
+      "side:busybox",
+      "main:nginx:3",
+    ]);
     expect(out.spec.template.spec.volumes).toEqual([{ name: "data", configMap: { name: "cm" } }]);
     expect((out.spec as Record<string, unknown>).strategy).toEqual({ type: "Recreate" });
   });
@@ -220,7 +245,13 @@ describe("applyStrategicMergePatch", () => {
 
   it("replaces lists for kinds without merge keys (ConfigMap, CRDs)", () => {
     const cm = { group: "", version: "v1", kind: "ConfigMap" };
-    expect(applyStrategicMergePatch(cm, { data: { a: "1" }, metadata: { finalizers: ["x"] } }, { data: { b: "2" }, metadata: { finalizers: ["y"] } })).toEqual({
+    expect(
+      applyStrategicMergePatch(
+        cm,
+        { data: { a: "1" }, metadata: { finalizers: ["x"] } },
+        { data: { b: "2" }, metadata: { finalizers: ["y"] } },
+      ),
+    ).toEqual({
       data: { a: "1", b: "2" },
       metadata: { finalizers: ["x", "y"] },
     });
@@ -235,14 +266,19 @@ describe("applyStrategicMergePatch", () => {
       "Unknown patch type: frob",
     );
     expect(
-      errorOf(() => applyStrategicMergePatch(deploy, live, { spec: { template: { spec: { containers: [{ image: "x" }] } } } }))
-        .message,
+      errorOf(() =>
+        applyStrategicMergePatch(deploy, live, { spec: { template: { spec: { containers: [{ image: "x" }] } } } }),
+      ).message,
     ).toBe('map: {"image":"x"} does not contain declared merge key: name');
     expect(errorOf(() => applyStrategicMergePatch(deploy, live, [1])).code).toBe("BadRequest");
-    expect(errorOf(() => applyStrategicMergePatch(deploy, live, { spec: { $retainKeys: ["a"], b: 1 } })).code).toBe("BadRequest");
-    expect(errorOf(() => applyStrategicMergePatch(deploy, live, { metadata: { "$deleteFromPrimitiveList/finalizers": "a" } })).code).toBe(
+    expect(errorOf(() => applyStrategicMergePatch(deploy, live, { spec: { $retainKeys: ["a"], b: 1 } })).code).toBe(
       "BadRequest",
     );
+    expect(
+      errorOf(() =>
+        applyStrategicMergePatch(deploy, live, { metadata: { "$deleteFromPrimitiveList/finalizers": "a" } }),
+      ).code,
+    ).toBe("BadRequest");
   });
 
   it("knows which kinds are built in and builds the 415 for custom resources", () => {
@@ -261,7 +297,12 @@ describe("applyStrategicMergePatch", () => {
         spec: {
           type: "object",
           properties: {
-            l: { type: "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"], items: { type: "object" } },
+            l: {
+              type: "array",
+              "x-kubernetes-list-type": "map",
+              "x-kubernetes-list-map-keys": ["name"],
+              items: { type: "object" },
+            },
           },
         },
       },

@@ -376,6 +376,43 @@ describe("checkStructuralSchema", () => {
     expect(errs.some((e) => e.includes("properties[any]"))).toBe(false);
   });
 
+  it("words junctor, root and embedded problems like apiextensions, sorted", () => {
+    const errs = checkStructuralSchema({
+      type: "object",
+      additionalProperties: { type: "string" },
+      properties: {
+        kind: { type: "integer" },
+        emb: { "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true },
+        ios: { "x-kubernetes-int-or-string": true, anyOf: [{ type: "integer" }, { type: "string" }] },
+        nul: { type: "null" },
+        apfalse: { type: "object", additionalProperties: false },
+        j: {
+          type: "object",
+          properties: { a: { type: "string" } },
+          allOf: [{ description: "d", default: {}, nullable: true, properties: { metadata: {} } }],
+        },
+      },
+    });
+    expect(errs).toEqual([...errs].sort());
+    expect(errs).toContain(`${base}.additionalProperties: Forbidden: must not be used at the root`);
+    expect(errs).toContain(`${base}.properties[kind].type: Invalid value: "integer": must be string`);
+    expect(errs).toContain(
+      `${base}.properties[emb].type: Required value: must be object if x-kubernetes-embedded-resource is true`,
+    );
+    expect(errs.some((e) => e.includes("properties[ios]"))).toBe(false);
+    expect(errs).toContain(`${base}.properties[nul].type: Forbidden: type cannot be set to null`);
+    expect(errs).toContain(`${base}.properties[apfalse].additionalProperties: Forbidden: additionalProperties cannot be set to false`);
+    expect(errs).toContain(`${base}.properties[j].allOf[0].description: Forbidden: must be empty to be structural`);
+    expect(errs).toContain(`${base}.properties[j].allOf[0].default: Forbidden: must be undefined to be structural`);
+    expect(errs).toContain(`${base}.properties[j].allOf[0].nullable: Forbidden: must be false to be structural`);
+    expect(errs).toContain(
+      `${base}.properties[j].allOf[0].properties[metadata]: Forbidden: must not be specified in a nested context`,
+    );
+    expect(errs).toContain(
+      `${base}.properties[j].properties[metadata]: Required value: because it is defined in ${base}.properties[j].allOf[0].properties[metadata]`,
+    );
+  });
+
   it("rejects metadata schemas other than name/generateName", () => {
     expect(
       checkStructuralSchema({

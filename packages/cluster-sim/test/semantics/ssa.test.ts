@@ -12,6 +12,7 @@ import {
   toFieldSet,
   updateManagedFields,
   builtinPatchMeta,
+  type JSONSchemaProps,
 } from "../../src/semantics/index.ts";
 
 const now = new Date("2026-11-28T21:00:00.123Z");
@@ -58,17 +59,28 @@ describe("fieldsV1", () => {
 
   it("formats paths like structured-merge-diff", () => {
     expect(formatFieldPath(pathKey(["f:spec", "f:replicas"]))).toBe(".spec.replicas");
-    expect(
-      formatFieldPath(pathKey(["f:spec", "f:ports", 'k:{"port":80,"protocol":"TCP"}', "f:targetPort"])),
-    ).toBe('.spec.ports[port=80,protocol="TCP"].targetPort');
-    expect(formatFieldPath(pathKey(["f:metadata", "f:finalizers", 'v:"x"']))).toBe('.metadata.finalizers[=x]'.replace("=x", '="x"'));
+    expect(formatFieldPath(pathKey(["f:spec", "f:ports", 'k:{"port":80,"protocol":"TCP"}', "f:targetPort"]))).toBe(
+      '.spec.ports[port=80,protocol="TCP"].targetPort',
+    );
+    expect(formatFieldPath(pathKey(["f:metadata", "f:finalizers", 'v:"x"']))).toBe(
+      ".metadata.finalizers[=x]".replace("=x", '="x"'),
+    );
     expect(formatFieldPath(pathKey(["f:a", "i:3"]))).toBe(".a[3]");
   });
 
   it("builds field sets with list-map keys", () => {
     const set = toFieldSet(deployment(2), builtinPatchMeta({ group: "apps", kind: "Deployment" }));
     expect(set).toContain(
-      pathKey(["f:spec", "f:template", "f:spec", "f:containers", 'k:{"name":"nginx"}', "f:ports", 'k:{"containerPort":80,"protocol":"TCP"}', "f:containerPort"]),
+      pathKey([
+        "f:spec",
+        "f:template",
+        "f:spec",
+        "f:containers",
+        'k:{"name":"nginx"}',
+        "f:ports",
+        'k:{"containerPort":80,"protocol":"TCP"}',
+        "f:containerPort",
+      ]),
     );
     expect(set).toContain(pathKey(["f:spec", "f:template", "f:spec", "f:containers", 'k:{"name":"nginx"}']));
     expect(set).toContain(pathKey(["f:spec", "f:replicas"]));
@@ -87,32 +99,53 @@ describe("updateManagedFields", () => {
     const entries = updateManagedFields(undefined, deployment(1), "kubectl-create", "Update", undefined, { now });
     expect(entries).toHaveLength(1);
     const e = entries[0] as ManagedFieldsEntry;
-    expect(e).toMatchObject({ manager: "kubectl-create", operation: "Update", apiVersion: "apps/v1", time: "2026-11-28T21:00:00Z", fieldsType: "FieldsV1" });
+    expect(e).toMatchObject({
+      manager: "kubectl-create",
+      operation: "Update",
+      apiVersion: "apps/v1",
+      time: "2026-11-28T21:00:00Z",
+      fieldsType: "FieldsV1",
+    });
     expect(e.fieldsV1["f:metadata"]).toEqual({ "f:labels": { ".": {}, "f:app": {} } });
     const spec = e.fieldsV1["f:spec"] as Record<string, Record<string, unknown>>;
     expect(spec["f:replicas"]).toEqual({});
-    expect(JSON.stringify(e.fieldsV1)).not.toContain("f:name\":{}},\"f:namespace");
+    expect(JSON.stringify(e.fieldsV1)).not.toContain('f:name":{}},"f:namespace');
     expect(JSON.stringify(e.fieldsV1)).toContain('k:{\\"name\\":\\"nginx\\"}');
     expect(e).not.toHaveProperty("subresource");
   });
 
   it("moves changed fields to the writer and keeps the rest with the old manager", () => {
-    const created = { ...deployment(1), metadata: { ...deployment(1).metadata, managedFields: updateManagedFields(undefined, deployment(1), "a", "Update", undefined, { now }) } };
+    const created = {
+      ...deployment(1),
+      metadata: {
+        ...deployment(1).metadata,
+        managedFields: updateManagedFields(undefined, deployment(1), "a", "Update", undefined, { now }),
+      },
+    };
     const updated = deployment(3);
     const entries = updateManagedFields(created, updated, "b", "Update", undefined, { now: later });
     expect(entries.map((e) => e.manager)).toEqual(["a", "b"]);
     expect(entries[1]?.fieldsV1).toEqual({ "f:spec": { "f:replicas": {} } });
     expect(JSON.stringify(entries[0]?.fieldsV1)).not.toContain("f:replicas");
     expect(entries[1]?.time).toBe("2026-11-28T22:00:00Z");
-    const status = updateManagedFields(created, { ...updated, status: { replicas: 1 } }, "kcm", "Update", "status", { now });
-    expect(status.find((e) => e.manager === "kcm")).toMatchObject({ subresource: "status", fieldsV1: { "f:spec": { "f:replicas": {} }, "f:status": { ".": {}, "f:replicas": {} } } });
+    const status = updateManagedFields(created, { ...updated, status: { replicas: 1 } }, "kcm", "Update", "status", {
+      now,
+    });
+    expect(status.find((e) => e.manager === "kcm")).toMatchObject({
+      subresource: "status",
+      fieldsV1: { "f:spec": { "f:replicas": {} }, "f:status": { ".": {}, "f:replicas": {} } },
+    });
   });
 
   it("drops removed fields and managers left with nothing", () => {
     const before = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { a: "1" } };
     const mf = updateManagedFields(undefined, before, "a", "Update", undefined, { now });
     const after = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } };
-    expect(updateManagedFields({ ...before, metadata: { name: "c", managedFields: mf } }, after, "b", "Update", undefined, { now })).toEqual([]);
+    expect(
+      updateManagedFields({ ...before, metadata: { name: "c", managedFields: mf } }, after, "b", "Update", undefined, {
+        now,
+      }),
+    ).toEqual([]);
   });
 
   it("no change keeps entries as they are", () => {
@@ -129,21 +162,46 @@ describe("applyServerSide", () => {
     expect(r.changed).toBe(true);
     expect(r.object.spec).toEqual(deployment(2).spec);
     expect(r.managedFields).toHaveLength(1);
-    expect(r.managedFields[0]).toMatchObject({ manager: "kubectl", operation: "Apply", apiVersion: "apps/v1", time: "2026-11-28T21:00:00Z" });
+    expect(r.managedFields[0]).toMatchObject({
+      manager: "kubectl",
+      operation: "Apply",
+      apiVersion: "apps/v1",
+      time: "2026-11-28T21:00:00Z",
+    });
     expect((r.object.metadata as Record<string, unknown>).managedFields).toEqual(r.managedFields);
   });
 
   it("conflicts with another manager's different value, with the real message and Status", () => {
-    const created = { ...deployment(1), metadata: { ...deployment(1).metadata, managedFields: updateManagedFields(undefined, deployment(1), "kubectl-client-side-apply", "Update", undefined, { now }) } };
+    const created = {
+      ...deployment(1),
+      metadata: {
+        ...deployment(1).metadata,
+        managedFields: updateManagedFields(undefined, deployment(1), "kubectl-client-side-apply", "Update", undefined, {
+          now,
+        }),
+      },
+    };
     const r = applyServerSide({ live: created, applied: deployment(3), manager: "kubectl", now });
     if (!("conflicts" in r)) throw new Error("expected conflicts");
-    expect(r.conflicts).toEqual([{ manager: "kubectl-client-side-apply", field: ".spec.replicas", operation: "Update", apiVersion: "apps/v1" }]);
-    expect(r.message).toBe('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas');
+    expect(r.conflicts).toEqual([
+      { manager: "kubectl-client-side-apply", field: ".spec.replicas", operation: "Update", apiVersion: "apps/v1" },
+    ]);
+    expect(r.message).toBe(
+      'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
+    );
     expect(r.error.httpCode).toBe(409);
     expect(r.error.status).toMatchObject({
       reason: "Conflict",
       code: 409,
-      details: { causes: [{ reason: "FieldManagerConflict", message: 'conflict with "kubectl-client-side-apply" using apps/v1', field: ".spec.replicas" }] },
+      details: {
+        causes: [
+          {
+            reason: "FieldManagerConflict",
+            message: 'conflict with "kubectl-client-side-apply" using apps/v1',
+            field: ".spec.replicas",
+          },
+        ],
+      },
     });
     // same value: shared ownership, no conflict
     const same = ok(applyServerSide({ live: created, applied: deployment(1), manager: "kubectl", now }));
@@ -152,8 +210,22 @@ describe("applyServerSide", () => {
   });
 
   it("force takes the fields over", () => {
-    const created = { ...deployment(1), metadata: { ...deployment(1).metadata, managedFields: updateManagedFields(undefined, deployment(1), "other", "Update", undefined, { now }) } };
-    const r = ok(applyServerSide({ live: created, applied: deployment(3, "nginx:2"), manager: "kubectl", force: true, now: later }));
+    const created = {
+      ...deployment(1),
+      metadata: {
+        ...deployment(1).metadata,
+        managedFields: updateManagedFields(undefined, deployment(1), "other", "Update", undefined, { now }),
+      },
+    };
+    const r = ok(
+      applyServerSide({
+        live: created,
+        applied: deployment(3, "nginx:2"),
+        manager: "kubectl",
+        force: true,
+        now: later,
+      }),
+    );
     expect((r.object.spec as Record<string, unknown>).replicas).toBe(3);
     const other = r.managedFields.find((e) => e.manager === "other");
     expect(JSON.stringify(other?.fieldsV1)).not.toContain("f:replicas");
@@ -162,7 +234,14 @@ describe("applyServerSide", () => {
   });
 
   it("removes fields the manager stopped applying, unless someone else owns them", () => {
-    const first = ok(applyServerSide({ live: undefined, applied: deployment(2, "nginx:1", { paused: true, minReadySeconds: 5 }), manager: "a", now }));
+    const first = ok(
+      applyServerSide({
+        live: undefined,
+        applied: deployment(2, "nginx:1", { paused: true, minReadySeconds: 5 }),
+        manager: "a",
+        now,
+      }),
+    );
     // another manager takes ownership of minReadySeconds through an update
     const live = first.object;
     const upd = structuredClone(live) as Record<string, Record<string, unknown>>;
@@ -183,7 +262,14 @@ describe("applyServerSide", () => {
     // a controller adds an env var to nginx (Update)
     const upd = structuredClone(first.object) as ReturnType<typeof deployment>;
     (upd.spec.template.spec.containers[0] as Record<string, unknown>).env = [{ name: "X", value: "1" }];
-    (upd.metadata as Record<string, unknown>).managedFields = updateManagedFields(first.object, upd, "ctrl", "Update", undefined, { now });
+    (upd.metadata as Record<string, unknown>).managedFields = updateManagedFields(
+      first.object,
+      upd,
+      "ctrl",
+      "Update",
+      undefined,
+      { now },
+    );
     const second = ok(applyServerSide({ live: upd, applied: deployment(1, "nginx:2"), manager: "a", now: later }));
     const containers = (second.object.spec as ReturnType<typeof deployment>["spec"]).template.spec.containers;
     expect(containers.map((c) => c.name)).toEqual(["nginx"]);
@@ -191,7 +277,7 @@ describe("applyServerSide", () => {
   });
 
   it("uses the CRD schema list types and prints multi-conflict messages", () => {
-    const schema = {
+    const schema: JSONSchemaProps = {
       type: "object",
       properties: {
         spec: {
@@ -209,12 +295,19 @@ describe("applyServerSide", () => {
         },
       },
     };
-    const cr = (a: string, b: string, v: string) => ({ apiVersion: "demo.example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { a, b, items: [{ name: "x", v }] } });
+    const cr = (a: string, b: string, v: string) => ({
+      apiVersion: "demo.example.com/v1",
+      kind: "Widget",
+      metadata: { name: "w" },
+      spec: { a, b, items: [{ name: "x", v }] },
+    });
     const first = ok(applyServerSide({ live: undefined, applied: cr("1", "1", "1"), manager: "one", schema, now }));
     expect(JSON.stringify(first.managedFields[0]?.fieldsV1)).toContain('k:{\\"name\\":\\"x\\"}');
     const r = applyServerSide({ live: first.object, applied: cr("2", "2", "2"), manager: "two", schema, now });
     if (!("conflicts" in r)) throw new Error("expected conflicts");
-    expect(r.message).toBe('Apply failed with 3 conflicts: conflicts with "one":\n- .spec.a\n- .spec.b\n- .spec.items[name="x"].v');
+    expect(r.message).toBe(
+      'Apply failed with 3 conflicts: conflicts with "one":\n- .spec.a\n- .spec.b\n- .spec.items[name="x"].v',
+    );
     expect(r.conflicts).toHaveLength(3);
   });
 
@@ -224,12 +317,16 @@ describe("applyServerSide", () => {
         { manager: "b", field: ".status.x", operation: "Update", apiVersion: "v1", subresource: "status" },
         { manager: "a", field: ".spec.y", operation: "Apply", apiVersion: "v1" },
       ]),
-    ).toBe('Apply failed with 2 conflicts: conflicts with "a":\n- .spec.y\nconflicts with "b" with subresource "status" using v1:\n- .status.x');
+    ).toBe(
+      'Apply failed with 2 conflicts: conflicts with "a":\n- .spec.y\nconflicts with "b" with subresource "status" using v1:\n- .status.x',
+    );
   });
 
   it("ignores invalid managedFields and managedFields in the applied body", () => {
     const applied = { ...deployment(1), metadata: { ...deployment(1).metadata, managedFields: [{ manager: "evil" }] } };
-    const r = ok(applyServerSide({ live: undefined, applied, manager: "m", managedFields: ["junk", { nope: 1 }], now }));
+    const r = ok(
+      applyServerSide({ live: undefined, applied, manager: "m", managedFields: ["junk", { nope: 1 }], now }),
+    );
     expect(r.managedFields.map((e) => e.manager)).toEqual(["m"]);
   });
 });

@@ -4,7 +4,13 @@ import type { SimSku } from "../../src/sim/index.ts";
 
 /** The SKU table the tests use. */
 export const SKUS: SimSku[] = [
-  { name: "Standard_NC24ads_A100_v4", gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920, computeCapability: "8.0" },
+  {
+    name: "Standard_NC24ads_A100_v4",
+    gpuCount: 1,
+    gpuProduct: "NVIDIA-A100-PCIE-80GB",
+    gpuMemoryMiB: 81920,
+    computeCapability: "8.0",
+  },
   { name: "Standard_NC96ads_A100_v4", gpuCount: 4, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
   { name: "Standard_D4s_v3", gpuCount: 0, cpu: "4", memory: "16Gi" },
 ];

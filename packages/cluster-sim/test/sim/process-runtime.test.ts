@@ -135,7 +135,11 @@ describe("process runtime", () => {
       R.jobs,
       job(
         "crash",
-        { containers: [{ name: "c", image: "sim/node:24", command: ["node", "-e", "console.error('boom'); process.exit(7)"] }] },
+        {
+          containers: [
+            { name: "c", image: "sim/node:24", command: ["node", "-e", "console.error('boom'); process.exit(7)"] },
+          ],
+        },
         { backoffLimit: 1 },
       ),
     );
@@ -157,10 +161,16 @@ describe("process runtime", () => {
   it("reports a missing executable as StartError", async () => {
     store.create(
       R.jobs,
-      job("noexe", { containers: [{ name: "c", image: "sim/node:24", command: ["/nonexistent/kaito-binary"] }] }, { backoffLimit: 0 }),
+      job(
+        "noexe",
+        { containers: [{ name: "c", image: "sim/node:24", command: ["/nonexistent/kaito-binary"] }] },
+        { backoffLimit: 0 },
+      ),
     );
     await waitFor("job Failed", () => cond(store.get(R.jobs, "default", "noexe"), "Failed") === "True");
-    const cs = (status(jobPod("noexe")).containerStatuses as Array<{ state: { terminated: Record<string, unknown> } }>)[0];
+    const cs = (
+      status(jobPod("noexe")).containerStatuses as Array<{ state: { terminated: Record<string, unknown> } }>
+    )[0];
     expect(cs?.state.terminated).toMatchObject({ exitCode: 128, reason: "StartError" });
     expect(String(cs?.state.terminated.message)).toContain("executable file not found");
   });
@@ -199,7 +209,10 @@ describe("process runtime", () => {
     expect(sim.logs("default", pod.metadata.name ?? "", "trainer")).toContain("read:dataset");
     const init = (status(pod).initContainerStatuses as Array<{ state: { terminated: Record<string, unknown> } }>)[0];
     expect(init?.state.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
-    const main = status(pod).containerStatuses as Array<{ name: string; state: { terminated?: Record<string, unknown> } }>;
+    const main = status(pod).containerStatuses as Array<{
+      name: string;
+      state: { terminated?: Record<string, unknown> };
+    }>;
     expect(main.map((c) => c.state.terminated?.exitCode)).toEqual([0, 0]);
   });
 
@@ -257,7 +270,9 @@ describe("process runtime", () => {
     const pod = store.get(R.pods, "default", "chat-0") as KubeObject;
     store.delete(R.statefulsets, "default", "chat");
     await waitFor("pod gone", () => store.get(R.pods, "default", "chat-0")?.metadata.uid !== pod.metadata.uid);
-    expect(eventsFor(store, "default", "chat-0").some((e) => e.startsWith("Killing: Stopping container chat"))).toBe(true);
+    expect(eventsFor(store, "default", "chat-0").some((e) => e.startsWith("Killing: Stopping container chat"))).toBe(
+      true,
+    );
     await expect(fetch(`http://127.0.0.1:${endpoint?.port}/`)).rejects.toThrow();
     expect(errors).toEqual([]);
   });
@@ -277,7 +292,11 @@ describe("process runtime", () => {
       }),
     );
     await waitFor("config error", () => {
-      const cs = (status(jobPod("needs-secret")).containerStatuses as Array<{ state: { waiting?: { reason: string; message: string } } }> | undefined)?.[0];
+      const cs = (
+        status(jobPod("needs-secret")).containerStatuses as
+          | Array<{ state: { waiting?: { reason: string; message: string } } }>
+          | undefined
+      )?.[0];
       return cs?.state.waiting?.reason === "CreateContainerConfigError" ? cs : undefined;
     });
     store.create(R.secrets, {

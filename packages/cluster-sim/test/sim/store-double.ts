@@ -194,7 +194,8 @@ export class StoreDouble implements ClusterStore {
       if (old.metadata.deletionTimestamp) next.metadata.deletionTimestamp = old.metadata.deletionTimestamp;
       else delete next.metadata.deletionTimestamp;
       if (WITH_STATUS.has(resource.resource)) next.status = structuredClone(old.status);
-      if (withoutMetaStatus(next) !== withoutMetaStatus(old)) next.metadata.generation = (old.metadata.generation ?? 1) + 1;
+      if (withoutMetaStatus(next) !== withoutMetaStatus(old))
+        next.metadata.generation = (old.metadata.generation ?? 1) + 1;
     }
     next.metadata.resourceVersion = old.metadata.resourceVersion ?? "";
     if (stable(next) === stable(old)) return structuredClone(old);

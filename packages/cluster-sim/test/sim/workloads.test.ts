@@ -42,7 +42,9 @@ beforeAll(async () => {
   store.create(R.nodeclaims, nodeClaim("wssts00002", "Standard_NC24ads_A100_v4", "ws-sts"));
   store.create(R.nodeclaims, nodeClaim("cpu0000001", "Standard_D4s_v3", "cpu", false));
   await waitFor("3 ready NodeClaims", () =>
-    ["wssts00001", "wssts00002", "cpu0000001"].every((n) => cond(store.get(R.nodeclaims, undefined, n), "Ready") === "True"),
+    ["wssts00001", "wssts00002", "cpu0000001"].every(
+      (n) => cond(store.get(R.nodeclaims, undefined, n), "Ready") === "True",
+    ),
   );
 });
 
@@ -78,10 +80,13 @@ describe("StatefulSet", () => {
     expect(s.currentRevision).toBe(s.updateRevision);
     expect(String(s.updateRevision)).toMatch(/^ws-sts-[bcdfghjklmnpqrstvwxz2456789]+$/);
     const pods = ["ws-sts-0", "ws-sts-1"].map((n) => store.get(R.pods, "default", n) as KubeObject);
-    expect(pods.map((p) => p.metadata.labels?.["statefulset.kubernetes.io/pod-name"])).toEqual(["ws-sts-0", "ws-sts-1"]);
+    expect(pods.map((p) => p.metadata.labels?.["statefulset.kubernetes.io/pod-name"])).toEqual([
+      "ws-sts-0",
+      "ws-sts-1",
+    ]);
     expect(pods.map((p) => p.metadata.labels?.["apps.kubernetes.io/pod-index"])).toEqual(["0", "1"]);
     expect(pods[0]?.metadata.labels?.["controller-revision-hash"]).toBe(s.updateRevision);
-    expect((pods[0]?.spec as { hostname: string; subdomain: string }).subdomain).toBe("ws-sts-headless");
+    expect((pods[0]?.spec as { subdomain?: string } | undefined)?.subdomain).toBe("ws-sts-headless");
     const nodes = new Set(pods.map((p) => (p.spec as { nodeName: string }).nodeName));
     expect(nodes.size).toBe(2);
     const revs = store.list(R.controllerrevisions, { namespace: "default" });
@@ -99,7 +104,9 @@ describe("StatefulSet", () => {
     const done = await waitFor("rolled", () => {
       const o = store.get(R.statefulsets, "default", "ws-sts");
       const s = status(o);
-      return s.updateRevision !== before && s.currentRevision === s.updateRevision && s.readyReplicas === 2 ? o : undefined;
+      return s.updateRevision !== before && s.currentRevision === s.updateRevision && s.readyReplicas === 2
+        ? o
+        : undefined;
     });
     expect(status(done)).toMatchObject({ updatedReplicas: 2, currentReplicas: 2, observedGeneration: 2 });
     const deletions = eventsFor(store, "default", "ws-sts").filter((e) => e.startsWith("SuccessfulDelete"));
@@ -110,7 +117,11 @@ describe("StatefulSet", () => {
   it("keeps an OrderedReady replica pending until its predecessor is ready", async () => {
     store.create(
       R.statefulsets,
-      sts("ordered", { containers: [{ name: "c", image: "busybox" }] }, { podManagementPolicy: "OrderedReady", replicas: 3 }),
+      sts(
+        "ordered",
+        { containers: [{ name: "c", image: "busybox" }] },
+        { podManagementPolicy: "OrderedReady", replicas: 3 },
+      ),
     );
     await waitFor("3 ready", () => status(store.get(R.statefulsets, "default", "ordered")).readyReplicas === 3);
     const created = eventsFor(store, "default", "ordered")
@@ -225,7 +236,10 @@ describe("Job", () => {
     });
     expect(status(j)).toMatchObject({ failed: 2, succeeded: 0, active: 0 });
     const failed = (status(j).conditions as Array<Record<string, string>>).find((c) => c.type === "Failed");
-    expect(failed).toMatchObject({ reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" });
+    expect(failed).toMatchObject({
+      reason: "BackoffLimitExceeded",
+      message: "Job has reached the specified backoff limit",
+    });
     expect(cond(j, "FailureTarget")).toBe("True");
     const pods = store.list(R.pods, { namespace: "default", labelSelector: "job-name=doomed" });
     const term = (status(pods[0]).containerStatuses as Array<{ state: { terminated: Record<string, unknown> } }>)[0];
@@ -263,7 +277,7 @@ describe("Services", () => {
       return o?.subsets ? o : undefined;
     });
     const svc = store.get(R.services, "default", "ws-sts");
-    expect(String((svc?.spec as { clusterIP: string }).clusterIP)).toMatch(/^10\.96\.\d+\.\d+$/);
+    expect(String((svc?.spec as { clusterIP?: string } | undefined)?.clusterIP)).toMatch(/^10\.96\.\d+\.\d+$/);
     const subsets = ep.subsets as Array<Record<string, Array<Record<string, unknown>>>>;
     expect(subsets).toHaveLength(1);
     expect(subsets[0]?.addresses?.map((a) => (a.targetRef as { name: string }).name)).toEqual(["ws-sts-0"]);
@@ -276,7 +290,9 @@ describe("Services", () => {
     expect(headless.metadata.labels?.["service.kubernetes.io/headless"]).toBe("");
     const addr = (headless.subsets as Array<{ addresses: Array<Record<string, unknown>> }>)[0]?.addresses ?? [];
     expect(addr.map((a) => a.hostname).sort()).toEqual(["ws-sts-0", "ws-sts-1"]);
-    expect((store.get(R.services, "default", "ws-sts-headless")?.spec as { clusterIP: string }).clusterIP).toBe("None");
+    expect(
+      (store.get(R.services, "default", "ws-sts-headless")?.spec as { clusterIP?: string } | undefined)?.clusterIP,
+    ).toBe("None");
 
     const named = await waitFor("named endpoints", () => store.get(R.endpoints, "default", "named")?.subsets);
     expect((named as Array<{ ports: unknown }>)[0]?.ports).toEqual([{ name: "web", port: 5000, protocol: "TCP" }]);
@@ -284,7 +300,10 @@ describe("Services", () => {
 
   it("moves a pod to notReadyAddresses when it is not ready (without publishNotReadyAddresses)", async () => {
     const fault = sim.faults.addPodFault({ kind: "CrashLoopBackOff", pod: "flaky-*", afterMs: 5 });
-    store.create(R.statefulsets, sts("flaky", { containers: [{ name: "c", image: "busybox", ports: [{ containerPort: 80 }] }] }));
+    store.create(
+      R.statefulsets,
+      sts("flaky", { containers: [{ name: "c", image: "busybox", ports: [{ containerPort: 80 }] }] }),
+    );
     store.create(R.services, {
       apiVersion: "v1",
       kind: "Service",

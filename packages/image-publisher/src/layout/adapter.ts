@@ -11,7 +11,6 @@ import {
   ANNOTATION_ORAS_UNPACK,
   ANNOTATION_TITLE,
   OCI_CONFIG,
-  OCI_LAYER_TAR,
 } from "../media-types.ts";
 import { formatReference, type ImageReference } from "../reference/reference.ts";
 import { type PackedTarGz, packTarGz } from "../tar/pack.ts";
@@ -199,7 +198,10 @@ export async function extractAdapterImage(
     const staging = join(tmp.path, "out");
     await mkdir(staging);
     for (const [i, layer] of manifest.layers.entries()) {
-      if (!layer.mediaType.includes("tar") && layer.mediaType !== OCI_LAYER_TAR) continue;
+      if (!layer.mediaType.includes("tar")) continue;
+      // ORAS file layers carry raw content under a tar media type: they are not archives.
+      const titled = layer.annotations?.[ANNOTATION_TITLE] !== undefined;
+      if (titled && layer.annotations?.[ANNOTATION_ORAS_UNPACK] !== "true") continue;
       const file = join(tmp.path, `layer-${i}`);
       await client.pullBlob(ref, layer.digest, file, {
         size: layer.size,

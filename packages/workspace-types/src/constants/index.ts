@@ -256,3 +256,30 @@ export const ConfigMapKey = {
 
 /** Maximum number of adapters of one Workspace. */
 export const MAX_ADAPTERS = 10;
+
+/** Event reasons Kaito emits about NodeClaims (compat §3.1). */
+export const KaitoEventReason = {
+  NodeClaimCreated: "NodeClaimCreated",
+  NodeClaimCreationFailed: "NodeClaimCreationFailed",
+} as const;
+/** A Kaito event reason. */
+export type KaitoEventReason = (typeof KaitoEventReason)[keyof typeof KaitoEventReason];
+
+/** Labels, annotations and values Kaito writes on the NodeClaims it creates (compat §3.1). */
+export const NodeClaimDefaults = {
+  /** Value of `karpenter.sh/nodepool`: a fake pool so Karpenter core never scales the claim. */
+  NodePool: "kaito",
+  /** The taint on every Kaito GPU node: `sku=gpu:NoSchedule`. */
+  TaintKey: "sku",
+  TaintValue: "gpu",
+  TaintEffect: "NoSchedule",
+  /** Azure node class reference. */
+  AzureNodeClassGroup: "kaito.sh",
+  AzureNodeClassKind: "KaitoNodeClass",
+  /** AWS node class reference. */
+  AwsNodeClassGroup: "karpenter.k8s.aws",
+  AwsNodeClassKind: "EC2NodeClass",
+  NodeClassName: "default",
+  /** Storage request for templates and tuning, when no preset says otherwise. */
+  DefaultStorageRequest: "1024Gi",
+} as const;

@@ -7,38 +7,49 @@ import { type FieldPath, formatFieldPath } from "./paths.ts";
 import { type ShapeNode, shapeOf } from "./shape.ts";
 import { WorkspaceV1alpha1Schema, WorkspaceV1beta1Schema } from "./workspace.ts";
 
-function walk(value: unknown, node: ShapeNode, path: (string | number)[], out: FieldPath[]): void {
+/** The path to the current node as a parent-linked list: nothing is allocated unless a field is unknown. */
+interface PathLink {
+  readonly seg: string | number;
+  readonly parent: PathLink | undefined;
+}
+
+function materialize(link: PathLink | undefined, last: string): FieldPath {
+  const out: (string | number)[] = [last];
+  for (let l = link; l !== undefined; l = l.parent) out.push(l.seg);
+  return out.reverse();
+}
+
+function walk(value: unknown, node: ShapeNode, path: PathLink | undefined, out: FieldPath[]): void {
   if (typeof value !== "object" || value === null) return;
   switch (node.kind) {
     case "object": {
       if (Array.isArray(value)) return;
       const obj = value as Record<string, unknown>;
-      for (const key of Object.keys(obj)) {
+      for (const key in obj) {
         const child = node.fields.get(key);
-        path.push(key);
         if (child === undefined) {
-          if (node.reportUnknown) out.push([...path]);
-        } else if (child.hasObjects) walk(obj[key], child, path, out);
-        path.pop();
+          if (node.reportUnknown) out.push(materialize(path, key));
+        } else if (child.hasObjects) {
+          const v = obj[key];
+          if (typeof v === "object" && v !== null) walk(v, child, { seg: key, parent: path }, out);
+        }
       }
       return;
     }
     case "array": {
       if (!Array.isArray(value)) return;
       for (let i = 0; i < value.length; i++) {
-        path.push(i);
-        walk(value[i], node.element, path, out);
-        path.pop();
+        const v: unknown = value[i];
+        if (typeof v === "object" && v !== null) walk(v, node.element, { seg: i, parent: path }, out);
       }
       return;
     }
     case "map": {
       if (Array.isArray(value)) return;
       const obj = value as Record<string, unknown>;
-      for (const key of Object.keys(obj)) {
-        path.push(key);
-        walk(obj[key], node.value, path, out);
-        path.pop();
+      for (const key in obj) {
+        const v = obj[key];
+        if (typeof v === "object" && v !== null) walk(v, node.value, { seg: key, parent: path }, out);
       }
       return;
     }
@@ -50,7 +61,7 @@ function walk(value: unknown, node: ShapeNode, path: (string | number)[], out: F
 /** Paths (as segments) of the keys of `obj` that `schema` does not know. */
 export function findUnknownFieldPathsIn(schema: z.ZodType, obj: unknown): FieldPath[] {
   const out: FieldPath[] = [];
-  walk(obj, shapeOf(schema), [], out);
+  walk(obj, shapeOf(schema), undefined, out);
   return out;
 }
 

@@ -159,6 +159,11 @@ export interface ValidationContext {
   readonly namespace?: string;
   /** Namespace where Kaito's default tuning templates live (the release namespace). */
   readonly releaseNamespace?: string;
+  /**
+   * Optional: the node classes the Karpenter provisioner was started with (`--karpenter-node-classes`); when set,
+   * a `kaito.sh/node-class-name` annotation must name one of them.
+   */
+  readonly karpenterNodeClasses?: readonly string[];
   readonly presets?: PresetLookup;
   readonly skus?: SkuLookup;
   readonly fit?: FitChecker;

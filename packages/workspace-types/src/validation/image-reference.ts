@@ -83,6 +83,41 @@ function checkRegistry(registry: string, problems: string[]): { host: string; po
  * // { ok: true, reference: { registry: "localhost", port: 5000, repository: "tuning/phi-3-adapter", tag: "0.0.1" } }
  */
 export function parseImageReference(text: string): ImageReferenceResult {
+  return fastParse(text) ?? slowParse(text);
+}
+
+/** The whole grammar in one anchored expression, for the common valid case. */
+const FAST =
+  /^(?:([a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*)(?::([0-9]{1,5}))?\/)?([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}))?(?:@(sha256:[0-9a-f]{64}))?$/;
+
+function fastParse(text: string): ImageReferenceResult | undefined {
+  const m = FAST.exec(text);
+  if (m === null) return undefined;
+  const [, host, portText, path = "", tag, digest] = m;
+  const reference: { registry?: string; port?: number; repository: string; tag?: string; digest?: string } = {
+    repository: path,
+  };
+  if (host !== undefined) {
+    if (portText === undefined && !host.includes(".") && host !== "localhost") {
+      // not a registry after all (Docker's rule): the first path component; must then be lowercase
+      if (/[A-Z]/.test(host)) return undefined;
+      reference.repository = `${host}/${path}`;
+    } else {
+      const port = portText === undefined ? undefined : Number(portText);
+      if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+      reference.registry = host;
+      if (port !== undefined) reference.port = port;
+    }
+  }
+  const nameLength =
+    text.length - (tag === undefined ? 0 : tag.length + 1) - (digest === undefined ? 0 : digest.length + 1);
+  if (nameLength > NAME_MAX_LENGTH) return undefined;
+  if (tag !== undefined) reference.tag = tag;
+  if (digest !== undefined) reference.digest = digest;
+  return { ok: true, reference };
+}
+
+function slowParse(text: string): ImageReferenceResult {
   const problems: string[] = [];
   const fail = (): ImageReferenceResult => ({
     ok: false,

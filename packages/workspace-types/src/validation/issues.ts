@@ -39,6 +39,7 @@ export const VALIDATION_CODES = [
   "preset-unsupported",
   "preset-deprecated",
   "preset-best-effort",
+  "private-preset-image-required",
   "runtime-unsupported-by-preset",
   "adapters-unsupported-by-preset",
   "adapter-strength-vllm",
@@ -48,6 +49,7 @@ export const VALIDATION_CODES = [
   "adapter-name-duplicate",
   "adapter-source-missing",
   "adapter-name-invalid",
+  "adapter-name-container",
   "adapter-source-kind",
   "adapter-urls-unsupported",
   "adapter-strength-invalid",
@@ -76,6 +78,7 @@ export const VALIDATION_CODES = [
   "output-push-secret-required",
   "tuning-count",
   "tuning-partition",
+  "tuning-byo-unsupported",
   "bf16-unsupported",
   // shared content rules
   "input-url-invalid",

@@ -6,7 +6,7 @@
 
 import type { Workspace } from "../schema/index.ts";
 import type { ValidationIssue } from "./issues.ts";
-import { findPlaceholders, placeholderHint } from "./placeholder.ts";
+import { findPlaceholders, maybePlaceholder, placeholderHint } from "./placeholder.ts";
 import { at, type IssueList } from "./rules/common.ts";
 
 const IMAGE =
@@ -71,8 +71,26 @@ function fieldsOf(ws: Workspace): Field[] {
   return f;
 }
 
+const SKIP_KEYS = new Set(["template", "volumeSource", "status", "managedFields"]);
+
+/** Cheap, allocation-free pre-check: does any string leaf (outside schemaless subtrees) look suspicious? */
+function anyCandidate(node: unknown, depth: number): boolean {
+  if (typeof node === "string") return maybePlaceholder(node);
+  if (typeof node !== "object" || node === null || depth > 8) return false;
+  if (Array.isArray(node)) {
+    for (const v of node) if (anyCandidate(v, depth + 1)) return true;
+    return false;
+  }
+  for (const key in node) {
+    if (SKIP_KEYS.has(key)) continue;
+    if (anyCandidate((node as Record<string, unknown>)[key], depth + 1)) return true;
+  }
+  return false;
+}
+
 /** Add placeholder hints to errors (in place) and warnings for otherwise valid placeholder values. */
 export function applyPlaceholderPass(ws: Workspace, out: IssueList): void {
+  if (!anyCandidate(ws, 0)) return;
   for (const field of fieldsOf(ws)) {
     if (findPlaceholders(field.value).length === 0) continue;
     const path = at(...field.segments);

@@ -18,11 +18,19 @@ const PLACEHOLDER_PATTERNS: readonly RegExp[] = [
 const MAYBE_PLACEHOLDER = /here|<|your|replace|change|fixme|todo|\$\{|\{\{/i;
 
 /**
+ * Whether `value` may hold a placeholder (a fast pre-check; {@link findPlaceholders} decides).
+ * @internal
+ */
+export function maybePlaceholder(value: string): boolean {
+  return MAYBE_PLACEHOLDER.test(value);
+}
+
+/**
  * The placeholder-looking parts of `value` (e.g. `["ACR_REPO_HERE", "IMAGE_NAME_HERE"]` for the seed's output
  * image), or an empty array when it looks like a real value.
  */
 export function findPlaceholders(value: string): string[] {
-  if (!MAYBE_PLACEHOLDER.test(value)) return [];
+  if (!maybePlaceholder(value)) return [];
   const found: string[] = [];
   for (const pattern of PLACEHOLDER_PATTERNS) {
     for (const m of value.matchAll(pattern)) {

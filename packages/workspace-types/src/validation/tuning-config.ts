@@ -71,7 +71,8 @@ function normalizeAbsolute(p: string): string {
  * Check the text of a `training_config.yaml` for tuning `method` (`lora` or `qlora`, compared case-insensitively):
  * valid YAML; a top-level `training_config` map; only the sections of {@link TUNING_CONFIG_SECTIONS};
  * `QuantizationConfig.load_in_4bit`/`load_in_8bit` booleans and not both true; `lora` with neither true, `qlora` with
- * one true; `TrainingArguments.output_dir` (when set) a string that resolves to a sub-directory of `/mnt`.
+ * one true; `TrainingArguments.output_dir` (when set) a string that resolves to a sub-directory of `/mnt` (a relative
+ * directory is joined under `/mnt`, as Kaito's controller does).
  */
 export function validateTuningConfigYaml(text: string, method: string): TuningConfigCheck {
   const m = method.toLowerCase();
@@ -205,12 +206,13 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
         hint: "Use a directory under /mnt, e.g. /mnt/results",
       });
     } else {
-      const resolved = dir.startsWith("/") ? normalizeAbsolute(dir) : undefined;
-      if (resolved === undefined || !resolved.startsWith("/mnt/")) {
+      // a relative directory is joined under /mnt, as Kaito's controller does
+      const resolved = normalizeAbsolute(dir.startsWith("/") ? dir : `/mnt/${dir}`);
+      if (!resolved.startsWith("/mnt/")) {
         problems.push({
           path: "training_config.TrainingArguments.output_dir",
           code: "tuning-config-output-dir",
-          message: `TrainingArguments.output_dir "${dir}" must resolve to a sub-directory of /mnt${resolved !== undefined ? ` (it resolves to ${resolved})` : " (it is not an absolute path)"}`,
+          message: `TrainingArguments.output_dir "${dir}" must resolve to a sub-directory of /mnt (it resolves to ${resolved})`,
           hint: "The pusher uploads the adapter from /mnt; use e.g. /mnt/results",
         });
       }

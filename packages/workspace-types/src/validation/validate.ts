@@ -190,7 +190,7 @@ export function validateWorkspace(obj: unknown, ctx?: Partial<ValidationContext>
   if (ws === undefined || apiVersion === undefined) return finish(out, undefined);
   const env = makeEnv(ws, apiVersion, obj, context);
   checkName(ws, out);
-  checkAnnotations(ws, out);
+  checkAnnotations(ws, out, context.karpenterNodeClasses);
   if ((ws.inference === undefined) === (ws.tuning === undefined)) {
     out.error(
       "inference-tuning-exactly-one",
@@ -226,7 +226,7 @@ export function validateWorkspaceUpdate(
   const ws = cur.ws;
   const env = makeEnv(ws, cur.apiVersion, newObj, context);
   checkName(ws, out);
-  checkAnnotations(ws, out);
+  checkAnnotations(ws, out, context.karpenterNodeClasses);
   const old = prepare(oldObj, undefined);
   if (old.ws !== undefined) checkUpdate(old.ws, ws, env, out);
   if (ws.inference !== undefined) checkInferenceContent(ws.inference, out);

@@ -878,7 +878,72 @@ const ROWS: readonly Row[] = [
     code: "secret-name-invalid",
     path: "spec.inference.preset.presetOptions.modelAccessSecret",
   },
+  {
+    rule: "v1alpha1 accessMode private without an image",
+    base: "inference",
+    versions: ["kaito.sh/v1alpha1"],
+    mutate: (w) => {
+      w.inference.preset.accessMode = "private";
+    },
+    code: "private-preset-image-required",
+    path: "spec.inference.preset.presetOptions.image",
+  },
+  {
+    rule: "kaito.sh/node-class-name not one of the operator's node classes",
+    base: "inference",
+    ctx: { karpenterNodeClasses: ["default", "gpu"] },
+    mutate: (w) => {
+      w.metadata.annotations = { "kaito.sh/node-class-name": "other" };
+    },
+    code: "annotation-invalid-value",
+    path: 'metadata.annotations["kaito.sh/node-class-name"]',
+    hint: /default, gpu/,
+  },
   // ---- warnings
+  {
+    rule: "BYO tuning without an instance type cannot get a Job",
+    base: "tuning",
+    versions: BETA,
+    ctx: NO_NAP,
+    mutate: (w) => {
+      delete w.resource.instanceType;
+    },
+    code: "tuning-byo-unsupported",
+    path: "spec.resource.instanceType",
+    severity: "warning",
+  },
+  {
+    rule: "tuning on an unlisted Standard_N* SKU",
+    base: "tuning",
+    mutate: (w) => {
+      w.resource.instanceType = "Standard_NC999_future";
+    },
+    code: "sku-unvalidated",
+    path: "spec.resource.instanceType",
+    severity: "warning",
+    message: /cannot create the Job/,
+  },
+  {
+    rule: "adapter name that makes an invalid container name",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.adapters = [adapter("my.adapter")];
+    },
+    code: "adapter-name-container",
+    path: "spec.inference.adapters[0].source.name",
+    severity: "warning",
+  },
+  {
+    rule: "v1beta1 accessMode private without an image has no effect",
+    base: "inference",
+    versions: BETA,
+    mutate: (w) => {
+      w.inference.preset.accessMode = "private";
+    },
+    code: "deprecated-field",
+    path: "spec.inference.preset.presetOptions.image",
+    severity: "warning",
+  },
   {
     rule: "bf16 template on a GPU without bf16",
     base: "tuning",

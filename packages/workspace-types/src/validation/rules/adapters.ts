@@ -6,7 +6,7 @@
 
 import { MAX_ADAPTERS } from "../../constants/index.ts";
 import type { AdapterSpec } from "../../schema/index.ts";
-import { dns1123Message, isDns1123Subdomain, suggestDns1123 } from "../names.ts";
+import { dns1123Message, isDns1123Label, isDns1123Subdomain, suggestDns1123 } from "../names.ts";
 import { at, checkImageReference, checkSecretName, type IssueList, nonEmpty } from "./common.ts";
 
 /** Parse a strength string ("0".."1"); `undefined` when not a number. */
@@ -61,6 +61,13 @@ export function checkAdapters(adapters: readonly AdapterSpec[] | undefined, out:
             at("inference", "adapters", i, "source", "name"),
             `${JSON.stringify(name)} is not a valid adapter name: ${dns1123Message(name, "subdomain")}`,
             `Try "${suggestDns1123(name)}"`,
+          );
+        } else if (src.image !== undefined && !isDns1123Label(`puller-${name}`)) {
+          out.warn(
+            "adapter-name-container",
+            at("inference", "adapters", i, "source", "name"),
+            `adapter name ${JSON.stringify(name)} makes the init container name "puller-${name}", which is not a valid container name (no dots, at most 63 characters): the inference pod cannot be created`,
+            `Try "${suggestDns1123(name).replaceAll(".", "-").slice(0, 56)}"`,
           );
         }
       }

@@ -42,10 +42,22 @@ const ENUM_ANNOTATIONS: readonly { key: string; values: readonly string[] }[] = 
 /**
  * Annotation values: `kaito.sh/node-image-family`, `kaito.sh/performance-mode`, `kaito.sh/use-local-weights` and
  * `kaito.sh/runtime` must be one of their values (both versions; Kaito checks the first three only in v1beta1 and
- * silently treats an unknown runtime as vLLM). `kaito.sh/enablelb` other than exactly "True" is a warning.
+ * silently treats an unknown runtime as vLLM); `kaito.sh/node-class-name` must be one of `nodeClasses` when given.
+ * `kaito.sh/enablelb` other than exactly "True" is a warning.
  */
-export function checkAnnotations(ws: Workspace, out: IssueList): void {
+export function checkAnnotations(ws: Workspace, out: IssueList, nodeClasses?: readonly string[]): void {
   const annotations = annotationsOf(ws);
+  const nodeClass = annotations[WorkspaceAnnotation.NodeClassName];
+  if (nodeClass !== undefined && nodeClasses !== undefined && !nodeClasses.includes(nodeClass)) {
+    out.error(
+      "annotation-invalid-value",
+      at("metadata", "annotations", WorkspaceAnnotation.NodeClassName),
+      `node class ${JSON.stringify(nodeClass)} is not one of the operator's Karpenter node classes`,
+      nodeClasses.length > 0
+        ? `Use one of: ${nodeClasses.join(", ")}`
+        : "The operator was started without node classes",
+    );
+  }
   for (const { key, values } of ENUM_ANNOTATIONS) {
     const v = annotations[key];
     if (v === undefined || values.includes(v)) continue;

@@ -65,11 +65,20 @@ export function checkPresetOptionsDeprecations(preset: PresetSpec, base: Segment
       "Remove accessMode",
     );
     if (preset.accessMode === "private" && nonEmpty(preset.presetOptions?.image) === undefined) {
-      out.warn(
-        "deprecated-field",
-        at(...base, "presetOptions", "image"),
-        "accessMode private without presetOptions.image: current Kaito ignores it, classic Kaito rejected it",
-      );
+      if (env.apiVersion === "kaito.sh/v1alpha1") {
+        out.error(
+          "private-preset-image-required",
+          at(...base, "presetOptions", "image"),
+          "Required value: accessMode private needs presetOptions.image (the private preset image)",
+          "Set presetOptions.image (and imagePullSecrets), or remove accessMode",
+        );
+      } else {
+        out.warn(
+          "deprecated-field",
+          at(...base, "presetOptions", "image"),
+          "accessMode private without presetOptions.image is accepted by v1beta1 but has no effect",
+        );
+      }
     }
   }
   if (nonEmpty(preset.presetOptions?.image) !== undefined) {

@@ -90,7 +90,9 @@ export function checkSku(
       out.warn(
         "sku-unvalidated",
         path,
-        `instance type ${name} is not in Kaito's Azure SKU table: it is accepted, but no GPU check is done and the vLLM node estimator cannot size it`,
+        purpose === "inference"
+          ? `instance type ${name} is not in Kaito's Azure SKU table: it is accepted, but no GPU check is done and the vLLM node estimator cannot size it`
+          : `instance type ${name} is not in Kaito's Azure SKU table: it is accepted, but the tuning Job's GPU request is taken from the table, so Kaito cannot create the Job`,
         "Prefer a listed SKU (`kaito skus --cloud azure`)",
       );
     } else if (purpose === "inference") {
@@ -104,7 +106,8 @@ export function checkSku(
       out.warn(
         "sku-unvalidated",
         path,
-        `instance type ${name} is not in the ${env.ctx.cloud} SKU table (Kaito does not check SKUs for tuning)`,
+        `instance type ${name} is not in the ${env.ctx.cloud} SKU table: Kaito's webhook does not check SKUs for tuning, but its controller takes the Job's GPU request from the table and cannot create the Job`,
+        `Use an instance type from \`kaito skus --cloud ${env.ctx.cloud}\``,
       );
     }
     return undefined;

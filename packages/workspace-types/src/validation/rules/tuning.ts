@@ -110,6 +110,14 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
     );
   }
 
+  if (!env.ctx.nodeAutoProvisioning && nonEmpty(r.instanceType) === undefined) {
+    out.warn(
+      "tuning-byo-unsupported",
+      at("resource", "instanceType"),
+      "Kaito sizes the tuning Job's GPU request from the instance type's SKU; with bring-your-own nodes and no instanceType its controller cannot create the Job",
+      "Run tuning with node auto-provisioning and a listed SKU",
+    );
+  }
   checkTuningContent(tuning, out);
   const config = method === undefined ? undefined : checkTrainingConfig(tuning, method, env, out);
   const sku = checkSku(ws, env, out, "tuning");

@@ -1,0 +1,306 @@
+/** MemoryStore semantics: resourceVersions, generation, status, concurrency, deletion, GC, watch history, admission. */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isClusterSimError, type KubeObject, MemoryStore, type StoreEvent } from "../../src/index.ts";
+import type { InternalEvent } from "../../src/store/memory-store.ts";
+
+const cm = { group: "", version: "v1", resource: "configmaps" };
+const ns = { group: "", version: "v1", resource: "namespaces" };
+const pods = { group: "", version: "v1", resource: "pods" };
+const deploy = { group: "apps", version: "v1", resource: "deployments" };
+const rs = { group: "apps", version: "v1", resource: "replicasets" };
+const crds = { group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" };
+const gadgets = { group: "demo.example.com", version: "v1", resource: "gadgets" };
+
+let store: MemoryStore;
+
+beforeEach(() => {
+  store = new MemoryStore({ podTerminationDelayMs: 5 });
+});
+afterEach(() => store.close());
+
+function errorOf(fn: () => unknown): { code: string; status: Record<string, unknown> } {
+  try {
+    fn();
+  } catch (e) {
+    if (isClusterSimError(e)) return { code: e.code, status: e.status as unknown as Record<string, unknown> };
+    throw e;
+  }
+  throw new Error("expected a ClusterSimError");
+}
+
+const configMap = (name: string, extra: Partial<KubeObject> = {}): KubeObject => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "default" },
+  data: { a: "1" },
+  ...extra,
+});
+
+const deployment = (name: string): KubeObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name, namespace: "default" },
+  spec: {
+    selector: { matchLabels: { app: name } },
+    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "nginx:1" }] } },
+  },
+});
+
+const tick = () => new Promise((r) => setTimeout(r, 20));
+
+const gadgetCrd: KubeObject = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "gadgets.demo.example.com" },
+  spec: {
+    group: "demo.example.com",
+    scope: "Namespaced",
+    names: { kind: "Gadget", plural: "gadgets", singular: "gadget" },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: { type: "object", properties: { n: { type: "integer", maximum: 5 } } },
+              status: { type: "object", properties: { ok: { type: "boolean" } } },
+            },
+          },
+        },
+      },
+      { name: "v1beta1", served: true, storage: false, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } },
+    ],
+  },
+};
+
+describe("create", () => {
+  it("assigns uid, creationTimestamp, a monotonic resourceVersion and names from generateName", () => {
+    const a = store.create(cm, configMap("a"));
+    const b = store.create(cm, { ...configMap(""), metadata: { generateName: "gen-", namespace: "default" } });
+    expect(a.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
+    expect(a.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(Number(b.metadata.resourceVersion)).toBeGreaterThan(Number(a.metadata.resourceVersion));
+    expect(b.metadata.name).toMatch(/^gen-[a-z0-9]{5}$/);
+    expect(a.metadata.generation).toBeUndefined();
+    expect(store.create(deploy, deployment("d")).metadata.generation).toBe(1);
+  });
+
+  it("rejects duplicates, missing namespaces and invalid names with the real Status", () => {
+    store.create(cm, configMap("dup"));
+    expect(errorOf(() => store.create(cm, configMap("dup")))).toMatchObject({
+      code: "AlreadyExists",
+      status: { code: 409, message: 'configmaps "dup" already exists', details: { name: "dup", kind: "configmaps" } },
+    });
+    expect(errorOf(() => store.create(cm, { ...configMap("x"), metadata: { name: "x", namespace: "nope" } }))).toMatchObject({
+      code: "NotFound",
+      status: { code: 404, message: 'namespaces "nope" not found' },
+    });
+    const bad = errorOf(() => store.create(cm, configMap("Bad_Name")));
+    expect(bad.code).toBe("Invalid");
+    expect(bad.status).toMatchObject({ code: 422, details: { kind: "ConfigMap", causes: [{ field: "metadata.name", reason: "FieldValueInvalid" }] } });
+    expect(String(bad.status.message)).toMatch(/^ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"/);
+    expect(errorOf(() => store.create(cm, { ...configMap(""), metadata: { namespace: "default" } })).status).toMatchObject({
+      message: 'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required',
+    });
+  });
+
+  it("rejects a body whose kind does not match the resource", () => {
+    expect(errorOf(() => store.create(cm, { apiVersion: "v1", kind: "Secret", metadata: { name: "s" } })).code).toBe("BadRequest");
+  });
+
+  it("validates built-in kinds (pods need containers)", () => {
+    const e = errorOf(() => store.create(pods, { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec: {} }));
+    expect(e.status).toMatchObject({ code: 422, details: { causes: [{ field: "spec.containers", reason: "FieldValueRequired" }] } });
+  });
+
+  it("creates the default ServiceAccount in new namespaces", () => {
+    store.create(ns, { apiVersion: "v1", kind: "Namespace", metadata: { name: "team" } });
+    expect(store.get({ group: "", version: "v1", resource: "serviceaccounts" }, "team", "default")).toBeDefined();
+  });
+});
+
+describe("update and patch", () => {
+  it("bumps resourceVersion only on change and generation only on spec change", () => {
+    const d = store.create(deploy, deployment("g"));
+    const same = store.update(deploy, d);
+    expect(same.metadata.resourceVersion).toBe(d.metadata.resourceVersion);
+    const labelled = store.patch(deploy, "default", "g", "merge", { metadata: { labels: { x: "y" } } });
+    expect(labelled.metadata.generation).toBe(1);
+    expect(labelled.metadata.resourceVersion).not.toBe(d.metadata.resourceVersion);
+    const scaled = store.patch(deploy, "default", "g", "merge", { spec: { replicas: 4 } });
+    expect(scaled.metadata.generation).toBe(2);
+  });
+
+  it("409 Conflict on a stale resourceVersion", () => {
+    const a = store.create(cm, configMap("occ"));
+    store.update(cm, { ...a, data: { a: "2" } });
+    expect(errorOf(() => store.update(cm, { ...a, data: { a: "3" } })).status).toMatchObject({
+      code: 409,
+      reason: "Conflict",
+      message:
+        'Operation cannot be fulfilled on configmaps "occ": the object has been modified; please apply your changes to the latest version and try again',
+    });
+  });
+
+  it("main writes ignore status and /status writes change only status", () => {
+    store.create(deploy, deployment("st"));
+    const s1 = store.patch(deploy, "default", "st", "merge", { status: { replicas: 3 }, spec: { replicas: 9 } }, { subresource: "status" });
+    expect(s1.status).toEqual({ replicas: 3 });
+    expect((s1.spec as { replicas: number }).replicas).toBe(1);
+    const s2 = store.patch(deploy, "default", "st", "merge", { status: { replicas: 5 } });
+    expect(s2.status).toEqual({ replicas: 3 });
+  });
+
+  it("json patch failures are 422 and patching a missing object is 404", () => {
+    store.create(cm, configMap("jp"));
+    const e = errorOf(() => store.patch(cm, "default", "jp", "json", [{ op: "test", path: "/data/a", value: "nope" }]));
+    expect(e.status.code).toBe(422);
+    expect(errorOf(() => store.patch(cm, "default", "missing", "merge", {})).code).toBe("NotFound");
+  });
+});
+
+describe("deletion", () => {
+  it("finalizers keep the object with a deletionTimestamp until emptied", () => {
+    store.create(cm, configMap("fin", { metadata: { name: "fin", namespace: "default", finalizers: ["x/y"] } }));
+    const held = store.delete(cm, "default", "fin");
+    expect(held?.metadata.deletionTimestamp).toBeDefined();
+    expect(errorOf(() => store.patch(cm, "default", "fin", "merge", { metadata: { finalizers: ["x/y", "new/one"] } })).code).toBe("Invalid");
+    store.patch(cm, "default", "fin", "merge", { metadata: { finalizers: null } });
+    expect(store.get(cm, "default", "fin")).toBeUndefined();
+  });
+
+  it("background propagation garbage-collects dependents; orphan keeps them without the ownerReference", async () => {
+    const owner = store.create(deploy, deployment("own"));
+    const ref = { apiVersion: "apps/v1", kind: "Deployment", name: "own", uid: owner.metadata.uid ?? "", controller: true };
+    const dep = (name: string): KubeObject => ({ ...deployment(name), apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name, namespace: "default", ownerReferences: [ref] } });
+    store.create(rs, dep("child"));
+    store.delete(deploy, "default", "own");
+    await tick();
+    expect(store.get(rs, "default", "child")).toBeUndefined();
+
+    const owner2 = store.create(deploy, deployment("own2"));
+    store.create(rs, { ...dep("child2"), metadata: { name: "child2", namespace: "default", ownerReferences: [{ ...ref, name: "own2", uid: owner2.metadata.uid ?? "" }] } });
+    store.delete(deploy, "default", "own2", { propagationPolicy: "Orphan" });
+    await tick();
+    expect(store.get(deploy, "default", "own2")).toBeUndefined();
+    expect(store.get(rs, "default", "child2")?.metadata.ownerReferences).toBeUndefined();
+  });
+
+  it("foreground propagation waits for blocking dependents", async () => {
+    const owner = store.create(deploy, deployment("fg"));
+    store.create(rs, {
+      ...deployment("fg-rs"),
+      kind: "ReplicaSet",
+      metadata: {
+        name: "fg-rs",
+        namespace: "default",
+        finalizers: ["hold"],
+        ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "fg", uid: owner.metadata.uid ?? "", blockOwnerDeletion: true }],
+      },
+    });
+    const deleting = store.delete(deploy, "default", "fg", { propagationPolicy: "Foreground" });
+    expect(deleting?.metadata.finalizers).toContain("foregroundDeletion");
+    await tick();
+    expect(store.get(rs, "default", "fg-rs")?.metadata.deletionTimestamp).toBeDefined();
+    expect(store.get(deploy, "default", "fg")).toBeDefined();
+    store.patch(rs, "default", "fg-rs", "merge", { metadata: { finalizers: null } });
+    await tick();
+    expect(store.get(deploy, "default", "fg")).toBeUndefined();
+  });
+
+  it("pods on a node terminate gracefully; namespaces terminate with their content", async () => {
+    const pod: KubeObject = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", namespace: "default" },
+      spec: { nodeName: "n1", containers: [{ name: "c", image: "busybox:1" }] },
+    };
+    store.create(pods, pod);
+    const terminating = store.delete(pods, "default", "p");
+    expect(terminating?.metadata.deletionGracePeriodSeconds).toBe(30);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.get(pods, "default", "p")).toBeUndefined();
+
+    store.create(ns, { apiVersion: "v1", kind: "Namespace", metadata: { name: "gone" } });
+    store.create(cm, { ...configMap("c"), metadata: { name: "c", namespace: "gone" } });
+    const t = store.delete(ns, undefined, "gone");
+    expect((t?.status as { phase: string }).phase).toBe("Terminating");
+    expect(errorOf(() => store.create(cm, { ...configMap("c2"), metadata: { name: "c2", namespace: "gone" } })).code).toBe("Forbidden");
+    await tick();
+    expect(store.get(ns, undefined, "gone")).toBeUndefined();
+    expect(store.get(cm, "gone", "c")).toBeUndefined();
+  });
+});
+
+describe("events and watch history", () => {
+  it("subscribe delivers every committed change in order", () => {
+    const seen: StoreEvent[] = [];
+    const off = store.subscribe((e) => seen.push(e));
+    store.create(cm, configMap("w"));
+    store.patch(cm, "default", "w", "merge", { data: { a: "2" } });
+    store.delete(cm, "default", "w");
+    off();
+    store.create(cm, configMap("w2"));
+    expect(seen.map((e) => `${e.type}:${e.object.metadata.name}`)).toEqual(["ADDED:w", "MODIFIED:w", "DELETED:w"]);
+  });
+
+  it("replays history after a resourceVersion and answers 410 once compacted", () => {
+    const def = store.definition(cm);
+    const start = Number(store.currentResourceVersion());
+    store.create(cm, configMap("h1"));
+    store.create(cm, configMap("h2"));
+    const got: InternalEvent[] = [];
+    const off = store.watch(def, start, (e) => got.push(e));
+    off();
+    expect(got.map((e) => e.object.metadata.name)).toEqual(["h1", "h2"]);
+    store.compact(def);
+    expect(errorOf(() => store.watch(def, start, () => {})).status).toMatchObject({ code: 410, reason: "Expired" });
+  });
+
+  it("keeps a bounded history", () => {
+    const small = new MemoryStore({ historySize: 3 });
+    const def = small.definition(cm);
+    const start = Number(small.currentResourceVersion());
+    for (let i = 0; i < 5; i++) small.create(cm, configMap(`b${i}`));
+    expect(errorOf(() => small.watch(def, start, () => {})).code).toBe("Expired");
+    small.close();
+  });
+});
+
+describe("custom resources and admission hooks", () => {
+  it("serves CRD versions with apiVersion rewritten and validates against the schema", () => {
+    const crd = store.create(crds, gadgetCrd);
+    expect((crd.status as { conditions: { type: string; status: string }[] }).conditions).toContainEqual(
+      expect.objectContaining({ type: "Established", status: "True" }),
+    );
+    const g = store.create(gadgets, { apiVersion: "demo.example.com/v1", kind: "Gadget", metadata: { name: "g", namespace: "default" }, spec: { n: 1 }, status: { ok: true } });
+    expect(g.status).toBeUndefined();
+    const beta = store.get({ ...gadgets, version: "v1beta1" }, "default", "g");
+    expect(beta?.apiVersion).toBe("demo.example.com/v1beta1");
+    const e = errorOf(() => store.patch(gadgets, "default", "g", "merge", { spec: { n: 9 } }));
+    expect(e.status).toMatchObject({ code: 422, details: { kind: "Gadget", causes: [{ field: "spec.n" }] } });
+    store.delete(crds, undefined, "gadgets.demo.example.com");
+    expect(errorOf(() => store.get(gadgets, "default", "g")).code).toBe("NotFound");
+  });
+
+  it("in-process hooks mutate and deny", () => {
+    const off = store.addAdmissionHook({
+      name: "labels.example.com",
+      mutate: (a) => {
+        if (a.object) a.object.metadata.labels = { ...a.object.metadata.labels, injected: "yes" };
+      },
+      validate: (a) => (a.name === "forbidden" ? "this name is reserved" : undefined),
+    });
+    expect(store.create(cm, configMap("ok")).metadata.labels).toEqual({ injected: "yes" });
+    expect(errorOf(() => store.create(cm, configMap("forbidden"))).status).toMatchObject({
+      code: 403,
+      message: 'admission webhook "labels.example.com" denied the request: this name is reserved',
+    });
+    off();
+    expect(store.create(cm, configMap("forbidden")).metadata.labels).toBeUndefined();
+  });
+});

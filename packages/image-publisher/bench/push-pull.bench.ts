@@ -1,0 +1,142 @@
+/**
+ * Push and pull a 1 GiB blob to a local docker-registry (distribution 2.8.2), compared with curl doing a monolithic
+ * upload (POST + PUT -T) and a download of the same bytes in the same run. Our side runs in a child process (from a tsup
+ * bundle of src, as published) so that its peak RSS is its own. Prints time ratios (ours / curl) and peak RSS; exits 0.
+ *
+ *   node --conditions=@kaito-ts/source packages/image-publisher/bench/push-pull.bench.ts [sizeMiB]
+ */
+import { execFile, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+const CHILD = `
+import { OciRegistryClient, fileBlob } from "./bundle/index.js";
+const [mode, host, repo, file, digest] = process.argv.slice(2);
+const client = new OciRegistryClient({ plainHttp: true });
+const t0 = performance.now();
+if (mode === "push") {
+  const r = await client.pushBlob(host + "/" + repo, fileBlob(file));
+  if (r.digest !== digest) throw new Error("digest " + r.digest + " != " + digest);
+} else {
+  await client.pullBlob(host + "/" + repo, digest, file);
+}
+const seconds = (performance.now() - t0) / 1000;
+client.close();
+process.stdout.write(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+`;
+
+/**
+ * Runs our side in a child process, from a bundle of src built with tsup (as the published package runs): loading
+ * .ts through Node's type stripping would add ~35 MiB of compiler to the RSS measured.
+ */
+async function ours(childScript: string, mode: string, host: string, repo: string, file: string, digest: string) {
+  return new Promise<{ seconds: number; maxRssMiB: number }>((resolve, reject) => {
+    const p = spawn(process.execPath, [childScript, mode, host, repo, file, digest], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    p.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    p.on("error", reject);
+    p.on("close", (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child ${mode} exited ${code}`))));
+  });
+}
+
+/** Runs curl under /usr/bin/time; returns wall seconds and peak RSS. */
+async function curl(args: string[]): Promise<{ seconds: number; maxRssMiB: number; stdout: string }> {
+  const t0 = performance.now();
+  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "RSS_KB=%M", "curl", "-sS", "-f", ...args], { maxBuffer: 1 << 20 });
+  const seconds = (performance.now() - t0) / 1000;
+  const kb = Number(/RSS_KB=(\d+)/.exec(stderr)?.[1] ?? "0");
+  return { seconds, maxRssMiB: kb / 1024, stdout };
+}
+
+async function curlPush(host: string, repo: string, file: string, digest: string) {
+  const t0 = performance.now();
+  const post = await curl(["-i", "-X", "POST", `http://${host}/v2/${repo}/blobs/uploads/`]);
+  const loc = /^location:\s*(\S+)/im.exec(post.stdout)?.[1];
+  if (loc === undefined) throw new Error("no Location from POST");
+  const url = new URL(loc, `http://${host}`);
+  const put = await curl(["-o", "/dev/null", "-T", file, "-H", "content-type: application/octet-stream", `${url.href}&digest=${digest}`]);
+  return { seconds: (performance.now() - t0) / 1000, maxRssMiB: put.maxRssMiB };
+}
+
+async function main(): Promise<void> {
+  const sizeMiB = Number(process.argv[2] ?? "1024");
+  const { startRegistry } = await import("../test/helpers/registry.ts");
+  const dir = await mkdtemp(join(tmpdir(), "kaito-ip-bench-"));
+  const registry = await startRegistry();
+  try {
+    const pkg = join(import.meta.dirname, "..");
+    await run(join(pkg, "..", "..", "node_modules", ".bin", "tsup"), [
+      "src/index.ts", "--format", "esm", "--target", "node22", "--out-dir", join(dir, "bundle"), "--silent", "--no-config",
+    ], { cwd: pkg });
+    const childScript = join(dir, "child.mjs");
+    await writeFile(childScript, CHILD);
+    const file = join(dir, "blob.bin");
+    const h = createHash("sha256");
+    await new Promise<void>((resolve, reject) => {
+      const out = createWriteStream(file);
+      let left = sizeMiB;
+      const chunk = randomBytes(1 << 20);
+      const write = () => {
+        while (left > 0) {
+          // vary each MiB so that nothing compresses or dedups
+          chunk.writeUInt32LE(left, 0);
+          h.update(chunk);
+          left--;
+          if (!out.write(Buffer.from(chunk))) return void out.once("drain", write);
+        }
+        out.end(resolve);
+      };
+      out.on("error", reject);
+      write();
+    });
+    const digest = `sha256:${h.digest("hex")}`;
+    // warm the page cache, as both sides read the same file
+    for await (const _ of createReadStream(file)) {
+      // discard
+    }
+    const rounds = 2;
+    const push = { ours: [] as number[], curl: [] as number[], rss: 0, curlRss: 0 };
+    const pull = { ours: [] as number[], curl: [] as number[], rss: 0, curlRss: 0 };
+    for (let i = 0; i < rounds; i++) {
+      const c = await curlPush(registry.host, `bench/curl${i}`, file, digest);
+      push.curl.push(c.seconds);
+      push.curlRss = Math.max(push.curlRss, c.maxRssMiB);
+      const o = await ours(childScript, "push", registry.host, `bench/ours${i}`, file, digest);
+      push.ours.push(o.seconds);
+      push.rss = Math.max(push.rss, o.maxRssMiB);
+
+      const outCurl = join(dir, "curl.out");
+      const cg = await curl(["-o", outCurl, `http://${registry.host}/v2/bench/curl${i}/blobs/${digest}`]);
+      pull.curl.push(cg.seconds);
+      pull.curlRss = Math.max(pull.curlRss, cg.maxRssMiB);
+      await rm(outCurl, { force: true });
+      const outOurs = join(dir, "ours.out");
+      const og = await ours(childScript, "pull", registry.host, `bench/ours${i}`, outOurs, digest);
+      pull.ours.push(og.seconds);
+      pull.rss = Math.max(pull.rss, og.maxRssMiB);
+      await rm(outOurs, { force: true });
+    }
+    const best = (xs: number[]) => Math.min(...xs);
+    const line = (name: string, r: typeof push) =>
+      `${name}: ours ${best(r.ours).toFixed(2)} s vs curl ${best(r.curl).toFixed(2)} s → ratio ${(best(r.ours) / best(r.curl)).toFixed(2)}× (best of ${rounds}); peak RSS ours ${r.rss.toFixed(0)} MiB, curl ${r.curlRss.toFixed(0)} MiB`;
+    console.log(`image-publisher push/pull of a ${sizeMiB} MiB blob to docker-registry on loopback`);
+    console.log(line("push", push));
+    console.log(line("pull", pull));
+    console.log(`aim: ratio ≤ 1.15×, RSS ≤ 150 MiB → push ${best(push.ours) / best(push.curl) <= 1.15 ? "met" : "missed"}, pull ${best(pull.ours) / best(pull.curl) <= 1.15 ? "met" : "missed"}, RSS ${Math.max(push.rss, pull.rss) <= 150 ? "met" : "missed"}`);
+  } finally {
+    await registry.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
