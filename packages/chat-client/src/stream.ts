@@ -66,9 +66,19 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
   const type = ex.response.headers.get("content-type") ?? "";
   if (type.includes("json")) {
     // The server ignored `stream: true` (or answered an error with 200): report what it said.
-    let text = "";
+    let text: string;
+    attempt.startIdleTimer(ex.idleTimeoutMs);
+    attempt.beginWait();
     try {
       text = await ex.response.text();
+    } catch (e) {
+      if (attempt.reason !== undefined)
+        throw cutError(attempt, url, "POST", ex.idleTimeoutMs, "reading a JSON reply", e);
+      throw new ChatClientError("connection_error", `POST ${url}: the connection broke while reading the reply`, {
+        url,
+        status: ex.response.status,
+        cause: e,
+      });
     } finally {
       attempt.dispose();
     }

@@ -90,15 +90,29 @@ describe("retries", () => {
 
   it("gives up on a 500 forever with server_error after 1 + maxRetries attempts", async () => {
     lb.handle((_req, res) =>
-      json(res, 503, { object: "error", message: "engine dead", type: "InternalServerError", code: 503 }),
+      json(res, 500, { object: "error", message: "engine dead", type: "InternalServerError", code: 500 }),
     );
     const e = await failure(client({ maxRetries: 3 }).chat.completions.create({ messages }));
     expect(e.code).toBe("server_error");
-    expect(e.status).toBe(503);
+    expect(e.status).toBe(500);
     expect(e.attempts).toBe(4);
-    expect(e.serverError).toMatchObject({ message: "engine dead", type: "InternalServerError", code: 503 });
+    expect(e.serverError).toMatchObject({ message: "engine dead", type: "InternalServerError", code: 500 });
     expect(e.message).toContain("after 4 attempts");
     expect(lb.requests).toHaveLength(4);
+  });
+
+  it("uses the default of 2 retries for 5xx (503 here)", async () => {
+    lb.handle((_req, res) => res.writeHead(503).end());
+    const e = await failure(client().chat.completions.create({ messages }));
+    expect(e.code).toBe("server_error");
+    expect(e.attempts).toBe(3);
+    expect(lb.requests).toHaveLength(3);
+  });
+
+  it("does not retry 501 Not Implemented", async () => {
+    lb.handle((_req, res) => json(res, 501, { detail: "no" }));
+    expect((await failure(client().chat.completions.create({ messages }))).code).toBe("server_error");
+    expect(lb.requests).toHaveLength(1);
   });
 
   it("does not retry when maxRetries is 0 (per call), nor a 400", async () => {

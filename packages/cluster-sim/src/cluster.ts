@@ -13,7 +13,7 @@ import type { ServiceResolver } from "./server/proxy.ts";
 import { generateTlsMaterial } from "./server/tls.ts";
 import { createSimulation, type SimSku, type Simulation, type SimulationOptions } from "./sim/index.ts";
 import type { ClusterStore, KubeObject } from "./store/api.ts";
-import { type AdmissionHook, MemoryStore } from "./store/memory-store.ts";
+import { type AdmissionHook, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.ts";
 
 /** Options of {@link startCluster}. */
 export interface StartClusterOptions {
@@ -38,6 +38,8 @@ export interface StartClusterOptions {
   simulation?: boolean | Partial<SimulationOptions>;
   /** Interval of watch BOOKMARK events. Default 10 s. */
   bookmarkIntervalMs?: number;
+  /** Store tunables (watch history size, managedFields tracking, pod termination delay). */
+  store?: MemoryStoreOptions;
 }
 
 /** The store handle of a running cluster: the {@link ClusterStore} contract plus test helpers. */
@@ -126,7 +128,7 @@ async function loadKubeConfig(yaml: string): Promise<KubeConfig | ClusterSimErro
  * ```
  */
 export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
-  const store = new MemoryStore();
+  const store = new MemoryStore(options.store);
   const crdKey = { group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" };
   const crds = [...(options.crds ?? [])];
   const simulate = options.simulation !== false;

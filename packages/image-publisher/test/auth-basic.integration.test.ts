@@ -31,7 +31,10 @@ afterAll(async () => {
 
 describe("htpasswd Basic auth", () => {
   it("pushes and pulls with the right password given in code", async () => {
-    const c = new OciRegistryClient({ plainHttp: true, credentials: staticCredentials({ username: "alice", password: PASSWORD }) });
+    const c = new OciRegistryClient({
+      plainHttp: true,
+      credentials: staticCredentials({ username: "alice", password: PASSWORD }),
+    });
     try {
       const r = await c.pushBlob(`${registry.host}/basic/app`, bytesBlob("basic auth works"));
       expect(r.outcome).toBe("uploaded");
@@ -75,7 +78,9 @@ describe("htpasswd Basic auth", () => {
     const authForm = join(tmp.path, "auth-form.json");
     await writeFile(
       authForm,
-      JSON.stringify({ auths: { [`http://${registry.host}`]: { auth: Buffer.from(`alice:${PASSWORD}`).toString("base64") } } }),
+      JSON.stringify({
+        auths: { [`http://${registry.host}`]: { auth: Buffer.from(`alice:${PASSWORD}`).toString("base64") } },
+      }),
     );
     const plainForm = join(tmp.path, "plain-form");
     const { mkdir } = await import("node:fs/promises");
@@ -85,7 +90,10 @@ describe("htpasswd Basic auth", () => {
       JSON.stringify({ auths: { [registry.host]: { username: "alice", password: PASSWORD } } }),
     );
     for (const path of [authForm, plainForm]) {
-      const c = new OciRegistryClient({ plainHttp: true, credentials: dockerConfigCredentials(readDockerConfigFile(path)) });
+      const c = new OciRegistryClient({
+        plainHttp: true,
+        credentials: dockerConfigCredentials(readDockerConfigFile(path)),
+      });
       try {
         const r = await c.pushBlob(`${registry.host}/basic/cfg`, bytesBlob(`from ${path}`));
         expect(r.outcome).toBe("uploaded");

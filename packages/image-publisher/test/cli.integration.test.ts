@@ -42,9 +42,15 @@ beforeAll(async () => {
   await writeHtpasswd(htpasswd, { carol: PASSWORD });
   registry = await startRegistry({ kind: "htpasswd", file: htpasswd });
   dockerConfig = join(tmp.path, "config.json");
-  await writeFile(dockerConfig, JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`carol:${PASSWORD}`).toString("base64") } } }));
+  await writeFile(
+    dockerConfig,
+    JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`carol:${PASSWORD}`).toString("base64") } } }),
+  );
   wrongConfig = join(tmp.path, "wrong.json");
-  await writeFile(wrongConfig, JSON.stringify({ auths: { [registry.host]: { username: "carol", password: "Wrong-Pw-777" } } }));
+  await writeFile(
+    wrongConfig,
+    JSON.stringify({ auths: { [registry.host]: { username: "carol", password: "Wrong-Pw-777" } } }),
+  );
 });
 
 afterAll(async () => {
@@ -66,11 +72,28 @@ describe("kaito-publish push/pull", () => {
         setTimeout(() => void writeFile(sentinel, "done"), 400);
       }
     };
-    const r = await cli([
-      "push", out, ref, "--adapter", "--wait-for", sentinel, "--wait-interval-ms", "100",
-      "--annotation", "org.opencontainers.image.source=kaito-ts", "--model-name", "falcon-7b", "--tag", "stable",
-      "--docker-config", dockerConfig, "--plain-http",
-    ], whenWaiting);
+    const r = await cli(
+      [
+        "push",
+        out,
+        ref,
+        "--adapter",
+        "--wait-for",
+        sentinel,
+        "--wait-interval-ms",
+        "100",
+        "--annotation",
+        "org.opencontainers.image.source=kaito-ts",
+        "--model-name",
+        "falcon-7b",
+        "--tag",
+        "stable",
+        "--docker-config",
+        dockerConfig,
+        "--plain-http",
+      ],
+      whenWaiting,
+    );
     expect(r.stderr).toContain(`waiting for ${sentinel}`);
     expect(r.stderr).toContain(`found ${sentinel}`);
     expect(r.code).toBe(0);
@@ -78,12 +101,15 @@ describe("kaito-publish push/pull", () => {
     expect(digest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(r.stderr).toContain("pushing adapter layer");
 
-    const c = new OciRegistryClient({ plainHttp: true, credentials: staticCredentials({ username: "carol", password: PASSWORD }) });
+    const c = new OciRegistryClient({
+      plainHttp: true,
+      credentials: staticCredentials({ username: "carol", password: PASSWORD }),
+    });
     try {
       const m = await c.getManifest(`${registry.host}/cli/adapter:stable`);
       expect(m.digest).toBe(digest);
-      expect((m.manifest.annotations ?? {})[ANNOTATION_KAITO_MODEL_NAME]).toBe("falcon-7b");
-      expect((m.manifest.annotations ?? {})["org.opencontainers.image.source"]).toBe("kaito-ts");
+      expect(m.manifest.annotations?.[ANNOTATION_KAITO_MODEL_NAME]).toBe("falcon-7b");
+      expect(m.manifest.annotations?.["org.opencontainers.image.source"]).toBe("kaito-ts");
     } finally {
       c.close();
     }
@@ -107,7 +133,15 @@ describe("kaito-publish push/pull", () => {
     await writeFile(join(dir, "one.txt"), "one");
     await writeFile(join(dir, "folder", "two.txt"), "two");
     const ref = `${registry.host}/cli/files:v1`;
-    const r = await cli(["push", join(dir, "one.txt"), join(dir, "folder"), ref, "--docker-config", dockerConfig, "--plain-http"]);
+    const r = await cli([
+      "push",
+      join(dir, "one.txt"),
+      join(dir, "folder"),
+      ref,
+      "--docker-config",
+      dockerConfig,
+      "--plain-http",
+    ]);
     expect(r.code).toBe(0);
     const target = join(tmp.path, "files-out");
     const p = await cli(["pull", ref, target, "--docker-config", dockerConfig, "--plain-http"]);
@@ -119,7 +153,13 @@ describe("kaito-publish push/pull", () => {
 
 describe("kaito-publish errors", () => {
   it("exits 3 for a missing folder and for an adapter folder without adapter_config.json", async () => {
-    const missing = await cli(["push", join(tmp.path, "does-not-exist"), `${registry.host}/cli/x:v1`, "--adapter", "--plain-http"]);
+    const missing = await cli([
+      "push",
+      join(tmp.path, "does-not-exist"),
+      `${registry.host}/cli/x:v1`,
+      "--adapter",
+      "--plain-http",
+    ]);
     expect(missing.code).toBe(3);
     expect(missing.stderr).toContain("does not exist");
     const missingFile = await cli(["push", join(tmp.path, "nope.txt"), `${registry.host}/cli/x:v1`, "--plain-http"]);
@@ -128,7 +168,15 @@ describe("kaito-publish errors", () => {
 
     const noConfig = join(tmp.path, "no-config");
     await writeAdapterFolder(noConfig, { withConfig: false });
-    const r = await cli(["push", noConfig, `${registry.host}/cli/x:v1`, "--adapter", "--docker-config", dockerConfig, "--plain-http"]);
+    const r = await cli([
+      "push",
+      noConfig,
+      `${registry.host}/cli/x:v1`,
+      "--adapter",
+      "--docker-config",
+      dockerConfig,
+      "--plain-http",
+    ]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("adapter_config.json is missing");
     expect(r.stdout).toBe("");
@@ -151,7 +199,15 @@ describe("kaito-publish errors", () => {
   it("exits 4 for a wrong password, without printing it", async () => {
     const dir = join(tmp.path, "adapter-wrong-pw");
     await writeAdapterFolder(dir);
-    const r = await cli(["push", dir, `${registry.host}/cli/x:v1`, "--adapter", "--docker-config", wrongConfig, "--plain-http"]);
+    const r = await cli([
+      "push",
+      dir,
+      `${registry.host}/cli/x:v1`,
+      "--adapter",
+      "--docker-config",
+      wrongConfig,
+      "--plain-http",
+    ]);
     expect(r.code).toBe(4);
     expect(r.stderr).toContain("UNAUTHORIZED");
     expect(r.stderr).toContain('user "carol"');

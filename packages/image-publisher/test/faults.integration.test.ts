@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer as createHttpServer, type IncomingHttpHeaders } from "node:http";
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import { createServer as createTcpServer } from "node:net";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -45,7 +45,8 @@ function client(extra: Partial<ConstructorParameters<typeof OciRegistryClient>[0
   });
 }
 
-const isPatch = (n: { seen: number }) => (req: { method?: string }) => req.method === "PATCH" && ++n.seen === 2;
+/** Matches the second PATCH of an upload. */
+const isPatch = (n: { seen: number }) => (req: IncomingMessage) => req.method === "PATCH" && ++n.seen === 2;
 
 describe("resumable chunked uploads through a faulty connection", () => {
   it("resumes from the server's Range after a connection reset mid-PATCH", async () => {
@@ -53,11 +54,17 @@ describe("resumable chunked uploads through a faulty connection", () => {
     const data = randomBytes(4 * MiB + 77);
     await writeFile(file, data);
     const counter = { seen: 0 };
-    proxy.rules.push({ match: isPatch(counter), action: { kind: "reset-before-forward", afterBytes: 300_000 }, times: 1 });
+    proxy.rules.push({
+      match: isPatch(counter),
+      action: { kind: "reset-before-forward", afterBytes: 300_000 },
+      times: 1,
+    });
     const c = client();
     try {
       const phases: string[] = [];
-      const r = await c.pushBlob(`${proxy.host}/faults/resume`, fileBlob(file), { onProgress: (e) => phases.push(e.phase) });
+      const r = await c.pushBlob(`${proxy.host}/faults/resume`, fileBlob(file), {
+        onProgress: (e) => phases.push(e.phase),
+      });
       expect(r.digest).toBe(sha256Digest(data));
       expect(r.resumes).toBe(1);
       expect(r.restarts).toBe(0);
@@ -148,7 +155,9 @@ describe("retries", () => {
       });
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 100);
-      await expect(c.getManifest(`${proxy.host}/faults/abort:v1`, ac.signal)).rejects.toMatchObject({ code: "ABORTED" });
+      await expect(c.getManifest(`${proxy.host}/faults/abort:v1`, ac.signal)).rejects.toMatchObject({
+        code: "ABORTED",
+      });
     } finally {
       c.close();
     }

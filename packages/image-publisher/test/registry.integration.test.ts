@@ -55,7 +55,10 @@ describe("Kaito adapter image", () => {
     const dir = join(tmp.path, "adapter");
     const { config, model } = await writeAdapterFolder(dir, { modelBytes: 100_000 });
     const ref = `${registry.host}/kaito/adapter:v1`;
-    const result = await pushAdapterImage(client, dir, ref, { modelName: "phi-3-mini-4k-instruct", extraTags: ["latest"] });
+    const result = await pushAdapterImage(client, dir, ref, {
+      modelName: "phi-3-mini-4k-instruct",
+      extraTags: ["latest"],
+    });
     expect(result.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
 
     const m = await rawGet(`/v2/kaito/adapter/manifests/v1`, OCI_MANIFEST);
@@ -158,11 +161,15 @@ describe("ORAS artifacts", () => {
     expect(pulled.artifactType).toBe("application/vnd.kaito.test.v1");
     expect(await readFile(join(out, "a.txt"), "utf8")).toBe("file a");
     expect(await readFile(join(out, "folder", "b.json"), "utf8")).toBe('{"b":1}');
-    expect(await readFile(join(out, "folder", "sub", "c.bin"))).toEqual(await readFile(join(src, "folder", "sub", "c.bin")));
+    expect(await readFile(join(out, "folder", "sub", "c.bin"))).toEqual(
+      await readFile(join(src, "folder", "sub", "c.bin")),
+    );
   });
 
   it("refuses missing inputs and duplicate names", async () => {
-    await expect(pushOrasArtifact(client, [join(tmp.path, "nope")], `${registry.host}/oras/x:v1`)).rejects.toMatchObject({
+    await expect(
+      pushOrasArtifact(client, [join(tmp.path, "nope")], `${registry.host}/oras/x:v1`),
+    ).rejects.toMatchObject({
       code: "INVALID_INPUT",
       message: expect.stringContaining("does not exist"),
     });
@@ -186,7 +193,9 @@ describe("blobs and manifests", () => {
     expect(await client.blobExists(`${registry.host}/blobs/two`, first.digest)).toBe(true);
     // a mount from a repository without the blob falls back to an upload
     const other = randomBytes(500);
-    const fallback = await client.pushBlob(`${registry.host}/blobs/three`, bytesBlob(other), { mountFrom: "blobs/one" });
+    const fallback = await client.pushBlob(`${registry.host}/blobs/three`, bytesBlob(other), {
+      mountFrom: "blobs/one",
+    });
     expect(fallback.outcome).toBe("uploaded");
     const phases = events.filter((e) => e.label === "data").map((e) => e.phase);
     expect(phases).toContain("start");
@@ -198,7 +207,11 @@ describe("blobs and manifests", () => {
     const file = join(tmp.path, "big.bin");
     const data = randomBytes(3 * 1024 * 1024 + 123);
     await writeFile(file, data);
-    const chunked = new OciRegistryClient({ plainHttp: true, chunkSize: 1024 * 1024, monolithicThreshold: 1024 * 1024 });
+    const chunked = new OciRegistryClient({
+      plainHttp: true,
+      chunkSize: 1024 * 1024,
+      monolithicThreshold: 1024 * 1024,
+    });
     try {
       const seen: BlobProgressEvent[] = [];
       const r = await chunked.pushBlob(`${registry.host}/blobs/big`, fileBlob(file), {
@@ -209,7 +222,11 @@ describe("blobs and manifests", () => {
       expect(seen.at(-1)).toMatchObject({ phase: "done", bytesDone: data.length, digest: r.digest });
       const out = join(tmp.path, "big.out");
       await chunked.pullBlob(`${registry.host}/blobs/big`, r.digest, out, { size: data.length });
-      expect(createHash("sha256").update(await readFile(out)).digest("hex")).toBe(r.digest.slice(7));
+      expect(
+        createHash("sha256")
+          .update(await readFile(out))
+          .digest("hex"),
+      ).toBe(r.digest.slice(7));
       // a wrong expected size is caught
       await expect(
         chunked.pullBlob(`${registry.host}/blobs/big`, r.digest, join(tmp.path, "big2.out"), { size: 10 }),
@@ -229,17 +246,30 @@ describe("blobs and manifests", () => {
       artifactType: "application/vnd.kaito.test.v1",
       config: { mediaType: OCI_EMPTY, digest: cfg.digest, size: cfg.size },
       layers: [
-        { mediaType: OCI_LAYER_TAR, digest: layer.digest, size: layer.size, annotations: { [ANNOTATION_TITLE]: "layer.txt" } },
+        {
+          mediaType: OCI_LAYER_TAR,
+          digest: layer.digest,
+          size: layer.size,
+          annotations: { [ANNOTATION_TITLE]: "layer.txt" },
+        },
       ],
     };
     const digest = await client.pushManifest(`${registry.host}/m/app:one`, manifest, { extraTags: ["two", "three"] });
-    for (const t of ["one", "two", "three"]) expect((await client.getManifest(`${registry.host}/m/app:${t}`)).digest).toBe(digest);
+    for (const t of ["one", "two", "three"])
+      expect((await client.getManifest(`${registry.host}/m/app:${t}`)).digest).toBe(digest);
     const byDigest = await client.getManifest(`${registry.host}/m/app@${digest}`);
     expect(byDigest.manifest).toEqual(manifest);
     const index = {
       schemaVersion: 2 as const,
       mediaType: OCI_INDEX,
-      manifests: [{ mediaType: OCI_MANIFEST, digest, size: byDigest.bytes.length, platform: { os: "linux", architecture: "amd64" } }],
+      manifests: [
+        {
+          mediaType: OCI_MANIFEST,
+          digest,
+          size: byDigest.bytes.length,
+          platform: { os: "linux", architecture: "amd64" },
+        },
+      ],
     };
     const indexDigest = await client.pushManifest(`${registry.host}/m/app:index`, index);
     const gotIndex = await client.getManifest(`${registry.host}/m/app:index`);
@@ -251,12 +281,16 @@ describe("blobs and manifests", () => {
     expect(pulled.digest).toBe(digest);
     expect(await readFile(join(out, "layer.txt"), "utf8")).toBe("layer");
 
-    await expect(client.getManifest(`${registry.host}/m/app:missing`)).rejects.toMatchObject({ code: "MANIFEST_UNKNOWN" });
+    await expect(client.getManifest(`${registry.host}/m/app:missing`)).rejects.toMatchObject({
+      code: "MANIFEST_UNKNOWN",
+    });
     // distribution 2.8.2 answers MANIFEST_UNKNOWN for an unknown repository too
     await expect(client.getManifest(`${registry.host}/m/nothing-here:v1`)).rejects.toMatchObject({
       code: expect.stringMatching(/^(NAME|MANIFEST)_UNKNOWN$/),
     });
-    await expect(client.pullBlob(`${registry.host}/m/app`, sha256Digest("nope"), join(tmp.path, "x"))).rejects.toMatchObject({
+    await expect(
+      client.pullBlob(`${registry.host}/m/app`, sha256Digest("nope"), join(tmp.path, "x")),
+    ).rejects.toMatchObject({
       code: "BLOB_UNKNOWN",
     });
   });
@@ -287,7 +321,10 @@ describe("blobs and manifests", () => {
       client.pushImage({
         reference: `${registry.host}/m/half:v1`,
         config: { source: bytesBlob("{}"), mediaType: OCI_EMPTY },
-        layers: [{ source: bytesBlob("ok"), mediaType: OCI_LAYER_TAR }, { source: broken, mediaType: OCI_LAYER_TAR }],
+        layers: [
+          { source: bytesBlob("ok"), mediaType: OCI_LAYER_TAR },
+          { source: broken, mediaType: OCI_LAYER_TAR },
+        ],
         artifactType: "application/x.test",
       }),
     ).rejects.toThrow();

@@ -95,4 +95,55 @@ describe("parseWorkspaceDocuments", () => {
     const [doc] = parseWorkspaceDocuments("apiVersion: v1\nkind: ConfigMap\n", { expectWorkspace: false });
     expect(doc?.errors).toEqual([]);
   });
+
+  it("reads kubectl's List output as one document per item, with positions inside the list", () => {
+    const text = [
+      "apiVersion: v1",
+      "kind: List",
+      "items:",
+      "  - apiVersion: kaito.sh/v1beta1",
+      "    kind: Workspace",
+      "    metadata:",
+      "      name: a",
+      "  - apiVersion: v1",
+      "    kind: Pod",
+      "metadata: {}",
+    ].join("\n");
+    const docs = parseWorkspaceDocuments(text, { source: "list.yaml" });
+    expect(docs.map((d) => d.index)).toEqual([0, 1]);
+    expect(docs[0]?.errors).toEqual([]);
+    expect(docs[0]?.positionOf(["metadata", "name"])).toEqual({ line: 7, column: 7 });
+    expect(docs[1]?.errors.map((e) => formatDocumentError(docs[1] ?? {}, e))).toEqual([
+      'list.yaml:8:5: apiVersion: Unsupported value "v1": a Workspace is kaito.sh/v1alpha1 or kaito.sh/v1beta1',
+      'list.yaml:9:5: kind: Unsupported value "Pod": expected "Workspace"',
+    ]);
+    expect(firstErrors("apiVersion: v1\nkind: List\nitems: []\n")).toEqual([
+      "ws.yaml:3:1: empty list: expected Workspaces in items",
+    ]);
+    const [asIs] = parseWorkspaceDocuments("kind: List\nitems: []\n", { expandLists: false, expectWorkspace: false });
+    expect(asIs?.errors).toEqual([]);
+  });
+
+  it("never throws on garbage and always says where", () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const alphabet = ":-[]{}&*!|>'\"%@`#,? \n\t\r\\abc019\u0000\u00e9\ud83d";
+    for (let n = 0; n < 500; n++) {
+      const len = Math.floor(rand() * 60);
+      let text = "";
+      for (let i = 0; i < len; i++) text += alphabet[Math.floor(rand() * alphabet.length)];
+      const docs = parseWorkspaceDocuments(text);
+      expect(docs.length).toBeGreaterThan(0);
+      for (const d of docs) {
+        for (const e of d.errors) {
+          expect(e.line).toBeGreaterThanOrEqual(1);
+          expect(e.column).toBeGreaterThanOrEqual(1);
+          expect(e.message).not.toContain("\n");
+        }
+      }
+    }
+  });
 });

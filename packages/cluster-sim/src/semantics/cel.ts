@@ -145,7 +145,7 @@ interface CompiledRule {
   fieldPath: string[];
 }
 
-const compileCache = new Map<string, { program: ParsedExpr } | { error: string }>();
+const compileCache = new Map<string, { program: ParsedExpr; type: string } | { error: string }>();
 
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
@@ -153,13 +153,13 @@ function firstLine(e: unknown): string {
 }
 
 /** Parses and type-checks one CEL expression, cached by its text. Returns the program or the error text. */
-export function compileCel(expression: string): { program: ParsedExpr } | { error: string } {
+export function compileCel(expression: string): { program: ParsedExpr; type: string } | { error: string } {
   let hit = compileCache.get(expression);
   if (!hit) {
     try {
       const checked = env().check(expression);
       if (!checked.valid) hit = { error: firstLine(checked.error) };
-      else hit = { program: env().parse(expression) };
+      else hit = { program: env().parse(expression), type: checked.type ?? "dyn" };
     } catch (e) {
       hit = { error: firstLine(e) };
     }
@@ -209,11 +209,16 @@ function compileRule(rule: ValidationRule): CompiledRule | { errors: { field: st
   const c = compileCel(rule.rule);
   let message: ParsedExpr | undefined;
   if ("error" in c) errors.push({ field: "rule", detail: `compilation failed: ${c.error}` });
+  else if (c.type !== "bool" && c.type !== "dyn") {
+    errors.push({ field: "rule", detail: "compilation failed: cel expression must evaluate to a bool" });
+  }
   if (rule.messageExpression !== undefined) {
     const m = compileCel(rule.messageExpression);
-    if ("error" in m)
+    if ("error" in m) {
       errors.push({ field: "messageExpression", detail: `messageExpression compilation failed: ${m.error}` });
-    else message = m.program;
+    } else if (m.type !== "string" && m.type !== "dyn") {
+      errors.push({ field: "messageExpression", detail: "messageExpression must evaluate to a string" });
+    } else message = m.program;
   }
   let fieldPath: string[] = [];
   if (rule.fieldPath !== undefined && rule.fieldPath !== "") {
@@ -334,6 +339,11 @@ function failureCause(rule: ValidationRule, path: string, typeName: string, mess
   }
 }
 
+/** The rule as error messages name it: its `message` when set, else its expression (apiextensions' `ruleErrorString`). */
+function ruleErrorString(rule: ValidationRule): string {
+  return rule.message !== undefined && rule.message.trim() !== "" ? rule.message.trim() : rule.rule.trim();
+}
+
 function defaultMessage(rule: ValidationRule): string {
   if (rule.message !== undefined && rule.message.trim() !== "") return rule.message.trim();
   return `failed rule: ${rule.rule.trim()}`;
@@ -348,11 +358,13 @@ function evaluateRules(
   value: unknown,
   old: unknown,
   hasOld: boolean,
-  path: string,
+  nodePath: string,
   ctx: EvalCtx,
 ): void {
   const rules = s["x-kubernetes-validations"];
   if (!rules || rules.length === 0) return;
+  // the real server validates the resource root with a nil field path, printed `<nil>`
+  const path = nodePath === "" ? "<nil>" : nodePath;
   const typeName = schemaTypeName(s);
   const self = toCelValue(value, s);
   const oldCel = hasOld ? toCelValue(old, s) : undefined;
@@ -373,7 +385,7 @@ function evaluateRules(
       if (rule.optionalOldSelf) oldSelf = hasOld ? Optional.of(oldCel) : Optional.none();
       else if (!hasOld) continue;
     }
-    const fieldPath = appendSteps(path, c.fieldPath);
+    const fieldPath = c.fieldPath.length > 0 ? appendSteps(nodePath, c.fieldPath) : path;
     let result: unknown;
     try {
       result = c.program({ self, oldSelf });
@@ -385,11 +397,11 @@ function evaluateRules(
           invalidError(
             path,
             typeName,
-            `'${text}': call arguments did not match a supported operator, function or macro signature for rule: ${rule.rule.trim()}`,
+            `'${text}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleErrorString(rule)}`,
           ),
         );
       } else {
-        ctx.causes.push(invalidError(path, typeName, `${text} evaluating rule: ${rule.rule.trim()}`));
+        ctx.causes.push(invalidError(path, typeName, `${text} evaluating rule: ${ruleErrorString(rule)}`));
       }
       continue;
     }

@@ -106,11 +106,14 @@ function tokenize(s: string): Token[] {
   return out;
 }
 
+function isIdent(t: Token): boolean {
+  return t.kind === "id" || t.kind === "in" || t.kind === "notin";
+}
+
 function selectorError(message: string): ClusterSimError {
   return badRequest(message);
 }
 
-const BINARY_OPS = "in, notin, =, ==, !=, gt, lt";
 
 /**
  * Parses a label selector string (`app=x,tier in (a,b),!legacy,env!=prod,k,k==v,k notin (a)`).
@@ -130,7 +133,7 @@ export function parseLabelSelector(s: string): LabelSelector {
   if (peek().kind === "end") return { requirements };
   for (;;) {
     const first = peek();
-    if (first.kind !== "id" && first.kind !== "!") {
+    if (!isIdent(first) && first.kind !== "!") {
       throw selectorError(`found '${first.text}', expected: !, identifier, or 'end of string'`);
     }
     requirements.push(parseRequirement());
@@ -138,7 +141,7 @@ export function parseLabelSelector(s: string): LabelSelector {
     if (t.kind === "end") break;
     if (t.kind !== ",") throw selectorError(`found '${t.text}', expected: ',' or 'end of string'`);
     const after = peek();
-    if (after.kind !== "id" && after.kind !== "!") {
+    if (!isIdent(after) && after.kind !== "!") {
       throw selectorError(`found '${after.text}', expected: identifier after ','`);
     }
   }
@@ -151,7 +154,7 @@ export function parseLabelSelector(s: string): LabelSelector {
       negated = true;
       t = next();
     }
-    if (t.kind !== "id") {
+    if (!isIdent(t)) {
       throw selectorError(`unable to parse requirement: found '${t.text}', expected: identifier`);
     }
     const key = t.text;
@@ -178,16 +181,16 @@ export function parseLabelSelector(s: string): LabelSelector {
         operator = "lt";
         break;
       default:
-        throw selectorError(`unable to parse requirement: found '${op.text}', expected: ${BINARY_OPS}`);
+        throw selectorError(`unable to parse requirement: found '${op.text}', expected: '=', '!=', '==', 'in', notin'`);
     }
     let values: string[];
     if (operator === "in" || operator === "notin") {
       const open = next();
-      if (open.kind !== "(") throw selectorError(`unable to parse requirement: found '${open.text}', expected: '('`);
+      if (open.kind !== "(") throw selectorError(`unable to parse requirement: found '${open.text}' expected: '('`);
       values = parseValueList();
     } else {
       const v = peek();
-      if (v.kind === "id") {
+      if (isIdent(v)) {
         pos++;
         values = [v.text];
       } else if (v.kind === "," || v.kind === "end") {
@@ -217,28 +220,41 @@ export function parseLabelSelector(s: string): LabelSelector {
   }
 
   function parseValueList(): string[] {
-    const values: string[] = [];
-    let t = peek();
-    if (t.kind === ")") {
+    const first = peek();
+    if (first.kind === ")") {
       pos++;
       return [""];
     }
+    if (!isIdent(first) && first.kind !== ",") {
+      throw selectorError(`unable to parse requirement: found '${first.text}', expected: ',', ')' or identifier`);
+    }
+    const values = new Set<string>();
     for (;;) {
-      t = next();
-      if (t.kind === "id") {
-        values.push(t.text);
-        const sep = next();
-        if (sep.kind === ")") return values;
-        if (sep.kind !== ",")
-          throw selectorError(`unable to parse requirement: found '${sep.text}', expected: ',' or ')'`);
-      } else if (t.kind === ",") {
-        values.push("");
-      } else if (t.kind === ")") {
-        values.push("");
-        return values;
-      } else {
-        throw selectorError(`unable to parse requirement: found '${t.text}', expected: ',', or identifier`);
+      const t = next();
+      if (isIdent(t)) {
+        values.add(t.text);
+        const sep = peek();
+        if (sep.kind === ",") {
+          pos++;
+          if (peek().kind === ")") values.add("");
+          continue;
+        }
+        if (sep.kind === ")") {
+          pos++;
+          return [...values];
+        }
+        throw selectorError(`unable to parse requirement: found '${sep.text}', expected: ',' or ')'`);
       }
+      if (t.kind === ",") {
+        values.add("");
+        if (peek().kind === ")") {
+          pos++;
+          return [...values];
+        }
+        continue;
+      }
+      if (t.kind === ")") return [...values];
+      throw selectorError(`unable to parse requirement: found '${t.text}', expected: ',', or identifier`);
     }
   }
 }

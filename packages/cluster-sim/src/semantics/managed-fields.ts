@@ -2,8 +2,17 @@
  * `metadata.managedFields` bookkeeping (the apiserver's field manager over structured-merge-diff): field sets of
  * objects, comparison of two versions, and the `Update` operation of non-apply writes.
  */
-import { appendPath, difference, type FieldSet, fieldElement, keyElement, pathKey, union, valueElement } from "./field-set.ts";
-import { builtinPatchMeta, childMeta, type PatchMeta, patchMetaFromSchema } from "./patch-meta.ts";
+import {
+  appendPath,
+  difference,
+  type FieldSet,
+  fieldElement,
+  keyElement,
+  pathKey,
+  union,
+  valueElement,
+} from "./field-set.ts";
+import { BUILTIN_API_GROUPS, builtinPatchMeta, childMeta, type PatchMeta, patchMetaFromSchema } from "./patch-meta.ts";
 import { decodeFieldsV1, encodeFieldsV1 } from "./field-set.ts";
 import { isPlainObject, type JSONSchemaProps, jsonEqual } from "./schema-types.ts";
 
@@ -288,11 +297,32 @@ function withoutManagedFields(obj: unknown): unknown {
   return { ...obj, metadata };
 }
 
-/** The managedFields a write starts from: the incoming object's, when the client changed them, else the live ones. */
-function startingManagedFields(before: unknown, after: unknown): unknown {
+/**
+ * What a create is compared against. For built-in kinds the real server starts from the zero value of the Go type,
+ * whose non-pointer structs (`spec`, `status`) already exist, so a create does not own `spec` itself (no `"."`
+ * under `f:spec`); for custom resources it starts from `{}`.
+ */
+function emptyTypedObject(after: unknown): Record<string, unknown> {
+  if (!isPlainObject(after)) return {};
+  const apiVersion = typeof after.apiVersion === "string" ? after.apiVersion : "";
+  const group = apiVersion.includes("/") ? (apiVersion.split("/")[0] ?? "") : "";
+  if (!BUILTIN_API_GROUPS.has(group)) return {};
+  const out: Record<string, unknown> = {};
+  for (const k of ["spec", "status"]) if (isPlainObject(after[k])) out[k] = {};
+  return out;
+}
+
+/**
+ * The managedFields a write starts from, as the apiserver's `decodeLiveOrNew`: subresource writes keep the live ones;
+ * `[{}]` in the request resets them; otherwise the request's, when it carries decodable entries, else the live ones
+ * (so clients that drop managedFields do not erase them).
+ */
+function startingManagedFields(before: unknown, after: unknown, subresource: string | undefined): unknown {
   const b = isPlainObject(before) && isPlainObject(before.metadata) ? before.metadata.managedFields : undefined;
+  if (subresource) return b;
   const a = isPlainObject(after) && isPlainObject(after.metadata) ? after.metadata.managedFields : undefined;
-  if (a !== undefined && !jsonEqual(a, b)) return a;
+  if (Array.isArray(a) && a.length === 1 && isPlainObject(a[0]) && Object.keys(a[0]).length === 0) return [];
+  if (decodeManagedFields(a).length > 0) return a;
   return b;
 }
 
@@ -300,8 +330,8 @@ function startingManagedFields(before: unknown, after: unknown): unknown {
  * Computes `metadata.managedFields` after a write by `manager`. For `Update` (create, PUT, merge/JSON/strategic
  * patch): the fields the write added or changed become the manager's (its entry's `time` is refreshed), and are
  * taken from other managers; removed fields leave every manager. Entries start from the incoming object's
- * managedFields when the client changed them (as the real server honours), else from `before`'s. `before` is
- * `undefined` for a create. Returns the new entries (sorted like the apiserver's: Apply before Update, then by time).
+ * managedFields when it carries any (`[{}]` resets them; subresource writes always keep `before`'s), else from
+ * `before`'s. `before` is `undefined` for a create. Returns the new entries (sorted like the apiserver's: Apply before Update, then by time).
  * For `Apply`, use {@link applyServerSide}, which also merges the object.
  */
 export function updateManagedFields(
@@ -312,9 +342,13 @@ export function updateManagedFields(
   subresource?: string,
   options: ManagedFieldsOptions = {},
 ): ManagedFieldsEntry[] {
-  const states = decodeManagedFields(startingManagedFields(before, after));
+  const states = decodeManagedFields(startingManagedFields(before, after, subresource));
   const meta = resolveMeta(after, options);
-  const cmp = compareObjects(withoutManagedFields(before ?? {}), withoutManagedFields(after), meta);
+  const cmp = compareObjects(
+    withoutManagedFields(before ?? emptyTypedObject(after)),
+    withoutManagedFields(after),
+    meta,
+  );
   const ignore = options.ignoreTopLevelFields ?? [];
   const changed = stripUntracked(union(cmp.added, cmp.modified), ignore);
   const removed = cmp.removed;

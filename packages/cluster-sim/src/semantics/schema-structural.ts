@@ -39,8 +39,7 @@ function child(path: string, name: string): string {
 function checkForbiddenKeywords(s: JSONSchemaProps, path: string, out: Out): void {
   if (s.$ref !== undefined) err(out, child(path, "$ref"), "Forbidden", "$ref is not supported");
   if (s.definitions !== undefined) err(out, child(path, "definitions"), "Forbidden", "definitions is not supported");
-  if (s.dependencies !== undefined)
-    err(out, child(path, "dependencies"), "Forbidden", "dependencies is not supported");
+  if (s.dependencies !== undefined) err(out, child(path, "dependencies"), "Forbidden", "dependencies is not supported");
   if (s.patternProperties !== undefined) {
     err(out, child(path, "patternProperties"), "Forbidden", "patternProperties is not supported");
   }
@@ -71,7 +70,8 @@ function checkJunctor(
 ): void {
   for (const [key, detail] of JUNCTOR_FORBIDDEN) {
     const v = s[key];
-    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0)) err(out, child(path, key), "Forbidden", detail);
+    if (v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0))
+      err(out, child(path, key), "Forbidden", detail);
   }
   for (const [name, sub] of Object.entries(s.properties ?? {})) {
     const subPath = `${child(path, "properties")}[${name}]`;
@@ -83,7 +83,8 @@ function checkJunctor(
   }
   if (s.items !== undefined && !Array.isArray(s.items)) {
     const outerItems = outer?.items !== undefined && !Array.isArray(outer.items) ? outer.items : undefined;
-    if (!outerItems) err(out, child(outerPath, "items"), "Required value", `because it is defined in ${child(path, "items")}`);
+    if (!outerItems)
+      err(out, child(outerPath, "items"), "Required value", `because it is defined in ${child(path, "items")}`);
     checkJunctor(s.items, child(path, "items"), outerItems, child(outerPath, "items"), out);
   }
   for (const [k, list] of [
@@ -138,9 +139,15 @@ function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): vo
     );
   }
   if (embedded && s.type !== "object") {
-    if (!s.type) err(out, child(path, "type"), "Required value", "must be object if x-kubernetes-embedded-resource is true");
+    if (!s.type)
+      err(out, child(path, "type"), "Required value", "must be object if x-kubernetes-embedded-resource is true");
     else {
-      err(out, child(path, "type"), "Invalid value", `${JSON.stringify(s.type)}: must be object if x-kubernetes-embedded-resource is true`);
+      err(
+        out,
+        child(path, "type"),
+        "Invalid value",
+        `${JSON.stringify(s.type)}: must be object if x-kubernetes-embedded-resource is true`,
+      );
     }
   } else if (!s.type && !intOrString && !preserve) {
     const detail =
@@ -155,13 +162,28 @@ function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): vo
     err(out, child(path, "type"), "Invalid value", `${JSON.stringify(s.type)}: must be object at the root`);
   }
   if (intOrString && preserve) {
-    err(out, child(path, "x-kubernetes-preserve-unknown-fields"), "Invalid value", "true: must be false if x-kubernetes-int-or-string is true");
+    err(
+      out,
+      child(path, "x-kubernetes-preserve-unknown-fields"),
+      "Invalid value",
+      "true: must be false if x-kubernetes-int-or-string is true",
+    );
   }
   if (intOrString && embedded) {
-    err(out, child(path, "x-kubernetes-embedded-resource"), "Invalid value", "true: must be false if x-kubernetes-int-or-string is true");
+    err(
+      out,
+      child(path, "x-kubernetes-embedded-resource"),
+      "Invalid value",
+      "true: must be false if x-kubernetes-int-or-string is true",
+    );
   }
   if (embedded && s.additionalProperties !== undefined) {
-    err(out, child(path, "additionalProperties"), "Forbidden", "must not be used if x-kubernetes-embedded-resource is set");
+    err(
+      out,
+      child(path, "additionalProperties"),
+      "Forbidden",
+      "must not be used if x-kubernetes-embedded-resource is set",
+    );
   }
   if (level === "root" && s.additionalProperties !== undefined) {
     err(out, child(path, "additionalProperties"), "Forbidden", "must not be used at the root");
@@ -171,12 +193,22 @@ function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): vo
     for (const k of ["kind", "apiVersion"] as const) {
       const p = props[k];
       if (p && p.type !== "string") {
-        err(out, `${child(path, "properties")}[${k}].type`, "Invalid value", `${JSON.stringify(p.type ?? "")}: must be string`);
+        err(
+          out,
+          `${child(path, "properties")}[${k}].type`,
+          "Invalid value",
+          `${JSON.stringify(p.type ?? "")}: must be string`,
+        );
       }
     }
     const m = props.metadata;
     if (m && m.type !== "object") {
-      err(out, `${child(path, "properties")}[metadata].type`, "Invalid value", `${JSON.stringify(m.type ?? "")}: must be object`);
+      err(
+        out,
+        `${child(path, "properties")}[metadata].type`,
+        "Invalid value",
+        `${JSON.stringify(m.type ?? "")}: must be object`,
+      );
     }
   }
   if (embedded && !preserve && !s.properties) {
@@ -306,7 +338,9 @@ function checkNode(s: JSONSchemaProps, path: string, level: Level, out: Out): vo
 
   if (level === "root" && s.properties?.metadata) {
     const m = s.properties.metadata;
-    const extra = Object.keys(m).filter((k) => k !== "type" && k !== "properties" && k !== "description" && k !== "default");
+    const extra = Object.keys(m).filter(
+      (k) => k !== "type" && k !== "properties" && k !== "description" && k !== "default",
+    );
     const extraProps = Object.keys(m.properties ?? {}).filter((k) => k !== "name" && k !== "generateName");
     if (extra.length > 0 || extraProps.length > 0) {
       err(

@@ -88,8 +88,11 @@ function mergeMap(
     const field = k.slice(SET_ORDER.length);
     if (!Array.isArray(order)) throw badRequest(`${k}: the value of a $setElementOrder directive must be a list`);
     const list = out[field];
-    if (Array.isArray(list))
-      out[field] = applyElementOrder(list, order, (meta?.fields?.[field] ?? meta?.values)?.mergeKey);
+    const before = original[field];
+    if (Array.isArray(list)) {
+      const mergeKey = (meta?.fields?.[field] ?? meta?.values)?.mergeKey;
+      out[field] = applyElementOrder(list, order, Array.isArray(before) ? before : [], mergeKey);
+    }
   }
 
   const retain = patch[RETAIN_KEYS];
@@ -165,21 +168,38 @@ function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta | unde
   return out;
 }
 
-function applyElementOrder(list: unknown[], order: unknown[], mergeKey: string | undefined): unknown[] {
+/**
+ * `$setElementOrder`: the items named in the order list come in that order; the others (server-only items) are
+ * interleaved by their original server positions, as apimachinery's `normalizeElementOrder` does.
+ */
+function applyElementOrder(
+  merged: unknown[],
+  order: unknown[],
+  original: unknown[],
+  mergeKey: string | undefined,
+): unknown[] {
   const identity = (x: unknown): unknown => (mergeKey ? keyOf(x, mergeKey) : x);
-  const orderKey = (o: unknown): unknown => (mergeKey && isPlainObject(o) ? o[mergeKey] : o);
-  const positions = order.map(orderKey);
-  const ranked: { item: unknown; rank: number; idx: number }[] = list.map((item, idx) => {
-    const r = positions.findIndex((p) => jsonEqual(p, identity(item)));
-    return { item, rank: r, idx };
-  });
-  const listed = ranked.filter((r) => r.rank >= 0).sort((a, b) => a.rank - b.rank);
+  const orderIds = order.map((o) => (mergeKey && isPlainObject(o) ? o[mergeKey] : o));
+  const serverIds = original.map(identity);
+  const indexIn = (ids: unknown[], x: unknown): number => ids.findIndex((id) => jsonEqual(id, identity(x)));
+  const left = merged
+    .filter((x) => indexIn(orderIds, x) >= 0)
+    .sort((a, b) => indexIn(orderIds, a) - indexIn(orderIds, b));
+  const right = merged
+    .filter((x) => indexIn(orderIds, x) < 0)
+    .sort((a, b) => indexIn(serverIds, a) - indexIn(serverIds, b));
   const out: unknown[] = [];
-  let li = 0;
-  // server-only items keep their slots; listed items fill the remaining slots in the requested order
-  for (const r of ranked) {
-    if (r.rank < 0) out.push(r.item);
-    else out.push(listed[li++]?.item);
+  let i = 0;
+  let j = 0;
+  while (i < left.length || j < right.length) {
+    if (i >= left.length) out.push(right[j++]);
+    else if (j >= right.length) out.push(left[i++]);
+    else {
+      const li = indexIn(serverIds, left[i]);
+      const ri = indexIn(serverIds, right[j]);
+      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
+      else out.push(right[j++]);
+    }
   }
   return out;
 }

@@ -376,6 +376,8 @@ export class ResourceHandler {
     const body = decodeObjectBody(await readBody(req), req.headers["content-type"], def.kind);
     if (!isObject(body))
       throw badRequest(`the object provided is unrecognized (must be of type ${def.kind}): Object 'Kind' is missing`);
+    if (def.namespaced && t.namespace !== undefined && isObject(body.metadata) && body.metadata.namespace === undefined)
+      body.metadata.namespace = t.namespace;
     const input = await this.webhooks.mutate(def, "CREATE", body as KubeObject, undefined, opts);
     if (this.webhooks.active(def)) {
       const dry = this.store.createEx(this.key(def), input, { ...opts, dryRun: true });

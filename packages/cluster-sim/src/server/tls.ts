@@ -15,6 +15,8 @@ function pem(label: string, der: ArrayBuffer): string {
 
 /** Generates a CA and a server certificate valid for `127.0.0.1`, `::1` and `localhost` (ECDSA P-256, one year). */
 export async function generateTlsMaterial(): Promise<TlsMaterial> {
+  // @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata polyfill.
+  await import("reflect-metadata");
   const x509 = await import("@peculiar/x509");
   const crypto = webcrypto as unknown as Crypto;
   x509.cryptoProvider.set(crypto);

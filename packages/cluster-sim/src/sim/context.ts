@@ -9,6 +9,7 @@ export interface ResolvedOptions {
   skus: SimSku[];
   nodeDelayMs: number;
   launchDelayMs: number;
+  gpuCapacityDelayMs: number;
   pullMs: number;
   readyMs: number;
   completionMs: number | null;
@@ -17,6 +18,7 @@ export interface ResolvedOptions {
   probeIntervalMs: number;
   killGraceMs: number;
   clusterName: string;
+  sidecarImages: string[];
   serviceCidr: string;
 }
 

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { KubeObject } from "../store/api.ts";
 import type { SimContext } from "./context.ts";
 import { ContainerConfigError, type ObjectLookup } from "./env.ts";
+import { globMatch } from "./match.ts";
 import {
   asObj,
   asObjArray,
@@ -121,7 +122,10 @@ class PodWorker {
         image,
         spec: c,
         init,
-        sidecar: (init && c.restartPolicy === "Always") || mapping?.sidecar === true,
+        sidecar:
+          (init && c.restartPolicy === "Always") ||
+          mapping?.sidecar === true ||
+          (mapping === undefined && ctx.options.sidecarImages.some((p) => globMatch(p, image))),
         state: { waiting: { reason: init ? "PodInitializing" : "ContainerCreating" } },
         lastState: undefined,
         ready: false,

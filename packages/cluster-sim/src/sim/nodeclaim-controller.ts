@@ -133,6 +133,26 @@ export class NodeClaimController {
     if (conditionStatus(nc, "Ready") !== "True") {
       this.#writeStatus(nc, {}, [claimCondition("Ready", "True", "Ready", "", generation)]);
     }
+    return this.#advertiseGpus(node, sku, elapsed);
+  }
+
+  /** The device plugin's part: GPU capacity appears `gpuCapacityDelayMs` after the node registered. */
+  #advertiseGpus(node: KubeObject, sku: NonNullable<ReturnType<typeof findSku>>, elapsed: number): HandlerResult {
+    const delay = this.#ctx.options.gpuCapacityDelayMs;
+    const resource = sku.gpuResourceName ?? "nvidia.com/gpu";
+    if (delay <= 0 || sku.gpuCount <= 0) return undefined;
+    if (asObj(statusOf(node).capacity)[resource] !== undefined) return undefined;
+    const wait = this.#ctx.options.nodeDelayMs + delay - elapsed;
+    if (wait > 0) return { requeueAfterMs: wait };
+    const count = String(sku.gpuCount);
+    this.#ctx.store.patch(
+      R.nodes,
+      undefined,
+      node.metadata.name ?? "",
+      "merge",
+      { status: { capacity: { [resource]: count }, allocatable: { [resource]: count } } },
+      { subresource: "status" },
+    );
     return undefined;
   }
 
@@ -151,12 +171,22 @@ export class NodeClaimController {
     let node = store.get(R.nodes, undefined, nodeName);
     if (node === undefined) {
       try {
-        node = store.create(R.nodes, { ...buildNode(plan), status: readyNodeStatus(plan) });
+        const status = readyNodeStatus(plan, this.#ctx.options.gpuCapacityDelayMs <= 0);
+        node = store.create(R.nodes, { ...buildNode(plan), status });
+        if (node.status === undefined) {
+          node = store.patch(R.nodes, undefined, nodeName, "merge", { status }, { subresource: "status" });
+        }
       } catch (error) {
         if (!isReason(error, "AlreadyExists")) throw error;
         node = store.get(R.nodes, undefined, nodeName);
       }
       if (node !== undefined) {
+        this.#ensureLease(node);
+        this.#ctx.events.record(node, "Normal", "Starting", "Starting kubelet.", { component: "kubelet", host: nodeName });
+        this.#ctx.events.record(node, "Normal", "NodeReady", `Node ${nodeName} status is now: NodeReady`, {
+          component: "kubelet",
+          host: nodeName,
+        });
         this.#ctx.events.record(
           node,
           "Normal",
@@ -169,11 +199,36 @@ export class NodeClaimController {
       }
     }
     if (node !== undefined && conditionStatus(node, "Ready") !== "True") {
-      store.patch(R.nodes, undefined, nodeName, "merge", { status: readyNodeStatus(plan) }, { subresource: "status" });
+      const status = readyNodeStatus(plan, this.#ctx.options.gpuCapacityDelayMs <= 0);
+      store.patch(R.nodes, undefined, nodeName, "merge", { status }, { subresource: "status" });
       this.#ctx.events.record(node, "Normal", "NodeReady", `Node ${nodeName} status is now: NodeReady`, {
         component: "kubelet",
         host: nodeName,
       });
+    }
+  }
+
+  /** The node's heartbeat Lease in `kube-node-lease`, as the kubelet keeps it (best effort). */
+  #ensureLease(node: KubeObject): void {
+    const name = node.metadata.name ?? "";
+    try {
+      if (this.#ctx.store.get(R.leases, "kube-node-lease", name) !== undefined) return;
+      this.#ctx.store.create(R.leases, {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: {
+          name,
+          namespace: "kube-node-lease",
+          ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid: node.metadata.uid ?? "" }],
+        },
+        spec: {
+          holderIdentity: name,
+          leaseDurationSeconds: 40,
+          renewTime: this.#ctx.now().toISOString().replace("Z", "000Z"),
+        },
+      });
+    } catch {
+      // No lease namespace or kind in this store: nodes work without one.
     }
   }
 

@@ -186,9 +186,9 @@ export function podCidrFor(index: number): string {
 }
 
 /** The status of a Ready node of this SKU. */
-export function readyNodeStatus(plan: NodePlan): Obj {
+export function readyNodeStatus(plan: NodePlan, withGpus = true): Obj {
   const { sku, nodeName, now } = plan;
-  const capacity = skuCapacity(sku);
+  const capacity = withGpus ? skuCapacity(sku) : skuCapacity({ ...sku, gpuCount: 0 });
   const cond = (type: string, status: string, reason: string, message: string): Obj => ({
     type,
     status,

@@ -18,6 +18,7 @@ export const R = {
   controllerrevisions: { group: "apps", version: "v1", resource: "controllerrevisions" },
   jobs: { group: "batch", version: "v1", resource: "jobs" },
   nodeclaims: { group: "karpenter.sh", version: "v1", resource: "nodeclaims" },
+  leases: { group: "coordination.k8s.io", version: "v1", resource: "leases" },
 } as const satisfies Record<string, ResourceKey>;
 
 /** True when two keys name the same resource (versions ignored). */

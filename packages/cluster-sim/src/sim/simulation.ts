@@ -4,6 +4,7 @@
  */
 import type { ClusterStore, KubeObject, StoreEvent } from "../store/api.ts";
 import type { ResolvedOptions, SimContext } from "./context.ts";
+import { InformerCache } from "./cache.ts";
 import { DeploymentController } from "./deployment.ts";
 import { EndpointsController, endpointSubsets, resolveTargetPort } from "./endpoints.ts";
 import { EventRecorder } from "./events.ts";
@@ -20,6 +21,22 @@ import { SCHEDULE_ALL, Scheduler } from "./scheduler.ts";
 import { StatefulSetController } from "./statefulset.ts";
 import type { SimEndpoint, Simulation, SimulationOptions } from "./types.ts";
 
+/** Resources the simulation reads through its cache. */
+const CACHED = [
+  R.pods,
+  R.nodes,
+  R.services,
+  R.endpoints,
+  R.configmaps,
+  R.secrets,
+  R.deployments,
+  R.replicasets,
+  R.statefulsets,
+  R.controllerrevisions,
+  R.jobs,
+  R.nodeclaims,
+];
+
 function resolveOptions(options: SimulationOptions): ResolvedOptions {
   const nodeDelayMs = options.nodeDelayMs ?? 200;
   const d = options.podDelays ?? {};
@@ -27,6 +44,7 @@ function resolveOptions(options: SimulationOptions): ResolvedOptions {
     skus: [...options.skus],
     nodeDelayMs,
     launchDelayMs: options.launchDelayMs ?? Math.floor(nodeDelayMs / 2),
+    gpuCapacityDelayMs: options.gpuCapacityDelayMs ?? 0,
     pullMs: d.pullMs ?? 20,
     readyMs: d.readyMs ?? 20,
     completionMs: d.completionMs === undefined ? 50 : d.completionMs,
@@ -35,29 +53,33 @@ function resolveOptions(options: SimulationOptions): ResolvedOptions {
     probeIntervalMs: d.probeIntervalMs ?? 100,
     killGraceMs: d.killGraceMs ?? 2000,
     clusterName: options.clusterName ?? "kaito-sim",
+    sidecarImages: options.sidecarImages ?? ["registry.k8s.io/pause*", "*/pause", "*/pause:*"],
     serviceCidr: options.serviceCidr ?? "10.96.0.0/16",
   };
 }
 
 /**
  * Starts the simulated cloud (NodeClaims → Nodes), scheduler, workload controllers, Service endpoints and kubelet
- * against `store`. Every write goes through the store, as the real components write through the API.
+ * against `backing`. Every write goes through the store, as the real components write through the API.
  */
-export function createSimulation(store: ClusterStore, options: SimulationOptions): Simulation {
+export function createSimulation(backing: ClusterStore, options: SimulationOptions): Simulation {
   const now = options.now ?? (() => new Date());
   const onError = options.onError ?? (() => {});
+  const cache = new InformerCache(backing, CACHED);
+  cache.start();
   const faults = new FaultRegistry();
   for (const rule of options.faults?.nodeClaims ?? []) faults.addNodeClaimFault(rule);
   for (const rule of options.faults?.pods ?? []) faults.addPodFault(rule);
   const ctx: SimContext = {
-    store,
+    store: cache,
     now,
     nowIso: () => timestamp(now()),
-    events: new EventRecorder(store, now),
+    events: new EventRecorder(backing, now),
     faults,
     options: resolveOptions(options),
     onError,
   };
+  const store: ClusterStore = cache;
   const runtime = new ProcessRuntime(options.processRuntime);
   const nodeClaims = new NodeClaimController(ctx);
   const scheduler = new Scheduler(ctx);
@@ -158,6 +180,7 @@ export function createSimulation(store: ClusterStore, options: SimulationOptions
     faults,
     async stop() {
       unsubscribe();
+      cache.stop();
       await Promise.all(Object.values(q).map((queue) => queue.stop()));
       await kubelet.stop();
       await runtime.stop(Math.min(ctx.options.killGraceMs, 1000));

@@ -171,6 +171,11 @@ export interface SimulationOptions {
   nodeDelayMs?: number;
   /** Delay from NodeClaim creation to `Launched=True`. Default `nodeDelayMs / 2`. */
   launchDelayMs?: number;
+  /**
+   * Delay from a node's registration to its GPUs appearing in capacity/allocatable (the NVIDIA device plugin
+   * starting), during which the node is Ready without `nvidia.com/gpu`. Default 0 (at once).
+   */
+  gpuCapacityDelayMs?: number;
   /** Kubelet delays. */
   podDelays?: SimPodDelays;
   /** Real processes for mapped images. */
@@ -181,6 +186,12 @@ export interface SimulationOptions {
   now?: () => Date;
   /** Called with errors the controllers could not handle (they retry with back-off). Default: ignored. */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * Globs of images whose simulated (not process-mapped) containers act as sidecars: stopped, counting as exit 0,
+   * once the pod's other containers have exited — like Kaito's `pause` container next to the pusher.
+   * Default: `registry.k8s.io/pause*` and any `<registry>/pause` image, with or without a tag.
+   */
+  sidecarImages?: string[];
   /** Cluster name used in provider IDs. Default `kaito-sim`. */
   clusterName?: string;
   /** Service cluster IP range (a /16 or wider, IPv4). Default `10.96.0.0/16`. */

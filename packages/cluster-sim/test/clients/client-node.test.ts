@@ -15,10 +15,14 @@ function apiError(e: unknown): { code: number; body: { reason?: string; message?
   return { code: err.code, body: JSON.parse(err.body) as { reason?: string; message?: string } };
 }
 
-const widget = (
-  name: string,
-  spec: Record<string, unknown> = { size: "small" },
-): k8s.KubernetesObject & KubeObject => ({
+type WidgetObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string };
+  spec: Record<string, unknown>;
+};
+
+const widget = (name: string, spec: Record<string, unknown> = { size: "small" }): WidgetObject => ({
   apiVersion: "demo.example.com/v1",
   kind: "Widget",
   metadata: { name, namespace: "default" },
@@ -38,7 +42,7 @@ afterAll(async () => {
 
 describe("KubernetesObjectApi", () => {
   it("create, read, merge patch, server-side apply, replace, delete", async () => {
-    const created = await objects.create(widget("o1"));
+    const created: k8s.KubernetesObject = await objects.create(widget("o1"));
     expect(created.metadata?.uid).toBeTruthy();
     const read = await objects.read({
       apiVersion: "demo.example.com/v1",

@@ -112,7 +112,7 @@ describe("evaluateCelValidations", () => {
     expect(causes).toHaveLength(1);
     expect(causes[0]?.field).toBe("spec");
     expect(causes[0]?.message).toMatch(
-      /^Invalid value: "object": no such key: minReplicas.* evaluating rule: self.minReplicas <= self.replicas$/,
+      /^Invalid value: "object": no such key: minReplicas.* evaluating rule: minReplicas cannot be larger than replicas$/,
     );
   });
 
@@ -217,6 +217,21 @@ describe("evaluateCelValidations", () => {
     expect(t("self.x == 2", { x: 2 }, { type: "object", "x-kubernetes-preserve-unknown-fields": true })).toEqual([]);
   });
 
+  it("names the resource root <nil>, as the real server does", () => {
+    const s: JSONSchemaProps = {
+      type: "object",
+      "x-kubernetes-validations": [{ rule: "has(self.spec)" }, { rule: "self.x == 1" }],
+    };
+    expect(evaluateCelValidations(s, { metadata: {} })).toEqual([
+      { reason: "FieldValueInvalid", field: "<nil>", message: 'Invalid value: "object": failed rule: has(self.spec)' },
+      {
+        reason: "FieldValueInvalid",
+        field: "<nil>",
+        message: 'Invalid value: "object": no such key: x evaluating rule: self.x == 1',
+      },
+    ]);
+  });
+
   it("skips null and absent values", () => {
     expect(evaluateCelValidations(schema, { apiVersion: "x/v1", kind: "W", metadata: {} })).toEqual([]);
   });
@@ -242,6 +257,8 @@ describe("compileCelValidations", () => {
             { rule: "true", messageExpression: "'a' +" },
             { rule: "true", fieldPath: "spec..x" },
             { rule: "true", reason: "Nope" as "FieldValueInvalid" },
+            { rule: "size(self)" },
+            { rule: "true", messageExpression: "1 + 2" },
           ],
         },
       },
@@ -256,7 +273,11 @@ describe("compileCelValidations", () => {
     expect(errs[3]).toContain("[3].messageExpression: Invalid value");
     expect(errs[4]).toContain("[4].fieldPath: Invalid value");
     expect(errs[5]).toContain("[5].reason: Invalid value");
-    expect(errs).toHaveLength(6);
+    expect(errs[6]).toBe(
+      'spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[6].rule: Invalid value: "size(self)": compilation failed: cel expression must evaluate to a bool',
+    );
+    expect(errs[7]).toContain("[7].messageExpression: Invalid value: \"1 + 2\": messageExpression must evaluate to a string");
+    expect(errs).toHaveLength(8);
   });
 
   it("reports uncompilable rules at evaluation too", () => {

@@ -235,6 +235,26 @@ describe("applyStrategicMergePatch", () => {
     expect((out.spec as Record<string, unknown>).strategy).toEqual({ type: "Recreate" });
   });
 
+  it("interleaves server-only items like normalizeElementOrder", () => {
+    const pod = { group: "", version: "v1", kind: "Pod" };
+    const live = { spec: { containers: [{ name: "a" }, { name: "s1" }, { name: "b" }, { name: "s2" }] } };
+    const out = applyStrategicMergePatch(pod, live, {
+      spec: {
+        "$setElementOrder/containers": [{ name: "b" }, { name: "a" }, { name: "c" }],
+        containers: [{ name: "c" }],
+      },
+    });
+    expect(out.spec.containers.map((c) => c.name)).toEqual(["s1", "b", "a", "s2", "c"]);
+    const fin = applyStrategicMergePatch(
+      pod,
+      { metadata: { finalizers: ["x", "y"] } },
+      {
+        metadata: { "$setElementOrder/finalizers": ["z", "y", "x"], finalizers: ["z"] },
+      },
+    );
+    expect(fin.metadata.finalizers).toEqual(["z", "y", "x"]);
+  });
+
   it("deletes fields with null and strips directives and nulls from new values", () => {
     const out = applyStrategicMergePatch(deploy, live, {
       spec: { replicas: null, paused: true, selector: { matchLabels: { app: "d", gone: null } } },

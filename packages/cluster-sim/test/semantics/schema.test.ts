@@ -401,7 +401,9 @@ describe("checkStructuralSchema", () => {
     );
     expect(errs.some((e) => e.includes("properties[ios]"))).toBe(false);
     expect(errs).toContain(`${base}.properties[nul].type: Forbidden: type cannot be set to null`);
-    expect(errs).toContain(`${base}.properties[apfalse].additionalProperties: Forbidden: additionalProperties cannot be set to false`);
+    expect(errs).toContain(
+      `${base}.properties[apfalse].additionalProperties: Forbidden: additionalProperties cannot be set to false`,
+    );
     expect(errs).toContain(`${base}.properties[j].allOf[0].description: Forbidden: must be empty to be structural`);
     expect(errs).toContain(`${base}.properties[j].allOf[0].default: Forbidden: must be undefined to be structural`);
     expect(errs).toContain(`${base}.properties[j].allOf[0].nullable: Forbidden: must be false to be structural`);

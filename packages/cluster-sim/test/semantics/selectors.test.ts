@@ -42,6 +42,17 @@ describe("parseLabelSelector", () => {
     expect(parseLabelSelector("  ").requirements).toEqual([]);
     expect(parseLabelSelector("a=").requirements).toEqual([{ key: "a", operator: "=", values: [""] }]);
     expect(parseLabelSelector("a in ()").requirements).toEqual([{ key: "a", operator: "in", values: [""] }]);
+    expect(parseLabelSelector("x in (foo,,baz),y,z notin ()").requirements).toEqual([
+      { key: "x", operator: "in", values: ["foo", "", "baz"] },
+      { key: "y", operator: "exists", values: [] },
+      { key: "z", operator: "notin", values: [""] },
+    ]);
+    expect(parseLabelSelector("a=in,in").requirements).toEqual([
+      { key: "a", operator: "=", values: ["in"] },
+      { key: "in", operator: "exists", values: [] },
+    ]);
+    expect(() => parseLabelSelector("a in (=)")).toThrow("found '=', expected: ',', ')' or identifier");
+    expect(() => parseLabelSelector("a in (b c)")).toThrow("found 'c', expected: ',' or ')'");
   });
 
   it("accepts prefixed keys", () => {
@@ -78,10 +89,10 @@ describe("parseLabelSelector", () => {
       message: "unable to parse requirement: found '', expected: ',' or ')'",
     });
     expect(errorOf(() => parseLabelSelector("a in b")).message).toBe(
-      "unable to parse requirement: found 'b', expected: '('",
+      "unable to parse requirement: found 'b' expected: '('",
     );
     expect(errorOf(() => parseLabelSelector("a b")).message).toBe(
-      "unable to parse requirement: found 'b', expected: in, notin, =, ==, !=, gt, lt",
+      "unable to parse requirement: found 'b', expected: '=', '!=', '==', 'in', notin'",
     );
     expect(errorOf(() => parseLabelSelector("a=b c")).message).toBe("found 'c', expected: ',' or 'end of string'");
     expect(errorOf(() => parseLabelSelector(",a")).message).toBe(

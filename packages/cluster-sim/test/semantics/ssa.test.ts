@@ -112,6 +112,16 @@ describe("updateManagedFields", () => {
     expect(JSON.stringify(e.fieldsV1)).not.toContain('f:name":{}},"f:namespace');
     expect(JSON.stringify(e.fieldsV1)).toContain('k:{\\"name\\":\\"nginx\\"}');
     expect(e).not.toHaveProperty("subresource");
+    expect(Object.keys(spec)).not.toContain(".");
+    const cr = updateManagedFields(
+      undefined,
+      { apiVersion: "kaito.sh/v1beta1", kind: "Workspace", metadata: { name: "w" }, spec: { a: 1 } },
+      "m",
+      "Update",
+      undefined,
+      { now },
+    );
+    expect(cr[0]?.fieldsV1).toEqual({ "f:spec": { ".": {}, "f:a": {} } });
   });
 
   it("moves changed fields to the writer and keeps the rest with the old manager", () => {
@@ -146,6 +156,21 @@ describe("updateManagedFields", () => {
         now,
       }),
     ).toEqual([]);
+  });
+
+  it("honours managedFields sent by the client like decodeLiveOrNew", () => {
+    const obj = deployment(1);
+    const mf = updateManagedFields(undefined, obj, "a", "Update", undefined, { now });
+    const live = { ...obj, metadata: { ...obj.metadata, managedFields: mf } };
+    // dropped by the client: the live ones stay
+    expect(updateManagedFields(live, deployment(1), "b", "Update", undefined, { now }).map((e) => e.manager)).toEqual(["a"]);
+    // [{}] resets them, then the writer owns nothing new
+    expect(updateManagedFields(live, { ...obj, metadata: { ...obj.metadata, managedFields: [{}] } }, "b", "Update", undefined, { now })).toEqual([]);
+    // replaced by the client
+    const other = [{ manager: "x", operation: "Update", apiVersion: "apps/v1", fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} } } }];
+    expect(updateManagedFields(live, { ...obj, metadata: { ...obj.metadata, managedFields: other } }, "b", "Update", undefined, { now }).map((e) => e.manager)).toEqual(["x"]);
+    // subresource writes ignore what the request says
+    expect(updateManagedFields(live, { ...obj, metadata: { ...obj.metadata, managedFields: [{}] } }, "b", "Update", "status", { now }).map((e) => e.manager)).toEqual(["a"]);
   });
 
   it("no change keeps entries as they are", () => {

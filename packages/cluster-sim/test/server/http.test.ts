@@ -28,7 +28,12 @@ async function call(
 }
 
 /** Reads watch lines until `count` arrived or the stream ends. */
-async function watchLines(path: string, count: number, init: RequestInit = {}, onOpen?: () => void): Promise<Record<string, unknown>[]> {
+async function watchLines(
+  path: string,
+  count: number,
+  init: RequestInit = {},
+  onOpen?: () => void,
+): Promise<Record<string, unknown>[]> {
   const controller = new AbortController();
   const r = await fetch(cluster.url + path, { ...init, signal: controller.signal });
   expect(r.status).toBe(200);
@@ -71,7 +76,9 @@ beforeAll(async () => {
           Object.assign(response, { allowed: false, status: { code: 403, message: "name not allowed" } });
         if (req.url.startsWith("/mutate")) {
           response.patchType = "JSONPatch";
-          response.patch = Buffer.from(JSON.stringify([{ op: "add", path: "/metadata/labels", value: { mutated: "true" } }])).toString("base64");
+          response.patch = Buffer.from(
+            JSON.stringify([{ op: "add", path: "/metadata/labels", value: { mutated: "true" } }]),
+          ).toString("base64");
         }
         res.writeHead(200, JSON_HEADERS);
         res.end(JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response }));
@@ -99,7 +106,10 @@ describe("discovery", () => {
       },
     });
     expect(v2.headers.get("content-type")).toBe("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
-    const items = v2.body.items as { metadata: { name: string }; versions: { version: string; resources: Record<string, unknown>[] }[] }[];
+    const items = v2.body.items as {
+      metadata: { name: string };
+      versions: { version: string; resources: Record<string, unknown>[] }[];
+    }[];
     const demo = items.find((i) => i.metadata.name === "demo.example.com");
     expect(demo?.versions.map((v) => v.version)).toEqual(["v1", "v1beta1"]);
     expect(demo?.versions[0]?.resources[0]).toMatchObject({
@@ -108,8 +118,12 @@ describe("discovery", () => {
       scope: "Namespaced",
       shortNames: ["wg"],
     });
-    const beta = await call("/api", { headers: { Accept: "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList" } });
-    expect(beta.headers.get("content-type")).toBe("application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList");
+    const beta = await call("/api", {
+      headers: { Accept: "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList" },
+    });
+    expect(beta.headers.get("content-type")).toBe(
+      "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList",
+    );
     const legacy = await call("/api");
     expect(legacy.body).toMatchObject({ kind: "APIVersions", versions: ["v1"] });
   });
@@ -123,35 +137,54 @@ describe("discovery", () => {
 
   it("OpenAPI v3 has the PATCH operation with fieldValidation for every kind", async () => {
     const index = await call("/openapi/v3");
-    const url = (index.body.paths as Record<string, { serverRelativeURL: string }>)["apis/demo.example.com/v1"]?.serverRelativeURL;
+    const url = (index.body.paths as Record<string, { serverRelativeURL: string }>)["apis/demo.example.com/v1"]
+      ?.serverRelativeURL;
     expect(url).toMatch(/^\/openapi\/v3\/apis\/demo.example.com\/v1\?hash=/);
     const doc = await call(url ?? "");
     const item = (doc.body.paths as Record<string, Record<string, Record<string, unknown>>>)[
       "/apis/demo.example.com/v1/namespaces/{namespace}/widgets/{name}"
     ];
-    expect(item?.patch?.["x-kubernetes-group-version-kind"]).toEqual({ group: "demo.example.com", version: "v1", kind: "Widget" });
-    expect((item?.patch?.parameters as { name: string }[]).map((p) => p.name)).toContain("fieldValidation");
+    expect(item?.patch?.["x-kubernetes-group-version-kind"]).toEqual({
+      group: "demo.example.com",
+      version: "v1",
+      kind: "Widget",
+    });
+    const params = (item?.patch?.parameters ?? []) as { name: string }[];
+    expect(params.map((p) => p.name)).toContain("fieldValidation");
     expect((await call("/openapi/v2")).status).toBe(404);
   });
 });
 
 describe("lists and watches", () => {
   it("paginates with limit and continue", async () => {
-    for (let i = 0; i < 5; i++) await post("/api/v1/namespaces/default/configmaps", { metadata: { name: `page-${i}`, labels: { page: "yes" } } });
+    for (let i = 0; i < 5; i++)
+      await post("/api/v1/namespaces/default/configmaps", { metadata: { name: `page-${i}`, labels: { page: "yes" } } });
     const first = await call("/api/v1/namespaces/default/configmaps?labelSelector=page%3Dyes&limit=2");
     expect((first.body.items as unknown[]).length).toBe(2);
     const meta = first.body.metadata as { continue: string; remainingItemCount: number };
     expect(meta.remainingItemCount).toBe(3);
-    const second = await call(`/api/v1/namespaces/default/configmaps?labelSelector=page%3Dyes&limit=10&continue=${meta.continue}`);
-    expect((second.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name)).toEqual(["page-2", "page-3", "page-4"]);
+    const second = await call(
+      `/api/v1/namespaces/default/configmaps?labelSelector=page%3Dyes&limit=10&continue=${meta.continue}`,
+    );
+    expect((second.body.items as { metadata: { name: string } }[]).map((i) => i.metadata.name)).toEqual([
+      "page-2",
+      "page-3",
+      "page-4",
+    ]);
     expect((await call("/api/v1/namespaces/default/configmaps?continue=garbage")).status).toBe(400);
-    expect((await call("/api/v1/configmaps?fieldSelector=spec.foo%3Dx")).body).toMatchObject({ code: 400, message: "field label not supported: spec.foo" });
+    expect((await call("/api/v1/configmaps?fieldSelector=spec.foo%3Dx")).body).toMatchObject({
+      code: 400,
+      message: "field label not supported: spec.foo",
+    });
   });
 
   it("watch from 0 sends synthetic ADDED; from a resourceVersion only newer events; bookmarks when allowed", async () => {
     const list = await call("/api/v1/namespaces/default/configmaps?labelSelector=page%3Dyes");
     const rv = (list.body.metadata as { resourceVersion: string }).resourceVersion;
-    const initial = await watchLines("/api/v1/namespaces/default/configmaps?watch=true&labelSelector=page%3Dyes&resourceVersion=0", 5);
+    const initial = await watchLines(
+      "/api/v1/namespaces/default/configmaps?watch=true&labelSelector=page%3Dyes&resourceVersion=0",
+      5,
+    );
     expect(initial.map((l) => l.type)).toEqual(["ADDED", "ADDED", "ADDED", "ADDED", "ADDED"]);
     const live = await watchLines(
       `/api/v1/namespaces/default/configmaps?watch=true&labelSelector=page%3Dyes&resourceVersion=${rv}&allowWatchBookmarks=true`,
@@ -173,7 +206,10 @@ describe("lists and watches", () => {
   });
 
   it("timeoutSeconds ends the stream; an expired resourceVersion is an in-stream 410", async () => {
-    const ended = await watchLines("/api/v1/namespaces/default/secrets?watch=true&resourceVersion=0&timeoutSeconds=1", 100);
+    const ended = await watchLines(
+      "/api/v1/namespaces/default/secrets?watch=true&resourceVersion=0&timeoutSeconds=1",
+      100,
+    );
     expect(ended).toEqual([]);
     cluster.faults.compact("configmaps");
     const expired = await watchLines("/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=1", 5);
@@ -182,12 +218,26 @@ describe("lists and watches", () => {
   });
 
   it("Table watch events are one-row tables", async () => {
-    const lines = await watchLines("/apis/demo.example.com/v1/namespaces/default/widgets?watch=true", 1, {
-      headers: { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" },
-    }, () => {
-      void post("/apis/demo.example.com/v1/namespaces/default/widgets", { apiVersion: "demo.example.com/v1", kind: "Widget", metadata: { name: "tw" }, spec: { size: "small" } });
-    });
-    const table = lines[0]?.object as { kind: string; rows: { cells: unknown[] }[]; columnDefinitions: { name: string }[] };
+    const lines = await watchLines(
+      "/apis/demo.example.com/v1/namespaces/default/widgets?watch=true",
+      1,
+      {
+        headers: { Accept: "application/json;as=Table;v=v1;g=meta.k8s.io,application/json" },
+      },
+      () => {
+        void post("/apis/demo.example.com/v1/namespaces/default/widgets", {
+          apiVersion: "demo.example.com/v1",
+          kind: "Widget",
+          metadata: { name: "tw" },
+          spec: { size: "small" },
+        });
+      },
+    );
+    const table = lines[0]?.object as {
+      kind: string;
+      rows: { cells: unknown[] }[];
+      columnDefinitions: { name: string }[];
+    };
     expect(table.kind).toBe("Table");
     expect(table.columnDefinitions.map((c) => c.name)).toEqual(["Name", "Size", "Replicas", "Age"]);
     expect(table.rows[0]?.cells.slice(0, 3)).toEqual(["tw", "small", 1]);
@@ -198,10 +248,21 @@ describe("bad input answers with Status objects", () => {
   it("unknown paths, unknown kinds, bad JSON, wrong methods, wrong patch types", async () => {
     expect((await call("/nope")).body).toMatchObject({ kind: "Status", code: 404, reason: "NotFound" });
     expect((await call("/apis/apps/v1/namespaces/default/frobnicators")).status).toBe(404);
-    const badJson = await call("/api/v1/namespaces/default/configmaps", { method: "POST", headers: JSON_HEADERS, body: "{nope" });
+    const badJson = await call("/api/v1/namespaces/default/configmaps", {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: "{nope",
+    });
     expect(badJson.body).toMatchObject({ kind: "Status", code: 400, reason: "BadRequest" });
-    expect((await call("/api/v1/namespaces/default/configmaps/x", { method: "POST", headers: JSON_HEADERS, body: "{}" })).status).toBe(405);
-    const patch415 = await call("/api/v1/namespaces/default/configmaps/page-1", { method: "PATCH", headers: { "Content-Type": "text/plain" }, body: "x" });
+    expect(
+      (await call("/api/v1/namespaces/default/configmaps/x", { method: "POST", headers: JSON_HEADERS, body: "{}" }))
+        .status,
+    ).toBe(405);
+    const patch415 = await call("/api/v1/namespaces/default/configmaps/page-1", {
+      method: "PATCH",
+      headers: { "Content-Type": "text/plain" },
+      body: "x",
+    });
     expect(patch415.body).toMatchObject({ code: 415, reason: "UnsupportedMediaType" });
     const notArray = await call("/api/v1/namespaces/default/configmaps/page-1", {
       method: "PATCH",
@@ -221,20 +282,33 @@ describe("bad input answers with Status objects", () => {
   });
 
   it("fieldValidation: Strict rejects unknown fields, Warn sends Warning headers", async () => {
-    const body = { apiVersion: "demo.example.com/v1", kind: "Widget", metadata: { name: "fv" }, spec: { size: "small", bogus: 1 } };
+    const body = {
+      apiVersion: "demo.example.com/v1",
+      kind: "Widget",
+      metadata: { name: "fv" },
+      spec: { size: "small", bogus: 1 },
+    };
     const strict = await call("/apis/demo.example.com/v1/namespaces/default/widgets?fieldValidation=Strict", {
       method: "POST",
       headers: JSON_HEADERS,
       body: JSON.stringify(body),
     });
-    expect(strict.body).toMatchObject({ code: 400, message: 'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bogus"' });
+    expect(strict.body).toMatchObject({
+      code: 400,
+      message:
+        'Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown field "spec.bogus"',
+    });
     const warn = await post("/apis/demo.example.com/v1/namespaces/default/widgets", body);
     expect(warn.status).toBe(201);
     expect(warn.headers.get("warning")).toBe('299 - "unknown field \\"spec.bogus\\""');
   });
 
   it("dryRun=All validates without storing", async () => {
-    const r = await call("/api/v1/namespaces/default/configmaps?dryRun=All", { method: "POST", headers: JSON_HEADERS, body: JSON.stringify({ metadata: { name: "dry" } }) });
+    const r = await call("/api/v1/namespaces/default/configmaps?dryRun=All", {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ metadata: { name: "dry" } }),
+    });
     expect(r.status).toBe(201);
     expect((await call("/api/v1/namespaces/default/configmaps/dry")).status).toBe(404);
   });
@@ -260,7 +334,10 @@ describe("protobuf request bodies", () => {
     const body = Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), unknown]);
     const r = await call("/api/v1/namespaces/default/configmaps", {
       method: "POST",
-      headers: { "Content-Type": "application/vnd.kubernetes.protobuf", Accept: "application/vnd.kubernetes.protobuf,application/json" },
+      headers: {
+        "Content-Type": "application/vnd.kubernetes.protobuf",
+        Accept: "application/vnd.kubernetes.protobuf,application/json",
+      },
       body,
     });
     expect(r.status).toBe(201);
@@ -276,11 +353,20 @@ describe("protobuf request bodies", () => {
 
 describe("service proxy, webhooks and faults", () => {
   it("forwards service proxy requests to the resolved endpoint", async () => {
-    cluster.setServiceResolver((ns, svc, port) => (ns === "default" && svc === "chat" && port === "80" ? { host: "127.0.0.1", port: backendPort } : undefined));
-    const r = await call("/api/v1/namespaces/default/services/chat:80/proxy/v1/chat/completions?x=1", { method: "POST", body: "hi" });
+    cluster.setServiceResolver((ns, svc, port) =>
+      ns === "default" && svc === "chat" && port === "80" ? { host: "127.0.0.1", port: backendPort } : undefined,
+    );
+    const r = await call("/api/v1/namespaces/default/services/chat:80/proxy/v1/chat/completions?x=1", {
+      method: "POST",
+      body: "hi",
+    });
     expect(r.text).toBe("backend POST /v1/chat/completions?x=1");
     const none = await call("/api/v1/namespaces/default/services/other:80/proxy/");
-    expect(none.body).toMatchObject({ code: 503, reason: "ServiceUnavailable", message: 'no endpoints available for service "other"' });
+    expect(none.body).toMatchObject({
+      code: 503,
+      reason: "ServiceUnavailable",
+      message: 'no endpoints available for service "other"',
+    });
     cluster.setServiceResolver(undefined);
   });
 
@@ -304,11 +390,24 @@ describe("service proxy, webhooks and faults", () => {
       metadata: { name: "v" },
       webhooks: [hook("validate")],
     });
-    const ok = await post("/apis/demo.example.com/v1/namespaces/default/widgets", { apiVersion: "demo.example.com/v1", kind: "Widget", metadata: { name: "hooked" }, spec: { size: "small" } });
+    const ok = await post("/apis/demo.example.com/v1/namespaces/default/widgets", {
+      apiVersion: "demo.example.com/v1",
+      kind: "Widget",
+      metadata: { name: "hooked" },
+      spec: { size: "small" },
+    });
     expect(ok.status).toBe(201);
     expect((ok.body.metadata as { labels: Record<string, string> }).labels).toEqual({ mutated: "true" });
-    const denied = await post("/apis/demo.example.com/v1/namespaces/default/widgets", { apiVersion: "demo.example.com/v1", kind: "Widget", metadata: { name: "rejected" }, spec: { size: "small" } });
-    expect(denied.body).toMatchObject({ code: 403, message: 'admission webhook "validate.demo.example.com" denied the request: name not allowed' });
+    const denied = await post("/apis/demo.example.com/v1/namespaces/default/widgets", {
+      apiVersion: "demo.example.com/v1",
+      kind: "Widget",
+      metadata: { name: "rejected" },
+      spec: { size: "small" },
+    });
+    expect(denied.body).toMatchObject({
+      code: 403,
+      message: 'admission webhook "validate.demo.example.com" denied the request: name not allowed',
+    });
     expect(webhookCalls[0]).toMatchObject({ operation: "CREATE", kind: { kind: "Widget" }, namespace: "default" });
     await call("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/m", { method: "DELETE" });
     await call("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/v", { method: "DELETE" });

@@ -72,7 +72,12 @@ const gadgetCrd: KubeObject = {
           },
         },
       },
-      { name: "v1beta1", served: true, storage: false, schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } } },
+      {
+        name: "v1beta1",
+        served: true,
+        storage: false,
+        schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      },
     ],
   },
 };
@@ -95,26 +100,42 @@ describe("create", () => {
       code: "AlreadyExists",
       status: { code: 409, message: 'configmaps "dup" already exists', details: { name: "dup", kind: "configmaps" } },
     });
-    expect(errorOf(() => store.create(cm, { ...configMap("x"), metadata: { name: "x", namespace: "nope" } }))).toMatchObject({
+    expect(
+      errorOf(() => store.create(cm, { ...configMap("x"), metadata: { name: "x", namespace: "nope" } })),
+    ).toMatchObject({
       code: "NotFound",
       status: { code: 404, message: 'namespaces "nope" not found' },
     });
     const bad = errorOf(() => store.create(cm, configMap("Bad_Name")));
     expect(bad.code).toBe("Invalid");
-    expect(bad.status).toMatchObject({ code: 422, details: { kind: "ConfigMap", causes: [{ field: "metadata.name", reason: "FieldValueInvalid" }] } });
-    expect(String(bad.status.message)).toMatch(/^ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"/);
-    expect(errorOf(() => store.create(cm, { ...configMap(""), metadata: { namespace: "default" } })).status).toMatchObject({
+    expect(bad.status).toMatchObject({
+      code: 422,
+      details: { kind: "ConfigMap", causes: [{ field: "metadata.name", reason: "FieldValueInvalid" }] },
+    });
+    expect(String(bad.status.message)).toMatch(
+      /^ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name"/,
+    );
+    expect(
+      errorOf(() => store.create(cm, { ...configMap(""), metadata: { namespace: "default" } })).status,
+    ).toMatchObject({
       message: 'ConfigMap "" is invalid: metadata.name: Required value: name or generateName is required',
     });
   });
 
   it("rejects a body whose kind does not match the resource", () => {
-    expect(errorOf(() => store.create(cm, { apiVersion: "v1", kind: "Secret", metadata: { name: "s" } })).code).toBe("BadRequest");
+    expect(errorOf(() => store.create(cm, { apiVersion: "v1", kind: "Secret", metadata: { name: "s" } })).code).toBe(
+      "BadRequest",
+    );
   });
 
   it("validates built-in kinds (pods need containers)", () => {
-    const e = errorOf(() => store.create(pods, { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec: {} }));
-    expect(e.status).toMatchObject({ code: 422, details: { causes: [{ field: "spec.containers", reason: "FieldValueRequired" }] } });
+    const e = errorOf(() =>
+      store.create(pods, { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec: {} }),
+    );
+    expect(e.status).toMatchObject({
+      code: 422,
+      details: { causes: [{ field: "spec.containers", reason: "FieldValueRequired" }] },
+    });
   });
 
   it("creates the default ServiceAccount in new namespaces", () => {
@@ -148,7 +169,14 @@ describe("update and patch", () => {
 
   it("main writes ignore status and /status writes change only status", () => {
     store.create(deploy, deployment("st"));
-    const s1 = store.patch(deploy, "default", "st", "merge", { status: { replicas: 3 }, spec: { replicas: 9 } }, { subresource: "status" });
+    const s1 = store.patch(
+      deploy,
+      "default",
+      "st",
+      "merge",
+      { status: { replicas: 3 }, spec: { replicas: 9 } },
+      { subresource: "status" },
+    );
     expect(s1.status).toEqual({ replicas: 3 });
     expect((s1.spec as { replicas: number }).replicas).toBe(1);
     const s2 = store.patch(deploy, "default", "st", "merge", { status: { replicas: 5 } });
@@ -168,22 +196,42 @@ describe("deletion", () => {
     store.create(cm, configMap("fin", { metadata: { name: "fin", namespace: "default", finalizers: ["x/y"] } }));
     const held = store.delete(cm, "default", "fin");
     expect(held?.metadata.deletionTimestamp).toBeDefined();
-    expect(errorOf(() => store.patch(cm, "default", "fin", "merge", { metadata: { finalizers: ["x/y", "new/one"] } })).code).toBe("Invalid");
+    expect(
+      errorOf(() => store.patch(cm, "default", "fin", "merge", { metadata: { finalizers: ["x/y", "new/one"] } })).code,
+    ).toBe("Invalid");
     store.patch(cm, "default", "fin", "merge", { metadata: { finalizers: null } });
     expect(store.get(cm, "default", "fin")).toBeUndefined();
   });
 
   it("background propagation garbage-collects dependents; orphan keeps them without the ownerReference", async () => {
     const owner = store.create(deploy, deployment("own"));
-    const ref = { apiVersion: "apps/v1", kind: "Deployment", name: "own", uid: owner.metadata.uid ?? "", controller: true };
-    const dep = (name: string): KubeObject => ({ ...deployment(name), apiVersion: "apps/v1", kind: "ReplicaSet", metadata: { name, namespace: "default", ownerReferences: [ref] } });
+    const ref = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: "own",
+      uid: owner.metadata.uid ?? "",
+      controller: true,
+    };
+    const dep = (name: string): KubeObject => ({
+      ...deployment(name),
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name, namespace: "default", ownerReferences: [ref] },
+    });
     store.create(rs, dep("child"));
     store.delete(deploy, "default", "own");
     await tick();
     expect(store.get(rs, "default", "child")).toBeUndefined();
 
     const owner2 = store.create(deploy, deployment("own2"));
-    store.create(rs, { ...dep("child2"), metadata: { name: "child2", namespace: "default", ownerReferences: [{ ...ref, name: "own2", uid: owner2.metadata.uid ?? "" }] } });
+    store.create(rs, {
+      ...dep("child2"),
+      metadata: {
+        name: "child2",
+        namespace: "default",
+        ownerReferences: [{ ...ref, name: "own2", uid: owner2.metadata.uid ?? "" }],
+      },
+    });
     store.delete(deploy, "default", "own2", { propagationPolicy: "Orphan" });
     await tick();
     expect(store.get(deploy, "default", "own2")).toBeUndefined();
@@ -199,7 +247,15 @@ describe("deletion", () => {
         name: "fg-rs",
         namespace: "default",
         finalizers: ["hold"],
-        ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "fg", uid: owner.metadata.uid ?? "", blockOwnerDeletion: true }],
+        ownerReferences: [
+          {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            name: "fg",
+            uid: owner.metadata.uid ?? "",
+            blockOwnerDeletion: true,
+          },
+        ],
       },
     });
     const deleting = store.delete(deploy, "default", "fg", { propagationPolicy: "Foreground" });
@@ -228,8 +284,10 @@ describe("deletion", () => {
     store.create(ns, { apiVersion: "v1", kind: "Namespace", metadata: { name: "gone" } });
     store.create(cm, { ...configMap("c"), metadata: { name: "c", namespace: "gone" } });
     const t = store.delete(ns, undefined, "gone");
-    expect((t?.status as { phase: string }).phase).toBe("Terminating");
-    expect(errorOf(() => store.create(cm, { ...configMap("c2"), metadata: { name: "c2", namespace: "gone" } })).code).toBe("Forbidden");
+    expect(t?.status).toMatchObject({ phase: "Terminating" });
+    expect(
+      errorOf(() => store.create(cm, { ...configMap("c2"), metadata: { name: "c2", namespace: "gone" } })).code,
+    ).toBe("Forbidden");
     await tick();
     expect(store.get(ns, undefined, "gone")).toBeUndefined();
     expect(store.get(cm, "gone", "c")).toBeUndefined();
@@ -277,7 +335,13 @@ describe("custom resources and admission hooks", () => {
     expect((crd.status as { conditions: { type: string; status: string }[] }).conditions).toContainEqual(
       expect.objectContaining({ type: "Established", status: "True" }),
     );
-    const g = store.create(gadgets, { apiVersion: "demo.example.com/v1", kind: "Gadget", metadata: { name: "g", namespace: "default" }, spec: { n: 1 }, status: { ok: true } });
+    const g = store.create(gadgets, {
+      apiVersion: "demo.example.com/v1",
+      kind: "Gadget",
+      metadata: { name: "g", namespace: "default" },
+      spec: { n: 1 },
+      status: { ok: true },
+    });
     expect(g.status).toBeUndefined();
     const beta = store.get({ ...gadgets, version: "v1beta1" }, "default", "g");
     expect(beta?.apiVersion).toBe("demo.example.com/v1beta1");

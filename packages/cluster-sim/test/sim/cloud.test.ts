@@ -8,6 +8,9 @@ import { StoreDouble } from "./store-double.ts";
 const store = new StoreDouble();
 const errors: unknown[] = [];
 let sim: Simulation;
+/** A second cloud whose device plugin is slow. */
+const slowStore = new StoreDouble();
+let slowSim: Simulation;
 
 beforeAll(() => {
   sim = createSimulation(store, {
@@ -16,10 +19,17 @@ beforeAll(() => {
     podDelays: { pullMs: 5, readyMs: 5, completionMs: null },
     onError: (e) => errors.push(e),
   });
+  slowSim = createSimulation(slowStore, {
+    skus: SKUS,
+    nodeDelayMs: 10,
+    gpuCapacityDelayMs: 150,
+    onError: (e) => errors.push(e),
+  });
 });
 
 afterAll(async () => {
   await sim.stop();
+  await slowSim.stop();
 });
 
 describe("NodeClaims", () => {
@@ -109,6 +119,26 @@ describe("NodeClaims", () => {
     expect(sim.faults.remove(quota)).toBe(true);
     expect(sim.faults.remove(capacity)).toBe(true);
     expect(sim.faults.remove(capacity)).toBe(false);
+  });
+});
+
+describe("device plugin delay", () => {
+  it("registers a Ready node first and advertises nvidia.com/gpu later", async () => {
+    slowStore.create(R.nodeclaims, nodeClaim("wsslow0001", "Standard_NC96ads_A100_v4"));
+    const nc = await waitFor("NodeClaim Ready", () => {
+      const o = slowStore.get(R.nodeclaims, undefined, "wsslow0001");
+      return cond(o, "Ready") === "True" ? o : undefined;
+    });
+    const nodeName = String(status(nc).nodeName);
+    const early = slowStore.get(R.nodes, undefined, nodeName);
+    expect(cond(early, "Ready")).toBe("True");
+    expect((status(early).capacity as Record<string, string>)["nvidia.com/gpu"]).toBeUndefined();
+    const later = await waitFor("GPU capacity", () => {
+      const o = slowStore.get(R.nodes, undefined, nodeName);
+      return (status(o).allocatable as Record<string, string>)["nvidia.com/gpu"] === "4" ? o : undefined;
+    });
+    expect((status(later).capacity as Record<string, string>)["nvidia.com/gpu"]).toBe("4");
+    expect((status(later).capacity as Record<string, string>).cpu).toBe("24");
   });
 });
 

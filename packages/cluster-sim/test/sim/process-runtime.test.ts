@@ -38,6 +38,7 @@ beforeAll(async () => {
     processRuntime: {
       images: [
         { image: "sim/node:*" },
+        { image: "sim/sh" },
         { image: "sim/pause", command: [process.execPath, "-e", "setInterval(() => {}, 1000)"], sidecar: true },
         {
           image: "sim/server",
@@ -214,6 +215,48 @@ describe("process runtime", () => {
       state: { terminated?: Record<string, unknown> };
     }>;
     expect(main.map((c) => c.state.terminated?.exitCode)).toEqual([0, 0]);
+  });
+
+  it("runs a Kaito-style tuning pod: trainer, a shell pusher waiting on the results volume, and pause", async () => {
+    const trainer = [
+      `const fs = require("node:fs");`,
+      `setTimeout(() => {`,
+      `  fs.writeFileSync("/mnt/results/adapter_config.json", JSON.stringify({ r: 8 }));`,
+      `  fs.writeFileSync("/mnt/results/fine_tuning_completed.txt", "done");`,
+      `}, 150);`,
+    ].join("\n");
+    store.create(
+      R.jobs,
+      job("tuning", {
+        shareProcessNamespace: true,
+        containers: [
+          {
+            name: "tuning",
+            image: "sim/node:24",
+            command: ["node", "-e", trainer],
+            volumeMounts: [{ name: "results-volume", mountPath: "/mnt/results" }],
+          },
+          {
+            name: "pusher",
+            image: "sim/sh",
+            command: ["/bin/sh", "-c"],
+            args: [
+              "while [ ! -f /mnt/results/fine_tuning_completed.txt ]; do sleep 0.05; done; echo pushing $(cat /mnt/results/adapter_config.json)",
+            ],
+            volumeMounts: [{ name: "results-volume", mountPath: "/mnt/results" }],
+          },
+          { name: "pause", image: "registry.k8s.io/pause:latest", imagePullPolicy: "Always" },
+        ],
+        volumes: [{ name: "results-volume", emptyDir: {} }],
+      }),
+    );
+    const j = await waitFor("tuning done", () => {
+      const o = store.get(R.jobs, "default", "tuning");
+      return cond(o, "Complete") === "True" || cond(o, "Failed") === "True" ? o : undefined;
+    });
+    const pod = jobPod("tuning") as KubeObject;
+    expect(cond(j, "Complete"), JSON.stringify(status(pod).containerStatuses)).toBe("True");
+    expect(sim.logs("default", pod.metadata.name ?? "", "pusher")).toBe('pushing {"r":8}\n');
   });
 
   it("serves a Service through a real process port, with an HTTP readiness probe", async () => {

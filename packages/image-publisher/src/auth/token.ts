@@ -35,6 +35,26 @@ export class TokenCache {
     this.entries.set(key, token);
   }
 
+  /**
+   * A valid token of the same realm, service and identity whose scopes cover `scopes` (e.g. a `pull,push` token
+   * serves a `pull` request), so that one push does not fetch a token per action set.
+   */
+  findCovering(
+    realm: string,
+    service: string | undefined,
+    scopes: readonly string[],
+    identity: string,
+    now: number = Date.now(),
+  ): BearerToken | undefined {
+    const prefix = `${realm}|${service ?? ""}|`;
+    for (const [key, token] of this.entries) {
+      if (!key.startsWith(prefix) || !key.endsWith(`|${identity}`) || token.expiresAt <= now) continue;
+      const granted = key.slice(prefix.length, key.length - identity.length - 1).split(" ");
+      if (scopes.every((s) => granted.some((g) => scopeCovers(g, s)))) return token;
+    }
+    return undefined;
+  }
+
   /** Forgets a token (after the registry rejected it). */
   delete(key: string): void {
     this.entries.delete(key);
@@ -44,6 +64,22 @@ export class TokenCache {
   get size(): number {
     return this.entries.size;
   }
+}
+
+/** True when scope `granted` (`repository:name:a,b`) includes every action of `wanted` for the same resource. */
+export function scopeCovers(granted: string, wanted: string): boolean {
+  if (granted === wanted) return true;
+  const g = granted.lastIndexOf(":");
+  const w = wanted.lastIndexOf(":");
+  if (g < 0 || w < 0 || granted.slice(0, g) !== wanted.slice(0, w)) return false;
+  const actions = new Set(granted.slice(g + 1).split(","));
+  return (
+    actions.has("*") ||
+    wanted
+      .slice(w + 1)
+      .split(",")
+      .every((a) => actions.has(a))
+  );
 }
 
 /** What a token request needs. */

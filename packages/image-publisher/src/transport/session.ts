@@ -145,7 +145,8 @@ export class RegistrySession {
     }
     if (mode.kind === "bearer") {
       const key = TokenCache.key(mode.realm, mode.service, scopes, this.identity(creds));
-      let token = this.tokens.get(key);
+      let token =
+        this.tokens.get(key) ?? this.tokens.findCovering(mode.realm, mode.service, scopes, this.identity(creds));
       if (token === undefined) {
         this.checkRealm(mode.realm, req.registry);
         token = await fetchBearerToken(
@@ -237,7 +238,9 @@ export class RegistrySession {
     let authRounds = 0;
     for (;;) {
       if (req.signal?.aborted) throw new OciRegistryError("ABORTED", `${req.method} ${redactUrl(url)} was cancelled`);
-      const auth = await this.authorization(req, scopes);
+      // Credentials go only to the registry itself, never to another host named by a Location.
+      const sameHost = url.host === this.baseUrl(req.registry).host;
+      const auth = sameHost ? await this.authorization(req, scopes) : undefined;
       const headers: Record<string, string> = {
         "user-agent": this.options.userAgent ?? "kaito-publish",
         ...req.headers,

@@ -7,7 +7,12 @@ export type FaultAction =
   /** Forward the request, but cut both connections after this many body bytes (the registry sees a partial body). */
   | { readonly kind: "reset-mid-forward"; readonly afterBytes: number }
   /** Answer with this status, headers and body instead of the registry. */
-  | { readonly kind: "respond"; readonly status: number; readonly headers?: Record<string, string>; readonly body?: string };
+  | {
+      readonly kind: "respond";
+      readonly status: number;
+      readonly headers?: Record<string, string>;
+      readonly body?: string;
+    };
 
 /** A rule: requests matching `match` get `action`, `times` times. */
 export interface FaultRule {
@@ -30,13 +35,10 @@ export interface FaultProxy {
 
 function forward(req: IncomingMessage, res: ServerResponse, upstream: string, cutAfter?: number): void {
   const [hostname, port] = upstream.split(":");
-  const up = request(
-    { hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers },
-    (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    },
-  );
+  const up = request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (r) => {
+    res.writeHead(r.statusCode ?? 502, r.headers);
+    r.pipe(res);
+  });
   up.on("error", () => res.destroy());
   if (cutAfter === undefined) {
     req.pipe(up);

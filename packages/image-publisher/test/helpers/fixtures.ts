@@ -16,7 +16,11 @@ export async function writeAdapterFolder(
   options: { modelBytes?: number; base?: string; withConfig?: boolean } = {},
 ): Promise<{ config: string; model: Buffer }> {
   await mkdir(dir, { recursive: true });
-  const config = JSON.stringify({ base_model_name_or_path: options.base ?? "phi-3-mini-4k-instruct", peft_type: "LORA", r: 8 });
+  const config = JSON.stringify({
+    base_model_name_or_path: options.base ?? "phi-3-mini-4k-instruct",
+    peft_type: "LORA",
+    r: 8,
+  });
   const model = randomBytes(options.modelBytes ?? 4096);
   if (options.withConfig !== false) await writeFile(join(dir, "adapter_config.json"), config);
   await writeFile(join(dir, "adapter_model.safetensors"), model);

@@ -22,7 +22,13 @@ export interface RegistryHandle {
 export type RegistryAuth =
   | { readonly kind: "none" }
   | { readonly kind: "htpasswd"; readonly file: string }
-  | { readonly kind: "token"; readonly realm: string; readonly service: string; readonly issuer: string; readonly certFile: string };
+  | {
+      readonly kind: "token";
+      readonly realm: string;
+      readonly service: string;
+      readonly issuer: string;
+      readonly certFile: string;
+    };
 
 /** Starts Debian's docker-registry on a free loopback port with a temporary config; fails with the reason. */
 export async function startRegistry(auth: RegistryAuth = { kind: "none" }): Promise<RegistryHandle> {

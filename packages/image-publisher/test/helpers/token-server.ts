@@ -53,10 +53,27 @@ function readBody(req: IncomingMessage): Promise<string> {
 export async function startTokenServer(dir: string, options: TokenServerOptions): Promise<TokenServer> {
   const keyFile = join(dir, "key.pem");
   const certFile = join(dir, "cert.pem");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-    "-keyout", keyFile, "-out", certFile, "-days", "2", "-subj", "/CN=kaito-test-signer",
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      keyFile,
+      "-out",
+      certFile,
+      "-days",
+      "2",
+      "-subj",
+      "/CN=kaito-test-signer",
+    ],
+    { stdio: "ignore" },
+  );
   const key = createPrivateKey(readFileSync(keyFile));
   const certDer = new X509Certificate(readFileSync(certFile)).raw.toString("base64");
   const service = "test-registry";
@@ -73,7 +90,16 @@ export async function startTokenServer(dir: string, options: TokenServerOptions)
       return [{ type: "repository", name: m[1], actions }];
     });
     const header = { alg: "ES256", typ: "JWT", x5c: [certDer] };
-    const claims = { iss: issuer, sub: subject, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(), access };
+    const claims = {
+      iss: issuer,
+      sub: subject,
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
+    };
     const data = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     const sig = sign("sha256", Buffer.from(data), { key, dsaEncoding: "ieee-p1363" });
     return `${data}.${b64url(sig)}`;
@@ -98,7 +124,11 @@ export async function startTokenServer(dir: string, options: TokenServerOptions)
         if (options.users[u] !== undefined && options.users[u] === form.get("password")) subject = u;
       }
       if (subject === undefined) return reply(401, { error: "invalid_grant" });
-      return reply(200, { access_token: issue(subject, scopes), expires_in: options.expiresIn ?? 300, scope: scopes.join(" ") });
+      return reply(200, {
+        access_token: issue(subject, scopes),
+        expires_in: options.expiresIn ?? 300,
+        scope: scopes.join(" "),
+      });
     }
     const scopes = url.searchParams.getAll("scope");
     const auth = req.headers.authorization;
@@ -114,7 +144,11 @@ export async function startTokenServer(dir: string, options: TokenServerOptions)
       subject = u;
     }
     log.push({ method: "GET", scopes, ...(account !== undefined ? { account } : {}) });
-    return reply(200, { token: issue(subject, subject === "" ? [] : scopes), expires_in: options.expiresIn ?? 300, issued_at: new Date().toISOString() });
+    return reply(200, {
+      token: issue(subject, subject === "" ? [] : scopes),
+      expires_in: options.expiresIn ?? 300,
+      issued_at: new Date().toISOString(),
+    });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const addr = server.address();

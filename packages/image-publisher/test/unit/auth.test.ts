@@ -18,12 +18,18 @@ describe("parseWwwAuthenticate", () => {
     );
     expect(c).toEqual({
       scheme: "bearer",
-      params: { realm: "https://auth.example/token", service: "registry.example", scope: "repository:samalba/my-app:pull,push" },
+      params: {
+        realm: "https://auth.example/token",
+        service: "registry.example",
+        scope: "repository:samalba/my-app:pull,push",
+      },
     });
   });
 
   it("parses Basic, unquoted values, escapes, and several challenges", () => {
-    const cs = parseWwwAuthenticate('Basic realm="test \\"realm\\"", Bearer realm=https://a/t, error="insufficient_scope"');
+    const cs = parseWwwAuthenticate(
+      'Basic realm="test \\"realm\\"", Bearer realm=https://a/t, error="insufficient_scope"',
+    );
     expect(cs).toEqual([
       { scheme: "basic", params: { realm: 'test "realm"' } },
       { scheme: "bearer", params: { realm: "https://a/t", error: "insufficient_scope" } },
@@ -70,15 +76,24 @@ describe("docker config", () => {
   it("reads a legacy .dockercfg map and a dockerconfigjson Secret", () => {
     const legacy = parseDockerConfig(JSON.stringify({ "r.io": { auth } }));
     expect(dockerConfigCredentials(legacy)("r.io")).toEqual({ username: "user", password: "pa:ss" });
-    const data = { ".dockerconfigjson": Buffer.from(JSON.stringify({ auths: { "r.io": { auth } } })).toString("base64") };
-    expect(dockerConfigCredentials(parseDockerConfigSecret(data))("r.io")).toEqual({ username: "user", password: "pa:ss" });
+    const data = {
+      ".dockerconfigjson": Buffer.from(JSON.stringify({ auths: { "r.io": { auth } } })).toString("base64"),
+    };
+    expect(dockerConfigCredentials(parseDockerConfigSecret(data))("r.io")).toEqual({
+      username: "user",
+      password: "pa:ss",
+    });
   });
 
   it("rejects bad input with the place named and no secret", () => {
-    expect(() => parseDockerConfig("{not json", "/root/.docker/config.json")).toThrow(/\/root\/.docker\/config.json: is not valid JSON/);
+    expect(() => parseDockerConfig("{not json", "/root/.docker/config.json")).toThrow(
+      /\/root\/.docker\/config.json: is not valid JSON/,
+    );
     expect(() => parseDockerConfig('{"auths": []}')).toThrow(/"auths" must be an object/);
     expect(() => parseDockerConfigSecret({ other: "x" }, "secret ns/s")).toThrow(/secret ns\/s: has neither/);
-    const bad = dockerConfigCredentials(parseDockerConfig(JSON.stringify({ auths: { "r.io": { auth: Buffer.from("nocolon").toString("base64") } } })));
+    const bad = dockerConfigCredentials(
+      parseDockerConfig(JSON.stringify({ auths: { "r.io": { auth: Buffer.from("nocolon").toString("base64") } } })),
+    );
     expect(() => bad("r.io")).toThrow(/"auth" must be base64 of "user:password"/);
   });
 
@@ -93,9 +108,14 @@ describe("docker config", () => {
 describe("tokens", () => {
   it("parses token and access_token answers with expiry", () => {
     const now = Date.parse("2026-01-01T00:00:00Z");
-    expect(parseTokenResponse('{"token":"t","expires_in":300}', "http://r/t", now)).toEqual({ token: "t", expiresAt: now + 300_000 - 10_000 });
+    expect(parseTokenResponse('{"token":"t","expires_in":300}', "http://r/t", now)).toEqual({
+      token: "t",
+      expiresAt: now + 300_000 - 10_000,
+    });
     expect(parseTokenResponse('{"access_token":"a"}', "http://r/t", now).expiresAt).toBe(now + 60_000 - 6_000);
-    expect(() => parseTokenResponse("<html>", "http://r/t?secret=1")).toThrow(/token server http:\/\/r\/t answered without/);
+    expect(() => parseTokenResponse("<html>", "http://r/t?secret=1")).toThrow(
+      /token server http:\/\/r\/t answered without/,
+    );
   });
 
   it("caches per key until expiry", () => {
@@ -106,5 +126,20 @@ describe("tokens", () => {
     expect(cache.get(key, 999)?.token).toBe("t");
     expect(cache.get(key, 1000)).toBeUndefined();
     expect(cache.size).toBe(0);
+  });
+});
+
+describe("token scope covering", () => {
+  it("serves a pull request from a pull,push token of the same identity", async () => {
+    const { scopeCovers } = await import("../../src/auth/token.ts");
+    expect(scopeCovers("repository:a/b:pull,push", "repository:a/b:pull")).toBe(true);
+    expect(scopeCovers("repository:a/b:pull", "repository:a/b:pull,push")).toBe(false);
+    expect(scopeCovers("repository:a/b:*", "repository:a/b:push")).toBe(true);
+    expect(scopeCovers("repository:a/c:pull,push", "repository:a/b:pull")).toBe(false);
+    const cache = new TokenCache();
+    cache.set(TokenCache.key("r", "s", ["repository:a/b:pull,push"], "bob"), { token: "t", expiresAt: 10_000 });
+    expect(cache.findCovering("r", "s", ["repository:a/b:pull"], "bob", 0)?.token).toBe("t");
+    expect(cache.findCovering("r", "s", ["repository:a/b:pull"], "eve", 0)).toBeUndefined();
+    expect(cache.findCovering("r", "s", ["repository:a/b:pull"], "bob", 10_000)).toBeUndefined();
   });
 });

@@ -7,8 +7,25 @@ describe("parseCli", () => {
   it("parses push with every option", () => {
     expect(
       parseCli([
-        "push", "/out", "r.io/a:v1", "--adapter", "--annotation", "a=b=c", "--annotation", "x=", "--tag", "t2",
-        "--wait-for", "/out/done", "--wait-timeout", "1.5", "--docker-config", "/cfg", "--plain-http", "--model-name", "phi",
+        "push",
+        "/out",
+        "r.io/a:v1",
+        "--adapter",
+        "--annotation",
+        "a=b=c",
+        "--annotation",
+        "x=",
+        "--tag",
+        "t2",
+        "--wait-for",
+        "/out/done",
+        "--wait-timeout",
+        "1.5",
+        "--docker-config",
+        "/cfg",
+        "--plain-http",
+        "--model-name",
+        "phi",
       ]),
     ).toEqual({
       kind: "push",
@@ -27,7 +44,13 @@ describe("parseCli", () => {
   });
 
   it("parses pull, help and version", () => {
-    expect(parseCli(["pull", "r.io/a:v1", "/dir"])).toEqual({ kind: "pull", reference: "r.io/a:v1", target: "/dir", adapter: false, plainHttp: false });
+    expect(parseCli(["pull", "r.io/a:v1", "/dir"])).toEqual({
+      kind: "pull",
+      reference: "r.io/a:v1",
+      target: "/dir",
+      adapter: false,
+      plainHttp: false,
+    });
     expect(parseCli([])).toEqual({ kind: "help" });
     expect(parseCli(["--version"])).toEqual({ kind: "version" });
   });

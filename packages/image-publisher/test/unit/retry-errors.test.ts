@@ -2,12 +2,7 @@ import { describe, expect, it } from "vitest";
 import { nextOffsetFromRange, withDigestParam } from "../../src/blobs/push.ts";
 import { OffsetHasher, sha256Digest } from "../../src/digest.ts";
 import { errorFromResponse, parseRegistryErrors } from "../../src/transport/errors.ts";
-import {
-  isRetryableStatus,
-  parseRetryAfter,
-  resolveRetryOptions,
-  retryDelay,
-} from "../../src/transport/retry.ts";
+import { isRetryableStatus, parseRetryAfter, resolveRetryOptions, retryDelay } from "../../src/transport/retry.ts";
 
 describe("retry policy", () => {
   it("retries 408/429/5xx only", () => {
@@ -38,7 +33,12 @@ describe("error mapping", () => {
   const url = new URL("http://r.io/v2/a/blobs/uploads/x?_state=SECRET");
 
   it("uses the registry's code and message, and drops the query", () => {
-    const e = errorFromResponse("PUT", url, 400, '{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match"}]}');
+    const e = errorFromResponse(
+      "PUT",
+      url,
+      400,
+      '{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match"}]}',
+    );
     expect(e.code).toBe("DIGEST_INVALID");
     expect(e.status).toBe(400);
     expect(e.message).toContain("DIGEST_INVALID: provided digest did not match");

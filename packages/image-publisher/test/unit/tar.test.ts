@@ -25,7 +25,16 @@ function raw(entries: { path: string; flag: string; data?: Buffer | string; link
   const parts: Buffer[] = [];
   for (const e of entries) {
     const data = e.data === undefined ? Buffer.alloc(0) : Buffer.from(e.data);
-    parts.push(encodeHeader({ path: e.path, typeflag: e.flag, size: data.length, mode: 0o644, mtime: 0, linkname: e.link ?? "" }));
+    parts.push(
+      encodeHeader({
+        path: e.path,
+        typeflag: e.flag,
+        size: data.length,
+        mode: 0o644,
+        mtime: 0,
+        linkname: e.link ?? "",
+      }),
+    );
     parts.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
   }
   parts.push(Buffer.alloc(1024));
@@ -44,11 +53,18 @@ describe("tar writer and reader", () => {
     const big = randomBytes(70_000);
     const longPath = `${"deep/".repeat(40)}file.txt`;
     const tar = await collect(
-      writeTar([{ path: "d", type: "directory" }, fileOf("d/a.txt", Buffer.from("hello")), fileOf("d/big.bin", big), fileOf(longPath, Buffer.from("long")), fileOf("empty", Buffer.alloc(0))]),
+      writeTar([
+        { path: "d", type: "directory" },
+        fileOf("d/a.txt", Buffer.from("hello")),
+        fileOf("d/big.bin", big),
+        fileOf(longPath, Buffer.from("long")),
+        fileOf("empty", Buffer.alloc(0)),
+      ]),
     );
     expect(tar.length % 512).toBe(0);
     const seen: { path: string; type: string; data: Buffer }[] = [];
-    for await (const e of readTar(Readable.from([tar]))) seen.push({ path: e.path, type: e.type, data: await collect(e.body) });
+    for await (const e of readTar(Readable.from([tar])))
+      seen.push({ path: e.path, type: e.type, data: await collect(e.body) });
     expect(seen.map((e) => [e.path, e.type])).toEqual([
       ["d/", "directory"],
       ["d/a.txt", "file"],
@@ -116,7 +132,9 @@ describe("tar writer and reader", () => {
   it("reports corrupt archives", async () => {
     const tar = raw([{ path: "a", flag: "0", data: "hello" }]);
     tar[148] = 0x39; // break the checksum
-    await expect(extractTar(Readable.from([tar]), join(tmp.path, "corrupt"))).rejects.toMatchObject({ code: "INVALID_INPUT" });
+    await expect(extractTar(Readable.from([tar]), join(tmp.path, "corrupt"))).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+    });
     const truncated = raw([{ path: "a", flag: "0", data: randomBytes(2000) }]).subarray(0, 900);
     await expect(extractTar(Readable.from([truncated]), join(tmp.path, "trunc"))).rejects.toThrow(/truncated/);
   });

@@ -55,6 +55,11 @@ export interface ParseDocumentsOptions {
   readonly expectWorkspace?: boolean;
   /** Limit on alias expansion (YAML bombs); default 100. */
   readonly maxAliasCount?: number;
+  /**
+   * Read `kind: List` / `WorkspaceList` documents (what `kubectl get workspace -o yaml` prints) as one document per
+   * item, with positions inside the list (default true).
+   */
+  readonly expandLists?: boolean;
 }
 
 type Range = readonly [number, number, number] | null | undefined;
@@ -101,12 +106,59 @@ function isEmptyDocument(doc: Document.Parsed): boolean {
   return c === null || (isScalar(c) && c.value === null && (c.source === "" || c.source === undefined));
 }
 
+function isList(v: unknown): boolean {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const rec = v as Record<string, unknown>;
+  return typeof rec.kind === "string" && rec.kind.endsWith("List") && Array.isArray(rec.items);
+}
+
+/** Object-level checks of one Workspace value: a map, apiVersion, kind. */
+function checkObject(
+  value: unknown,
+  nearestPositionOf: (path: readonly (string | number)[]) => SourcePosition,
+  opts: ParseDocumentsOptions,
+): DocumentError[] {
+  const errors: DocumentError[] = [];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    errors.push({
+      message: `expected a Workspace object (a map of fields), got ${describeType(value)}`,
+      ...nearestPositionOf([]),
+    });
+    return errors;
+  }
+  if (opts.expectWorkspace === false) return errors;
+  const obj = value as Record<string, unknown>;
+  const apiVersion = obj.apiVersion;
+  const kind = obj.kind;
+  if (!isWorkspaceApiVersion(apiVersion)) {
+    errors.push({
+      path: formatFieldPath(["apiVersion"]),
+      message:
+        apiVersion === undefined
+          ? "Required value: expected kaito.sh/v1alpha1 or kaito.sh/v1beta1"
+          : `Unsupported value ${JSON.stringify(apiVersion)}: a Workspace is kaito.sh/v1alpha1 or kaito.sh/v1beta1`,
+      ...nearestPositionOf(["apiVersion"]),
+    });
+  }
+  if (kind !== "Workspace") {
+    errors.push({
+      path: "kind",
+      message:
+        kind === undefined
+          ? 'Required value: expected "Workspace"'
+          : `Unsupported value ${JSON.stringify(kind)}: expected "Workspace"`,
+      ...nearestPositionOf(["kind"]),
+    });
+  }
+  return errors;
+}
+
 function buildDocument(
   doc: Document.Parsed,
   index: number,
   lineCounter: LineCounter,
   opts: ParseDocumentsOptions,
-): ParsedDocument {
+): ParsedDocument[] {
   const pos = (offset: number): SourcePosition => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
@@ -145,46 +197,39 @@ function buildDocument(
     }
   }
   if (errors.length === 0) {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      errors.push({
-        message: `expected a Workspace object (a map of fields), got ${describeType(value)}`,
-        ...(nearestPositionOf([]) ?? docStart),
+    const items = opts.expandLists !== false && isList(value) ? (value as { items: unknown[] }).items : undefined;
+    if (items !== undefined && items.length === 0) {
+      errors.push({ message: "empty list: expected Workspaces in items", ...nearestPositionOf(["items"]) });
+    } else if (items !== undefined) {
+      return items.map((item, i) => {
+        const prefix = ["items", i];
+        const positionOfItem = (path: readonly (string | number)[]) => positionOf([...prefix, ...path]);
+        const nearestOfItem = (path: readonly (string | number)[]) => nearestPositionOf([...prefix, ...path]);
+        return {
+          index,
+          ...(opts.source !== undefined ? { source: opts.source } : {}),
+          value: item,
+          errors: checkObject(item, nearestOfItem, opts),
+          warnings: i === 0 ? warnings : [],
+          positionOf: positionOfItem,
+          nearestPositionOf: nearestOfItem,
+        };
       });
-    } else if (opts.expectWorkspace !== false) {
-      const obj = value as Record<string, unknown>;
-      const apiVersion = obj.apiVersion;
-      const kind = obj.kind;
-      if (!isWorkspaceApiVersion(apiVersion)) {
-        errors.push({
-          path: formatFieldPath(["apiVersion"]),
-          message:
-            apiVersion === undefined
-              ? "Required value: expected kaito.sh/v1alpha1 or kaito.sh/v1beta1"
-              : `Unsupported value ${JSON.stringify(apiVersion)}: a Workspace is kaito.sh/v1alpha1 or kaito.sh/v1beta1`,
-          ...nearestPositionOf(["apiVersion"]),
-        });
-      }
-      if (kind !== "Workspace") {
-        errors.push({
-          path: "kind",
-          message:
-            kind === undefined
-              ? 'Required value: expected "Workspace"'
-              : `Unsupported value ${JSON.stringify(kind)}: expected "Workspace"`,
-          ...nearestPositionOf(["kind"]),
-        });
-      }
+    } else {
+      errors.push(...checkObject(value, nearestPositionOf, opts));
     }
   }
-  return {
-    index,
-    ...(opts.source !== undefined ? { source: opts.source } : {}),
-    value,
-    errors,
-    warnings,
-    positionOf,
-    nearestPositionOf,
-  };
+  return [
+    {
+      index,
+      ...(opts.source !== undefined ? { source: opts.source } : {}),
+      value,
+      errors,
+      warnings,
+      positionOf,
+      nearestPositionOf,
+    },
+  ];
 }
 
 /**
@@ -235,7 +280,9 @@ export function parseWorkspaceDocuments(text: string, opts: ParseDocumentsOption
       },
     ];
   }
-  return nonEmpty.map((d, i) => buildDocument(d, i, lineCounter, opts));
+  return nonEmpty
+    .flatMap((d, i) => buildDocument(d, i, lineCounter, opts))
+    .map((d, i) => (d.index === i ? d : { ...d, index: i }));
 }
 
 /**

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 
 import { ConfigMapKey } from "../constants/index.ts";
 
@@ -22,10 +22,11 @@ export interface InferenceConfigProblem {
  * set) an integer no greater than `contextLimit` (the model's token limit, when known).
  */
 export function validateInferenceConfigYaml(text: string, contextLimit?: number): InferenceConfigProblem[] {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
+    const pos = e === undefined ? undefined : lineCounter.linePos(e.pos[0]);
     return [
       {
         code: "inference-config-invalid-yaml",

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { ValidationCode } from "./issues.ts";
 
 /** The sections Kaito's trainer understands under `training_config`. */
@@ -100,10 +100,11 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
   const done = (): TuningConfigCheck =>
     Object.freeze({ valid: problems.length === 0, problems: Object.freeze(problems), dtypes: Object.freeze(dtypes) });
 
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
+    const pos = e === undefined ? undefined : lineCounter.linePos(e.pos[0]);
     const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
     problems.push({
       path: "",

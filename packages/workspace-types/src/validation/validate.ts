@@ -35,10 +35,18 @@ export const defaultValidationContext: ValidationContext = Object.freeze({
   defaultRuntime: "vllm",
 });
 
+// Callers usually pass the same context object for many Workspaces; merge it with the defaults once.
+const resolvedContexts = new WeakMap<object, ValidationContext>();
+
 function resolveContext(ctx: Partial<ValidationContext> | undefined): ValidationContext {
+  if (ctx === undefined) return defaultValidationContext;
+  const cached = resolvedContexts.get(ctx);
+  if (cached !== undefined) return cached;
   const merged: Record<string, unknown> = { ...defaultValidationContext };
-  for (const [k, v] of Object.entries(ctx ?? {})) if (v !== undefined) merged[k] = v;
-  return merged as unknown as ValidationContext;
+  for (const [k, v] of Object.entries(ctx)) if (v !== undefined) merged[k] = v;
+  const resolved = merged as unknown as ValidationContext;
+  resolvedContexts.set(ctx, resolved);
+  return resolved;
 }
 
 const V1BETA1_ONLY = new Set(["resource.partition", "inference.preset.presetOptions.modelAccessSecret"]);

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ValidationCode, ValidationContext } from "../../src/index.ts";
-import { validateWorkspace } from "../../src/index.ts";
+import { VALIDATION_CODES, validateWorkspace } from "../../src/index.ts";
 import {
   adapter,
   type ApiVersion,
@@ -783,6 +783,7 @@ const ROWS: readonly Row[] = [
     },
     code: "preset-unsupported",
     path: "spec.tuning.preset.name",
+    message: /^Unsupported tuning preset name phi-9$/,
   },
   {
     rule: "tuning resource.count > 1",
@@ -877,6 +878,17 @@ const ROWS: readonly Row[] = [
     },
     code: "secret-name-invalid",
     path: "spec.inference.preset.presetOptions.modelAccessSecret",
+  },
+  {
+    rule: "training_config.yaml not valid YAML",
+    base: "tuning",
+    ctx: { cluster: tuningConfigMap("training_config:\n  LoraConfig: {r: 8\n") },
+    mutate: (w) => {
+      w.tuning.config = "my-tuning";
+    },
+    code: "tuning-config-invalid-yaml",
+    path: "spec.tuning.config",
+    message: /line \d+, column \d+/,
   },
   {
     rule: "v1alpha1 accessMode private without an image",
@@ -1225,5 +1237,20 @@ describe("messages never leak URL credentials", () => {
     const r = validateWorkspace(ws, fullContext());
     const e = expectIssue(r, "input-url-invalid", "spec.tuning.input.urls[0]");
     expect(e.message).not.toContain("SECRETSIG");
+  });
+});
+
+describe("rule coverage", () => {
+  it("every rule id has a bad-input row (create table here; structure and update rules in their own tables)", () => {
+    const elsewhere: readonly ValidationCode[] = [
+      "invalid-api-version",
+      "invalid-kind",
+      "invalid-structure",
+      "update-mode-changed",
+      "field-immutable",
+      "template-toggled",
+    ];
+    const covered = new Set<ValidationCode>([...ROWS.map((r) => r.code), ...elsewhere]);
+    expect(VALIDATION_CODES.filter((c) => !covered.has(c))).toEqual([]);
   });
 });

@@ -13,6 +13,9 @@ import { at, checkImageReference, checkSecretName, type IssueList, nonEmpty, typ
 import { checkPresetName, checkPresetOptionsDeprecations } from "./preset.ts";
 import { checkByoNodes, checkNapFit, checkPartitionForInference, checkSku } from "./resource.ts";
 
+const MODEL_ACCESS_SECRET_PATH = at("inference", "preset", "presetOptions", "modelAccessSecret");
+const INFERENCE_CONFIG_PATH = at("inference", "config");
+
 /** Every create rule of an inference Workspace. */
 export function checkInferenceCreate(ws: Workspace, inference: InferenceSpec, env: RuleEnv, out: IssueList): void {
   const hasPreset = inference.preset !== undefined;
@@ -110,7 +113,7 @@ function checkModelAccessSecret(
 ): void {
   if (env.apiVersion !== "kaito.sh/v1beta1" || inference.preset === undefined) return;
   const secret = nonEmpty(inference.preset.presetOptions?.modelAccessSecret);
-  const path = at("inference", "preset", "presetOptions", "modelAccessSecret");
+  const path = MODEL_ACCESS_SECRET_PATH;
   if (preset === undefined) return;
   if (preset.downloadAuthRequired && secret === undefined) {
     out.error(
@@ -139,7 +142,7 @@ function checkInferenceConfig(
   const name = nonEmpty(inference.config);
   const cluster = env.ctx.cluster;
   if (name === undefined || env.runtime !== "vllm" || cluster === undefined) return;
-  const path = at("inference", "config");
+  const path = INFERENCE_CONFIG_PATH;
   const cm = cluster.getConfigMap(env.namespace, name);
   if (cm === undefined) {
     out.error(

@@ -17,11 +17,10 @@ export function checkPresetName(
   env: RuleEnv,
   out: IssueList,
 ): PresetResolution | undefined {
-  const path = at(...segments);
   if (nonEmpty(name) === undefined) {
     out.error(
       "preset-unsupported",
-      path,
+      at(...segments),
       "Required value: preset name is empty",
       "Name a preset, e.g. phi-3-mini-4k-instruct",
     );
@@ -32,8 +31,8 @@ export function checkPresetName(
   if (r.kind === "unknown") {
     out.error(
       "preset-unsupported",
-      path,
-      `Unsupported inference preset name ${name}`,
+      at(...segments),
+      `Unsupported ${segments[0] === "tuning" ? "tuning" : "inference"} preset name ${name}`,
       r.suggestions.length > 0
         ? `Did you mean ${r.suggestions.map((s) => JSON.stringify(s)).join(", ")}? (\`kaito presets\` lists them)`
         : "Use a preset from `kaito presets`, or a Hugging Face id org/model",
@@ -41,14 +40,14 @@ export function checkPresetName(
   } else if (r.kind === "preset" && r.preset.deprecated) {
     out.error(
       "preset-deprecated",
-      path,
+      at(...segments),
       `Model ${name} is deprecated and no longer supported`,
       "Choose a current preset (`kaito presets`), e.g. phi-4-mini-instruct",
     );
   } else if (r.kind === "huggingface" && segments[0] === "inference") {
     out.warn(
       "preset-best-effort",
-      path,
+      at(...segments),
       `${name} is not in the preset catalog; it is served as a best-effort Hugging Face model with vLLM`,
     );
   }

@@ -10,6 +10,9 @@ import type { NodeGpuCapacity, PresetInfo, SkuInfo } from "../context.ts";
 import { sanitizeLabelSelector } from "../label-selector.ts";
 import { at, type IssueList, nonEmpty, type RuleEnv, rawHas } from "./common.ts";
 
+const INSTANCE_TYPE_PATH = at("resource", "instanceType");
+const LABEL_SELECTOR_PATH = at("resource", "labelSelector");
+
 const BYO_GPU_LABELS = [NodeLabel.GpuProduct, NodeLabel.GpuCount, NodeLabel.GpuMemory] as const;
 
 /** Azure names Kaito lets through without a table lookup. */
@@ -84,7 +87,7 @@ export function checkSku(
   const skus = env.ctx.skus;
   if (!env.ctx.nodeAutoProvisioning || name === undefined || skus === undefined) return undefined;
   const sku = skus.getSku(name, env.ctx.cloud);
-  const path = at("resource", "instanceType");
+  const path = INSTANCE_TYPE_PATH;
   if (sku === undefined) {
     if (env.ctx.cloud === "azure" && isAzureUnvalidatedPrefix(name)) {
       out.warn(
@@ -180,7 +183,7 @@ export function checkByoNodes(ws: Workspace, env: RuleEnv, out: IssueList, prese
   if (env.ctx.nodeAutoProvisioning || cluster === undefined) return;
   const sel = sanitizeLabelSelector(ws.resource.labelSelector);
   if (!sel.ok) return;
-  const path = at("resource", "labelSelector");
+  const path = LABEL_SELECTOR_PATH;
   const nodes = cluster.listNodes(sel.matchLabels);
   if (nodes.length === 0) {
     const labels = Object.entries(sel.matchLabels)

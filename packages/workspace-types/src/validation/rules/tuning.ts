@@ -13,6 +13,9 @@ import { at, checkImageReference, checkSecretName, type IssueList, nonEmpty, typ
 import { checkPresetName, checkPresetOptionsDeprecations } from "./preset.ts";
 import { checkSku } from "./resource.ts";
 
+const TUNING_PRESET_NAME_PATH = at("tuning", "preset", "name");
+const TUNING_CONFIG_PATH = at("tuning", "config");
+
 /** The tunable presets of Kaito's current catalog (compat §4.2), used in hints when the lookup cannot list them. */
 export const KNOWN_TUNABLE_PRESETS: readonly string[] = [
   "phi-4",
@@ -63,7 +66,7 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
   } else {
     checkPresetOptionsDeprecations(tuning.preset, ["tuning", "preset"], env, out);
     const r = checkPresetName(tuning.preset.name, ["tuning", "preset", "name"], env, out);
-    const path = at("tuning", "preset", "name");
+    const path = TUNING_PRESET_NAME_PATH;
     const tunable = () => env.ctx.presets?.tunablePresets?.() ?? KNOWN_TUNABLE_PRESETS;
     if (r?.kind === "huggingface") {
       out.error(
@@ -215,7 +218,7 @@ function checkTrainingConfig(
   env: RuleEnv,
   out: IssueList,
 ): (TuningConfigCheck & { source: string }) | undefined {
-  const path = at("tuning", "config");
+  const path = TUNING_CONFIG_PATH;
   const userConfig = nonEmpty(tuning.config);
   let text: string | undefined;
   let source: string;

@@ -1,0 +1,258 @@
+/**
+ * cluster-sim API server benchmark: writes/s, list latency at 10,000 objects, watch fan-out latency to 10 watchers,
+ * and memory per 10,000 objects — each next to a baseline measured in the same run (a bare node:http server doing
+ * the same I/O without any API semantics). Run:
+ *   node --expose-gc --conditions=@kaito-ts/source packages/cluster-sim/bench/server.bench.ts
+ */
+import { Agent, createServer, request, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type KubeObject, MemoryStore, startCluster } from "../src/index.ts";
+
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+function send(base: string, method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(base + path);
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method,
+        agent,
+        headers: body ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function writesPerSecond(base: string, path: string, total: number, concurrency: number): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const i = next++;
+      const body = JSON.stringify({
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: `cm-${i}` },
+        data: { k: `v${i}` },
+      });
+      const r = await send(base, "POST", path, body);
+      if (r.status !== 201) throw new Error(`write failed: ${r.status} ${r.text}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return total / ((performance.now() - start) / 1000);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+
+async function listLatencyMs(base: string, path: string, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    const r = await send(base, "GET", path);
+    if (r.status !== 200) throw new Error(`list failed: ${r.status}`);
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+/** Opens `n` streaming GETs; resolves with a function that waits until each has received one more line. */
+async function openWatchers(
+  base: string,
+  path: string,
+  n: number,
+): Promise<{ next: () => Promise<void>; close: () => void }> {
+  const waiters: Array<() => void> = [];
+  const reqs: ReturnType<typeof request>[] = [];
+  let pending = 0;
+  await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<void>((ready) => {
+          const u = new URL(base + path);
+          const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search }, (res) => {
+            ready();
+            res.on("error", () => {});
+            let buf = "";
+            res.on("data", (c: Buffer) => {
+              buf += c.toString();
+              let nl = buf.indexOf("\n");
+              while (nl >= 0) {
+                buf = buf.slice(nl + 1);
+                pending--;
+                if (pending === 0) for (const w of waiters.splice(0)) w();
+                nl = buf.indexOf("\n");
+              }
+            });
+          });
+          req.on("error", () => {});
+          req.end();
+          reqs.push(req);
+        }),
+    ),
+  );
+  return {
+    next: () =>
+      new Promise<void>((resolve) => {
+        pending += n;
+        waiters.push(resolve);
+      }),
+    close: () => {
+      for (const r of reqs) r.destroy();
+    },
+  };
+}
+
+function heapMb(): number {
+  const g = (globalThis as { gc?: () => void }).gc;
+  g?.();
+  g?.();
+  return process.memoryUsage().heapUsed / 1024 / 1024;
+}
+
+const configMap = (i: number): KubeObject => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name: `obj-${i}`, namespace: "default", labels: { app: "bench", shard: String(i % 10) } },
+  data: { key: `value-${i}`, other: "x".repeat(64) },
+});
+
+// ------------------------------------------------------------------ baseline: bare node:http
+const items: string[] = [];
+const streams = new Set<ServerResponse>();
+const baseline: Server = createServer((req, res) => {
+  if (req.url?.startsWith("/watch")) {
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.flushHeaders();
+    streams.add(res);
+    req.on("close", () => streams.delete(res));
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    if (req.method === "POST") {
+      const text = Buffer.concat(chunks).toString();
+      const obj = JSON.parse(text) as Record<string, unknown>;
+      if (req.url?.startsWith("/push")) {
+        const line = `{"type":"ADDED","object":${text}}\n`;
+        for (const s of streams) s.write(line);
+      }
+      res.writeHead(201, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(obj));
+      return;
+    }
+    const body = `{"kind":"List","items":[${items.join(",")}]}`;
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(body);
+  });
+});
+await new Promise<void>((r) => baseline.listen(0, "127.0.0.1", () => r()));
+const baseUrl = `http://127.0.0.1:${(baseline.address() as AddressInfo).port}`;
+
+const cluster = await startCluster({ simulation: false });
+const cmPath = "/api/v1/namespaces/default/configmaps";
+const WRITES = 4000;
+
+await writesPerSecond(baseUrl, "/echo", 500, 16);
+const baseWrites = await writesPerSecond(baseUrl, "/echo", WRITES, 16);
+const simWrites = await writesPerSecond(cluster.url, cmPath, WRITES, 16);
+const cmKey = { group: "", version: "v1", resource: "configmaps" };
+function inProcess(trackManagedFields: boolean): number {
+  const store = new MemoryStore({ trackManagedFields });
+  for (let i = 0; i < 5_000; i++) store.create(cmKey, { ...configMap(i), metadata: { name: `warm-${i}`, namespace: "default" } });
+  const start = performance.now();
+  for (let i = 0; i < 20_000; i++) store.create(cmKey, configMap(i));
+  store.close();
+  return 20_000 / ((performance.now() - start) / 1000);
+}
+const inProcessWrites = inProcess(true);
+const inProcessWritesNoMf = inProcess(false);
+let t0 = 0;
+
+const listStore = (cluster as unknown as { store: { create: (k: typeof cmKey, o: KubeObject) => KubeObject } }).store;
+for (let i = 0; i < 10_000; i++) {
+  const o = listStore.create(cmKey, {
+    ...configMap(i),
+    metadata: { ...configMap(i).metadata, namespace: "default", name: `list-${i}` },
+  });
+  items.push(JSON.stringify(o));
+}
+const baseList = await listLatencyMs(baseUrl, "/list", 7);
+const simList = await listLatencyMs(cluster.url, `${cmPath}?labelSelector=app%3Dbench`, 7);
+
+const FAN = 10;
+const ROUNDS = 50;
+const baseW = await openWatchers(baseUrl, "/watch", FAN);
+const simW = await openWatchers(
+  cluster.url,
+  `${cmPath}?watch=true&resourceVersion=${cluster.store.currentResourceVersion()}`,
+  FAN,
+);
+const fanOut = async (w: typeof baseW, base: string, path: string, prefix: string): Promise<number> => {
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const arrived = w.next();
+    const t = performance.now();
+    await send(
+      base,
+      "POST",
+      path,
+      JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `${prefix}-${i}` } }),
+    );
+    await arrived;
+    times.push(performance.now() - t);
+  }
+  return median(times);
+};
+const baseFan = await fanOut(baseW, baseUrl, "/push", "b");
+const simFan = await fanOut(simW, cluster.url, cmPath, "w");
+baseW.close();
+simW.close();
+
+const before = heapMb();
+const memStore = new MemoryStore();
+for (let i = 0; i < 10_000; i++) memStore.create(cmKey, configMap(i));
+const storeMb = heapMb() - before;
+const before2 = heapMb();
+const plain: KubeObject[] = [];
+for (let i = 0; i < 10_000; i++) plain.push(structuredClone(configMap(i)));
+const plainMb = heapMb() - before2;
+t0 = plain.length;
+memStore.close();
+
+await cluster.stop();
+baseline.close();
+agent.destroy();
+
+const fmt = (n: number, d = 1) => n.toFixed(d);
+console.log("cluster-sim API server benchmark (baseline = bare node:http doing the same I/O, same run)");
+console.log(
+  `writes/s over HTTP (POST, 16 concurrent): ${fmt(simWrites, 0)}  baseline ${fmt(baseWrites, 0)}  ratio ${fmt(simWrites / baseWrites, 2)}`,
+);
+console.log(`writes/s in process (store.create):        ${fmt(inProcessWrites, 0)}  (without managedFields tracking: ${fmt(inProcessWritesNoMf, 0)})`);
+console.log(
+  `list of 10,000 objects (median ms):        ${fmt(simList)}  baseline ${fmt(baseList)}  ratio ${fmt(simList / baseList, 2)}`,
+);
+console.log(
+  `watch fan-out to ${FAN} watchers (median ms): ${fmt(simFan, 2)}  baseline ${fmt(baseFan, 2)}  ratio ${fmt(simFan / baseFan, 2)}`,
+);
+console.log(
+  `memory per 10,000 objects (MB):            ${fmt(storeMb)}  baseline (plain objects) ${fmt(plainMb)}  ratio ${fmt(storeMb / plainMb, 2)}${(globalThis as { gc?: unknown }).gc ? "" : "  (run with --expose-gc for stable memory figures)"}`,
+);
+console.log(`(${t0} plain objects kept for the memory baseline)`);
+process.exit(0);
