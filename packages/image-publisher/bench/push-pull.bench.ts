@@ -28,7 +28,8 @@ if (mode === "push") {
 }
 const seconds = (performance.now() - t0) / 1000;
 client.close();
-process.stdout.write(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
+const cpu = process.cpuUsage();
+process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, maxRssMiB: process.resourceUsage().maxRSS / 1024 }));
 `;
 
 /**
@@ -36,7 +37,7 @@ process.stdout.write(JSON.stringify({ seconds, maxRssMiB: process.resourceUsage(
  * .ts through Node's type stripping would add ~35 MiB of compiler to the RSS measured.
  */
 async function ours(childScript: string, mode: string, host: string, repo: string, file: string, digest: string) {
-  return new Promise<{ seconds: number; maxRssMiB: number }>((resolve, reject) => {
+  return new Promise<{ seconds: number; cpuSeconds: number; maxRssMiB: number }>((resolve, reject) => {
     const p = spawn(process.execPath, [childScript, mode, host, repo, file, digest], {
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -52,14 +53,17 @@ async function ours(childScript: string, mode: string, host: string, repo: strin
 }
 
 /** Runs curl under /usr/bin/time; returns wall seconds and peak RSS. */
-async function curl(args: string[]): Promise<{ seconds: number; maxRssMiB: number; stdout: string }> {
+async function curl(
+  args: string[],
+): Promise<{ seconds: number; cpuSeconds: number; maxRssMiB: number; stdout: string }> {
   const t0 = performance.now();
-  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "RSS_KB=%M", "curl", "-sS", "-f", ...args], {
+  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "RSS_KB=%M CPU=%U+%S", "curl", "-sS", "-f", ...args], {
     maxBuffer: 1 << 20,
   });
   const seconds = (performance.now() - t0) / 1000;
   const kb = Number(/RSS_KB=(\d+)/.exec(stderr)?.[1] ?? "0");
-  return { seconds, maxRssMiB: kb / 1024, stdout };
+  const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(stderr);
+  return { seconds, cpuSeconds: Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0), maxRssMiB: kb / 1024, stdout };
 }
 
 async function curlPush(host: string, repo: string, file: string, digest: string) {
@@ -77,7 +81,21 @@ async function curlPush(host: string, repo: string, file: string, digest: string
     "content-type: application/octet-stream",
     `${url.href}&digest=${digest}`,
   ]);
-  return { seconds: (performance.now() - t0) / 1000, maxRssMiB: put.maxRssMiB };
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    cpuSeconds: post.cpuSeconds + put.cpuSeconds,
+    maxRssMiB: put.maxRssMiB,
+  };
+}
+
+/** Runs `a` then `b` (or `b` then `a`), returning their results as `[a, b]`. */
+async function inOrder<A, B>(aFirst: boolean, a: () => Promise<A>, b: () => Promise<B>): Promise<[A, B]> {
+  if (aFirst) {
+    const ra = await a();
+    return [ra, await b()];
+  }
+  const rb = await b();
+  return [await a(), rb];
 }
 
 async function main(): Promise<void> {
@@ -132,17 +150,31 @@ async function main(): Promise<void> {
     const hashStart = performance.now();
     await run("sha256sum", [file]);
     const sha256sumSeconds = (performance.now() - hashStart) / 1000;
-    const push = { ours: [] as number[], curl: [] as number[], rss: 0, curlRss: 0 };
-    const pull = { ours: [] as number[], curl: [] as number[], rss: 0, curlRss: 0 };
+    const push = {
+      ours: [] as number[],
+      curl: [] as number[],
+      cpu: [] as number[],
+      curlCpu: [] as number[],
+      rss: 0,
+      curlRss: 0,
+    };
+    const pull = {
+      ours: [] as number[],
+      curl: [] as number[],
+      cpu: [] as number[],
+      curlCpu: [] as number[],
+      rss: 0,
+      curlRss: 0,
+    };
     for (let i = 0; i < rounds; i++) {
       // Alternate who goes first, so that neither side always meets a warmer registry.
       const curlFirst = i % 2 === 0;
       const pushCurl = () => curlPush(registry.host, `bench/curl${i}`, file, digest);
       const pushOurs = () => ours(childScript, "push", registry.host, `bench/ours${i}`, file, digest);
-      const [c, o] = curlFirst
-        ? [await pushCurl(), await pushOurs()]
-        : (([b, a]) => [a, b])([await pushOurs(), await pushCurl()]);
+      const [c, o] = await inOrder(curlFirst, pushCurl, pushOurs);
       push.curl.push(c.seconds);
+      push.curlCpu.push(c.cpuSeconds);
+      push.cpu.push(o.cpuSeconds);
       push.curlRss = Math.max(push.curlRss, c.maxRssMiB);
       push.ours.push(o.seconds);
       push.rss = Math.max(push.rss, o.maxRssMiB);
@@ -151,10 +183,10 @@ async function main(): Promise<void> {
       const outOurs = join(dir, "ours.out");
       const pullCurl = () => curl(["-o", outCurl, `http://${registry.host}/v2/bench/curl${i}/blobs/${digest}`]);
       const pullOurs = () => ours(childScript, "pull", registry.host, `bench/ours${i}`, outOurs, digest);
-      const [cg, og] = curlFirst
-        ? [await pullCurl(), await pullOurs()]
-        : (([b, a]) => [a, b])([await pullOurs(), await pullCurl()]);
+      const [cg, og] = await inOrder(curlFirst, pullCurl, pullOurs);
       pull.curl.push(cg.seconds);
+      pull.curlCpu.push(cg.cpuSeconds);
+      pull.cpu.push(og.cpuSeconds);
       pull.curlRss = Math.max(pull.curlRss, cg.maxRssMiB);
       pull.ours.push(og.seconds);
       pull.rss = Math.max(pull.rss, og.maxRssMiB);
@@ -173,7 +205,7 @@ async function main(): Promise<void> {
         .map((x) => x.toFixed(2))
         .join(
           "/",
-        )}, median ${median(ratios(r)).toFixed(2)}×; peak RSS ours ${r.rss.toFixed(0)} MiB, curl ${r.curlRss.toFixed(0)} MiB`;
+        )}, median ${median(ratios(r)).toFixed(2)}×; client CPU ours ${median(r.cpu).toFixed(2)} s, curl ${median(r.curlCpu).toFixed(2)} s; peak RSS ours ${r.rss.toFixed(0)} MiB, curl ${r.curlRss.toFixed(0)} MiB`;
     console.log(`image-publisher push/pull of a ${sizeMiB} MiB blob to docker-registry on loopback, ${rounds} rounds`);
     console.log(line("push", push));
     console.log(line("pull", pull));

@@ -20,7 +20,7 @@ import { RegistrySession, type SessionOptions } from "./transport/session.ts";
 export interface OciClientOptions extends SessionOptions {
   /** Blobs up to this size with a known digest are uploaded in one PUT (default 64 MiB). */
   readonly monolithicThreshold?: number;
-  /** PATCH size of chunked uploads (default 64 MiB). */
+  /** PATCH size of chunked uploads (default 256 MiB). */
   readonly chunkSize?: number;
   /** Progress events of every blob transfer. */
   readonly onProgress?: ProgressListener;

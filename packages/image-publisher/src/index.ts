@@ -25,6 +25,7 @@ export {
   type BlobPushOutcome,
   type BlobTarget,
   DEFAULT_CHUNK_SIZE,
+  DEFAULT_MONOLITHIC_THRESHOLD,
   type PushBlobOptions,
   type PushedBlob,
 } from "./blobs/push.ts";

@@ -181,6 +181,62 @@ describe("ORAS artifacts", () => {
   });
 });
 
+describe("hostile artifacts", () => {
+  async function pushRaw(
+    repo: string,
+    layers: { content: Buffer; mediaType: string; annotations: Record<string, string> }[],
+  ) {
+    const descriptors = [];
+    for (const l of layers) {
+      const b = await client.pushBlob(`${registry.host}/${repo}`, bytesBlob(l.content));
+      descriptors.push({ mediaType: l.mediaType, digest: b.digest, size: b.size, annotations: l.annotations });
+    }
+    await client.pushBlob(`${registry.host}/${repo}`, bytesBlob("{}"));
+    await client.pushManifest(`${registry.host}/${repo}:v1`, {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: "application/x.test",
+      config: { mediaType: OCI_EMPTY, digest: EMPTY_JSON_DIGEST, size: 2 },
+      layers: descriptors,
+    });
+  }
+
+  it("refuses a file layer titled with a path that leaves the target folder", async () => {
+    await pushRaw("hostile/title", [
+      { content: Buffer.from("evil"), mediaType: OCI_LAYER_TAR, annotations: { [ANNOTATION_TITLE]: "../escaped.txt" } },
+    ]);
+    const out = join(tmp.path, "hostile-title", "out");
+    await expect(pullOrasArtifact(client, `${registry.host}/hostile/title:v1`, out)).rejects.toMatchObject({
+      code: "UNSAFE_ARCHIVE",
+    });
+    await expect(stat(join(tmp.path, "hostile-title", "escaped.txt"))).rejects.toThrow();
+  });
+
+  it("refuses a folder layer whose tar escapes the target folder", async () => {
+    const { encodeHeader } = await import("../src/tar/header.ts");
+    const { gzipSync } = await import("node:zlib");
+    const data = Buffer.from("evil");
+    const tar = Buffer.concat([
+      encodeHeader({ path: "dir/../../escaped.txt", typeflag: "0", size: data.length, mode: 0o644, mtime: 0 }),
+      data,
+      Buffer.alloc(512 - data.length),
+      Buffer.alloc(1024),
+    ]);
+    await pushRaw("hostile/tar", [
+      {
+        content: gzipSync(tar),
+        mediaType: OCI_LAYER_TAR_GZIP,
+        annotations: { [ANNOTATION_TITLE]: "dir", [ANNOTATION_ORAS_UNPACK]: "true" },
+      },
+    ]);
+    const out = join(tmp.path, "hostile-tar", "out");
+    await expect(pullOrasArtifact(client, `${registry.host}/hostile/tar:v1`, out)).rejects.toMatchObject({
+      code: "UNSAFE_ARCHIVE",
+    });
+    await expect(stat(join(tmp.path, "hostile-tar", "escaped.txt"))).rejects.toThrow();
+  });
+});
+
 describe("blobs and manifests", () => {
   it("deduplicates with HEAD, mounts across repositories, and reports progress", async () => {
     const data = randomBytes(10_000);
@@ -330,6 +386,18 @@ describe("blobs and manifests", () => {
     ).rejects.toThrow();
     await expect(client.getManifest(`${registry.host}/m/half:v1`)).rejects.toMatchObject({
       code: expect.stringMatching(/^(NAME|MANIFEST)_UNKNOWN$/),
+    });
+  });
+
+  it("reports a file that vanished before its upload as INVALID_INPUT", async () => {
+    const file = join(tmp.path, "vanishing.bin");
+    await writeFile(file, randomBytes(2048));
+    const source = fileBlob(file, { digest: sha256Digest("not the content") });
+    const { rm } = await import("node:fs/promises");
+    await rm(file);
+    await expect(client.pushBlob(`${registry.host}/m/vanish`, source)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: expect.stringContaining("cannot read the content to upload"),
     });
   });
 

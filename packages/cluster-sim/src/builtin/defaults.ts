@@ -242,3 +242,87 @@ export function validateBuiltin(kind: string, group: string, obj: KubeObject): F
   }
   return causes;
 }
+
+const COMMON_TOP = ["apiVersion", "kind", "metadata"];
+const SPEC_STATUS = ["spec", "status"];
+
+/** The complete top-level fields of the built-in kinds (for unknown-field detection under `fieldValidation`). */
+const TOP_LEVEL: Record<string, string[]> = {
+  "/Namespace": SPEC_STATUS,
+  "/Node": SPEC_STATUS,
+  "/Pod": SPEC_STATUS,
+  "/Service": SPEC_STATUS,
+  "/Endpoints": ["subsets"],
+  "/ConfigMap": ["data", "binaryData", "immutable"],
+  "/Secret": ["data", "stringData", "type", "immutable"],
+  "/ServiceAccount": ["secrets", "imagePullSecrets", "automountServiceAccountToken"],
+  "/Event": [
+    "involvedObject",
+    "reason",
+    "message",
+    "source",
+    "firstTimestamp",
+    "lastTimestamp",
+    "count",
+    "type",
+    "eventTime",
+    "series",
+    "action",
+    "related",
+    "reportingComponent",
+    "reportingInstance",
+  ],
+  "events.k8s.io/Event": [
+    "eventTime",
+    "series",
+    "reportingController",
+    "reportingInstance",
+    "action",
+    "reason",
+    "regarding",
+    "related",
+    "note",
+    "type",
+    "deprecatedSource",
+    "deprecatedFirstTimestamp",
+    "deprecatedLastTimestamp",
+    "deprecatedCount",
+  ],
+  "apps/Deployment": SPEC_STATUS,
+  "apps/ReplicaSet": SPEC_STATUS,
+  "apps/StatefulSet": SPEC_STATUS,
+  "apps/ControllerRevision": ["data", "revision"],
+  "batch/Job": SPEC_STATUS,
+  "coordination.k8s.io/Lease": ["spec"],
+  "apiextensions.k8s.io/CustomResourceDefinition": SPEC_STATUS,
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration": ["webhooks"],
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration": ["webhooks"],
+};
+
+const META_FIELDS = new Set([
+  "name",
+  "generateName",
+  "namespace",
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "managedFields",
+]);
+
+/** Unknown top-level and `metadata` fields of a built-in object (paths like `spek`, `metadata.lables`), sorted. */
+export function unknownBuiltinFields(kind: string, group: string, obj: KubeObject): string[] {
+  const known = TOP_LEVEL[`${group}/${kind}`];
+  if (!known) return [];
+  const out: string[] = [];
+  for (const k of Object.keys(obj)) if (!COMMON_TOP.includes(k) && !known.includes(k)) out.push(k);
+  for (const k of Object.keys(obj.metadata)) if (!META_FIELDS.has(k)) out.push(`metadata.${k}`);
+  return out.sort();
+}

@@ -20,15 +20,30 @@ export type FieldCauseReason =
   | "FieldValueNotFound"
   | "InternalError";
 
+/** Go's `%#v` of decoded JSON (`map[string]interface {}{"name":"a"}`, `[]interface {}{"a", 1}`). */
+export function goSyntax(value: unknown): string {
+  if (value === null || value === undefined) return "interface {}(nil)";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[]interface {}{${value.map(goSyntax).join(", ")}}`;
+  if (typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    const entries = Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${goSyntax(o[k])}`);
+    return `map[string]interface {}{${entries.join(", ")}}`;
+  }
+  return String(value);
+}
+
 /**
  * Formats a value the way `field.Error.ErrorBody` does: strings quoted (Go `%q`), numbers and booleans bare,
- * `null` for nil, JSON for objects and arrays.
+ * `null` for nil, Go `%#v` syntax for objects and arrays.
  */
 export function formatFieldValue(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  return JSON.stringify(value);
+  return goSyntax(value);
 }
 
 function cause(reason: FieldCauseReason, field: string, message: string): FieldCause {

@@ -3,6 +3,7 @@
  * `\` escapes) and the per-kind table of selectable fields of the real server.
  */
 import { badRequest } from "../errors/index.ts";
+import { BUILTIN_API_GROUPS } from "./patch-meta.ts";
 
 /** One term of a field selector. */
 export interface FieldRequirement {
@@ -35,25 +36,37 @@ function splitTerms(s: string): string[] {
   return terms;
 }
 
-function unescapeValue(v: string, selector: string): string {
+/** apimachinery `fields.UnescapeValue`: `\\`, `\,` and `\=` are escapes; bare `,`/`=` are errors. */
+function unescapeValue(v: string): string {
   let out = "";
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i] ?? "";
-    if (c === "\\") {
-      const n = v[i + 1];
-      if (n === "\\" || n === "," || n === "=") {
-        out += n;
-        i++;
-        continue;
-      }
-      throw badRequest(`invalid field selector: '${selector}'; invalid escape sequence: \\${n ?? ""}`);
+  let inSlash = false;
+  for (const c of v) {
+    if (inSlash) {
+      if (c === "\\" || c === "," || c === "=") out += c;
+      else throw badRequest(`invalid field selector: invalid escape sequence: \\${c}`);
+      inSlash = false;
+      continue;
     }
-    if (c === "," || c === "=") {
-      throw badRequest(`invalid field selector: '${selector}'; unescaped ${c} in value`);
-    }
-    out += c;
+    if (c === "\\") inSlash = true;
+    else if (c === "," || c === "=") {
+      // Go prints the rune with %v: its code point
+      throw badRequest(`invalid field selector: unescaped character in value: ${c.codePointAt(0)}`);
+    } else out += c;
   }
+  if (inSlash) throw badRequest("invalid field selector: invalid escape sequence: \\");
   return out;
+}
+
+const TERM_OPERATORS = ["!=", "==", "="] as const;
+
+/** apimachinery `splitTerm`: the first position where an operator starts splits the term. */
+function splitTerm(term: string): { lhs: string; op: (typeof TERM_OPERATORS)[number]; rhs: string } | undefined {
+  for (let i = 0; i < term.length; i++) {
+    for (const op of TERM_OPERATORS) {
+      if (term.startsWith(op, i)) return { lhs: term.slice(0, i), op, rhs: term.slice(i + op.length) };
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -65,21 +78,9 @@ export function parseFieldSelector(s: string): FieldSelector {
   if (s.trim() === "") return { requirements };
   for (const term of splitTerms(s)) {
     if (term === "") continue;
-    let idx = term.indexOf("!=");
-    let opLen = 2;
-    let operator: "=" | "!=" = "!=";
-    if (idx < 0) {
-      idx = term.indexOf("==");
-      operator = "=";
-      if (idx < 0) {
-        idx = term.indexOf("=");
-        opLen = 1;
-      }
-    }
-    if (idx < 0) throw badRequest(`invalid selector: '${s}'; can't understand '${term}'`);
-    const field = term.slice(0, idx).trim();
-    const value = unescapeValue(term.slice(idx + opLen), s);
-    requirements.push({ field, operator, value });
+    const split = splitTerm(term);
+    if (!split) throw badRequest(`invalid selector: '${s}'; can't understand '${term}'`);
+    requirements.push({ field: split.lhs, operator: split.op === "!=" ? "!=" : "=", value: unescapeValue(split.rhs) });
   }
   return { requirements };
 }
@@ -140,26 +141,6 @@ const SELECTABLE: Record<string, string[]> = {
   "certificates.k8s.io/CertificateSigningRequest": ["spec.signerName"],
 };
 
-const BUILTIN_GROUPS = new Set([
-  "",
-  "apps",
-  "batch",
-  "coordination.k8s.io",
-  "events.k8s.io",
-  "apiextensions.k8s.io",
-  "admissionregistration.k8s.io",
-  "autoscaling",
-  "policy",
-  "rbac.authorization.k8s.io",
-  "networking.k8s.io",
-  "storage.k8s.io",
-  "scheduling.k8s.io",
-  "discovery.k8s.io",
-  "node.k8s.io",
-  "certificates.k8s.io",
-  "apiregistration.k8s.io",
-]);
-
 /** The field selector labels a kind supports, besides `metadata.name`/`metadata.namespace`. */
 export function selectableFields(gk: GroupKind, crdSelectableFields?: string[]): string[] {
   if (crdSelectableFields) return [...META_FIELDS, ...crdSelectableFields.map((f) => f.replace(/^\./, ""))];
@@ -181,7 +162,7 @@ export function unsupportedFieldSelectorMessage(
   const allowed = new Set(selectableFields(gk, crdSelectableFields));
   for (const r of sel.requirements) {
     if (allowed.has(r.field)) continue;
-    if (BUILTIN_GROUPS.has(gk.group) && !crdSelectableFields) return `field label not supported: ${r.field}`;
+    if (BUILTIN_API_GROUPS.has(gk.group) && !crdSelectableFields) return `field label not supported: ${r.field}`;
     return `${JSON.stringify(r.field)} is not a known field selector: only ${[...allowed].map((f) => JSON.stringify(f)).join(", ")}`;
   }
   return undefined;

@@ -16,6 +16,9 @@ export interface JsonPatchOperation {
 
 class OpFailure extends Error {}
 
+/** The apiserver's limit on operations in one JSON patch (413 beyond it). */
+export const MAX_JSON_PATCH_OPERATIONS = 10000;
+
 function fail(index: number, op: unknown, detail: string): ClusterSimError {
   const o = isPlainObject(op) ? op : {};
   const where = `operation ${index} (${String(o.op ?? "?")} ${String(o.path ?? "")})`;
@@ -142,6 +145,12 @@ function validateOp(op: unknown, index: number): JsonPatchOperation {
 export function applyJsonPatch<T>(doc: T, ops: unknown): T {
   if (!Array.isArray(ops)) {
     throw badRequest("json: cannot unmarshal object into Go value of type jsonpatch.Patch");
+  }
+  if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
+    throw new ClusterSimError(
+      "RequestEntityTooLarge",
+      `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${ops.length}`,
+    );
   }
   let cur: unknown = cloneJson(doc);
   ops.forEach((raw, index) => {

@@ -23,12 +23,14 @@ function parseError(expr: string, why: string): Error {
 function parseSteps(expr: string, src: string): Step[] {
   const steps: Step[] = [];
   let i = 0;
-  const ident = /^[A-Za-z0-9_$\-/]+/;
+  // field names may contain `\.`-escaped dots (`.metadata.labels.node\.kubernetes\.io/instance-type`)
+  const ident = /^(?:\\.|[A-Za-z0-9_$\-/])+/;
+  const unescapeName = (name: string): string => name.replace(/\\(.)/g, "$1");
   while (i < expr.length) {
     const c = expr[i];
     if (c === "." && expr[i + 1] === ".") {
       const m = ident.exec(expr.slice(i + 2));
-      steps.push({ t: "recursive", name: m?.[0] });
+      steps.push({ t: "recursive", name: m ? unescapeName(m[0]) : undefined });
       i += 2 + (m?.[0].length ?? 0);
     } else if (c === ".") {
       const rest = expr.slice(i + 1);
@@ -45,7 +47,7 @@ function parseSteps(expr: string, src: string): Step[] {
         }
         throw parseError(src, `unexpected character at ${i + 1}`);
       }
-      steps.push({ t: "field", name: m[0] });
+      steps.push({ t: "field", name: unescapeName(m[0]) });
       i += 1 + m[0].length;
     } else if (c === "[") {
       const close = findClose(expr, i);
@@ -69,7 +71,7 @@ function parseSteps(expr: string, src: string): Step[] {
     } else {
       const m = ident.exec(expr.slice(i));
       if (m && steps.length === 0) {
-        steps.push({ t: "field", name: m[0] });
+        steps.push({ t: "field", name: unescapeName(m[0]) });
         i += m[0].length;
       } else throw parseError(src, `unexpected character ${JSON.stringify(c)} at ${i}`);
     }

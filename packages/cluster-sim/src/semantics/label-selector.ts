@@ -114,7 +114,6 @@ function selectorError(message: string): ClusterSimError {
   return badRequest(message);
 }
 
-
 /**
  * Parses a label selector string (`app=x,tier in (a,b),!legacy,env!=prod,k,k==v,k notin (a)`).
  * Throws a `ClusterSimError` (400 BadRequest) with apimachinery's wording (`unable to parse requirement: …`,
@@ -352,7 +351,7 @@ export function labelSelectorFromObject(sel: MetaLabelSelector | null | undefine
       case "DoesNotExist":
         if (values.length > 0) {
           throw selectorError(
-            `values: Invalid value: ${JSON.stringify(values)}: values set must be empty for exists and does not exist`,
+            `values: Invalid value: []string{${values.map((v) => JSON.stringify(v)).join(", ")}}: values set must be empty for exists and does not exist`,
           );
         }
         requirements.push({ key: expr.key, operator: expr.operator === "Exists" ? "exists" : "!", values: [] });

@@ -88,18 +88,46 @@ export function resolveMeta(obj: unknown, options: ManagedFieldsOptions = {}): P
   return builtinPatchMeta({ group, kind }) ?? patchMetaFromSchema(undefined);
 }
 
+// Item identities are cached for the duration of one top-level call only (objects may be mutated between calls).
+let itemElementCache = new WeakMap<PatchMeta, WeakMap<object, string | undefined>>();
+let cacheDepth = 0;
+
+/** Runs `fn` with a fresh list-item identity cache (nested calls share the outer one). */
+export function withItemCache<T>(fn: () => T): T {
+  if (cacheDepth === 0) itemElementCache = new WeakMap();
+  cacheDepth++;
+  try {
+    return fn();
+  } finally {
+    cacheDepth--;
+    if (cacheDepth === 0) itemElementCache = new WeakMap();
+  }
+}
+
 /** The key fields of a list-map item, or undefined when the item lacks them (then the list is treated as atomic). */
 export function listItemElement(item: unknown, meta: PatchMeta): string | undefined {
   if (meta.listType === "set") return valueElement(item);
+  if (!isPlainObject(item)) return undefined;
+  let byItem = cacheDepth > 0 ? itemElementCache.get(meta) : undefined;
+  if (byItem?.has(item)) return byItem.get(item);
   const keys = meta.listMapKeys ?? (meta.mergeKey ? [meta.mergeKey] : []);
-  if (!isPlainObject(item) || keys.length === 0) return undefined;
-  const k: Record<string, unknown> = {};
-  for (const key of keys) {
-    if (item[key] === undefined) continue;
-    k[key] = item[key];
+  let element: string | undefined;
+  if (keys.length > 0) {
+    const k: Record<string, unknown> = {};
+    for (const key of keys) {
+      const v = item[key] !== undefined ? item[key] : meta.listMapKeyDefaults?.[key];
+      if (v !== undefined) k[key] = v;
+    }
+    if (Object.keys(k).length > 0) element = keyElement(k);
   }
-  if (Object.keys(k).length === 0) return undefined;
-  return keyElement(k);
+  if (cacheDepth > 0) {
+    if (!byItem) {
+      byItem = new WeakMap();
+      itemElementCache.set(meta, byItem);
+    }
+    byItem.set(item, element);
+  }
+  return element;
 }
 
 function isAssociative(list: unknown[], meta: PatchMeta | undefined): meta is PatchMeta {
@@ -341,6 +369,17 @@ export function updateManagedFields(
   operation: "Update" | "Apply",
   subresource?: string,
   options: ManagedFieldsOptions = {},
+): ManagedFieldsEntry[] {
+  return withItemCache(() => updateManagedFieldsUncached(before, after, manager, operation, subresource, options));
+}
+
+function updateManagedFieldsUncached(
+  before: unknown,
+  after: unknown,
+  manager: string,
+  operation: "Update" | "Apply",
+  subresource: string | undefined,
+  options: ManagedFieldsOptions,
 ): ManagedFieldsEntry[] {
   const states = decodeManagedFields(startingManagedFields(before, after, subresource));
   const meta = resolveMeta(after, options);

@@ -19,6 +19,8 @@ export interface PatchMeta {
   listType?: "atomic" | "set" | "map";
   /** Keys of a `map` list (SSA). */
   listMapKeys?: string[];
+  /** Defaults of list-map key fields (`protocol: "TCP"`), used when an item omits them, as structured-merge-diff does. */
+  listMapKeyDefaults?: Record<string, unknown>;
   /** Strategic merge: `merge` lists are merged (by `mergeKey` for lists of objects, as sets for primitives). */
   patchStrategy?: "merge" | "replace";
   /** Strategic merge key of a merged list of objects. */
@@ -52,7 +54,7 @@ const CONDITIONS = keyed("type");
 const CONTAINER: PatchMeta = {
   fields: {
     env: keyed("name"),
-    ports: keyed("containerPort", {}, ["containerPort", "protocol"]),
+    ports: { ...keyed("containerPort", {}, ["containerPort", "protocol"]), listMapKeyDefaults: { protocol: "TCP" } },
     volumeMounts: keyed("mountPath"),
     volumeDevices: keyed("devicePath"),
     resizePolicy: ATOMIC,
@@ -125,7 +127,7 @@ const KINDS: Record<string, PatchMeta> = {
     fields: {
       spec: {
         fields: {
-          ports: keyed("port", {}, ["port", "protocol"]),
+          ports: { ...keyed("port", {}, ["port", "protocol"]), listMapKeyDefaults: { protocol: "TCP" } },
           clusterIPs: ATOMIC,
           externalIPs: ATOMIC,
           ipFamilies: ATOMIC,
@@ -207,7 +209,15 @@ export function patchMetaFromSchema(schema: JSONSchemaProps | undefined, isRoot 
   const lt = schema["x-kubernetes-list-type"];
   if (lt) meta.listType = lt;
   const keys = schema["x-kubernetes-list-map-keys"];
-  if (lt === "map" && keys) meta.listMapKeys = keys;
+  if (lt === "map" && keys) {
+    meta.listMapKeys = keys;
+    const defaults: Record<string, unknown> = {};
+    for (const k of keys) {
+      const d = it?.properties?.[k]?.default;
+      if (d !== undefined) defaults[k] = d;
+    }
+    if (Object.keys(defaults).length > 0) meta.listMapKeyDefaults = defaults;
+  }
   if (schema["x-kubernetes-map-type"] === "atomic") meta.atomicMap = true;
   return meta;
 }

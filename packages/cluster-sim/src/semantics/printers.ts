@@ -3,6 +3,7 @@
  * (`kubectl get pods` → NAME READY STATUS RESTARTS AGE, `-o wide` adds the priority-1 columns), plus the
  * apimachinery `HumanDuration` used by every Age cell.
  */
+import { BUILTIN_API_GROUPS } from "./patch-meta.ts";
 import { isPlainObject } from "./schema-types.ts";
 
 /** A `meta.k8s.io/v1 TableColumnDefinition`. */
@@ -372,6 +373,26 @@ function podTemplateSpec(o: Record<string, unknown>): unknown {
   return get(o, "spec", "template", "spec");
 }
 
+/** The apiserver's default table convertor (kinds without a printer, CRDs themselves): NAME, CREATED AT (RFC 3339). */
+const DEFAULT_COLUMNS: TableColumn[] = [
+  NAME_COLUMN,
+  col("Created At", "date", AGE_DESCRIPTION, (o) => {
+    const t = Date.parse(str(get(o, "metadata", "creationTimestamp")));
+    return Number.isNaN(t) ? null : `${new Date(t).toISOString().slice(0, 19)}Z`;
+  }),
+];
+
+const WEBHOOK_COLUMNS: TableColumn[] = [
+  NAME_COLUMN,
+  col(
+    "Webhooks",
+    "integer",
+    "Webhooks indicates the number of webhooks registered in this configuration",
+    (o) => arr(get(o, "webhooks")).length,
+  ),
+  AGE_COLUMN,
+];
+
 const COLUMNS: Record<string, TableColumn[]> = {
   "/Pod": [
     NAME_COLUMN,
@@ -725,19 +746,19 @@ const COLUMNS: Record<string, TableColumn[]> = {
     ),
     AGE_COLUMN,
   ],
-  "apiextensions.k8s.io/CustomResourceDefinition": [
-    NAME_COLUMN,
-    col("Created At", "date", AGE_DESCRIPTION, (o) => {
-      const t = Date.parse(str(get(o, "metadata", "creationTimestamp")));
-      return Number.isNaN(t) ? null : `${new Date(t).toISOString().slice(0, 19)}Z`;
-    }),
-  ],
+  "apiextensions.k8s.io/CustomResourceDefinition": DEFAULT_COLUMNS,
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration": WEBHOOK_COLUMNS,
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration": WEBHOOK_COLUMNS,
 };
 
 /**
- * The columns the real server prints for a built-in kind (`{group: "", kind: "Pod"}`), or `[Name, Age]` for kinds
- * without a dedicated printer. Columns with `priority: 1` are the `-o wide` ones.
+ * The columns the real server prints for a built-in kind (`{group: "", kind: "Pod"}`). Built-in kinds without a
+ * dedicated printer get the apiserver's default convertor (NAME, CREATED AT); other groups (custom resources
+ * without printer columns) get NAME, AGE. Columns with `priority: 1` are the `-o wide` ones.
  */
 export function printerColumnsFor(group: string, kind: string): TableColumn[] {
-  return COLUMNS[`${group}/${kind}`] ?? [NAME_COLUMN, AGE_COLUMN];
+  const known = COLUMNS[`${group}/${kind}`];
+  if (known) return known;
+  if (BUILTIN_API_GROUPS.has(group)) return DEFAULT_COLUMNS;
+  return [NAME_COLUMN, { ...AGE_COLUMN, definition: { ...AGE_COLUMN.definition, type: "date" } }];
 }

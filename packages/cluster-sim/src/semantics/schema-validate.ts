@@ -280,6 +280,15 @@ function validateNode(s: JSONSchemaProps, v: unknown, path: string, ctx: Ctx, is
     }
     const props = s.properties ?? {};
     const ap = additionalPropertiesSchema(s);
+    if (isRoot && isPlainObject(v.metadata)) {
+      // only name and generateName may be constrained by a CRD schema; the rest is ObjectMeta's own validation
+      const metaSchema = props.metadata;
+      for (const k of ["name", "generateName"] as const) {
+        const ks = metaSchema?.properties?.[k];
+        if (ks && v.metadata[k] !== undefined)
+          validateNode(ks, v.metadata[k], childPath(childPath(path, "metadata"), k), ctx, false);
+      }
+    }
     for (const k of keys) {
       if (isRoot && (k === "metadata" || k === "apiVersion" || k === "kind")) continue;
       const ps = props[k];

@@ -5,7 +5,7 @@
  * does. Conflicts come back with the exact 409 `Status` of the real server
  * (`Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .spec.replicas`).
  */
-import { ClusterSimError } from "../errors/index.ts";
+import { badRequest, ClusterSimError } from "../errors/index.ts";
 import {
   difference,
   type FieldSet,
@@ -29,6 +29,7 @@ import {
   resolveMeta,
   stripUntracked,
   toFieldSet,
+  withItemCache,
 } from "./managed-fields.ts";
 import { childMeta, type PatchMeta } from "./patch-meta.ts";
 import { cloneJson, isPlainObject, jsonEqual } from "./schema-types.ts";
@@ -47,6 +48,11 @@ export interface ApplyServerSideInput extends ManagedFieldsOptions {
   managedFields?: unknown;
   /** `status` / `scale` when applying to a subresource. */
   subresource?: string | undefined;
+  /**
+   * The `group/version` of the request URL; an applied object of another version is a 400
+   * (`Incorrect version specified in apply patch. …`), as on the real server.
+   */
+  expectedApiVersion?: string | undefined;
 }
 
 /** One field another manager owns with a different value. */
@@ -269,6 +275,65 @@ function prune(merged: unknown, lastSet: FieldSet, owned: FieldSet, meta: PatchM
   }
 }
 
+/** `kubectl.kubernetes.io/last-applied-configuration`, the client-side apply annotation. */
+export const LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration";
+
+function lastAppliedOf(obj: unknown): string | undefined {
+  if (!isPlainObject(obj) || !isPlainObject(obj.metadata) || !isPlainObject(obj.metadata.annotations)) return undefined;
+  const v = obj.metadata.annotations[LAST_APPLIED_ANNOTATION];
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/**
+ * The apiserver's `lastAppliedManager`: for the `kubectl` manager (plain `kubectl apply --server-side`), conflicts
+ * on fields the object's client-side-apply annotation lists are allowed, so objects upgrade from client-side to
+ * server-side apply without `--force-conflicts`.
+ */
+function allowedByLastApplied(input: ApplyServerSideInput, meta: PatchMeta): FieldSet | undefined {
+  if (input.manager !== "kubectl") return undefined;
+  const lastApplied = lastAppliedOf(input.live);
+  if (lastApplied === undefined) return undefined;
+  try {
+    return toFieldSet(JSON.parse(lastApplied), meta);
+  } catch {
+    return undefined;
+  }
+}
+
+function sortedJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => {
+    if (!isPlainObject(x)) return x;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(x).sort()) out[k] = x[k];
+    return out;
+  });
+}
+
+/**
+ * The apiserver's `lastAppliedUpdater`: a server-side apply by `kubectl` on an object that carries the client-side
+ * apply annotation rewrites the annotation to the applied configuration (without the annotation itself), so a later
+ * client-side apply diffs against what was applied last.
+ */
+function syncLastApplied(input: ApplyServerSideInput, object: Record<string, unknown>): void {
+  if (input.manager !== "kubectl" || lastAppliedOf(object) === undefined || !isPlainObject(input.applied)) return;
+  const applied = cloneJson(input.applied) as Record<string, unknown>;
+  if (isPlainObject(applied.metadata) && isPlainObject(applied.metadata.annotations)) {
+    delete applied.metadata.annotations[LAST_APPLIED_ANNOTATION];
+    if (Object.keys(applied.metadata.annotations).length === 0) delete applied.metadata.annotations;
+  }
+  const metadata = object.metadata as Record<string, unknown>;
+  metadata.annotations = {
+    ...(metadata.annotations as Record<string, unknown>),
+    [LAST_APPLIED_ANNOTATION]: sortedJson(applied),
+  };
+}
+
+function setsEqual(a: FieldSet, b: FieldSet): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
 function withoutManagedFields(obj: unknown): unknown {
   if (!isPlainObject(obj) || !isPlainObject(obj.metadata) || !("managedFields" in obj.metadata)) return obj;
   const { managedFields: _ignored, ...metadata } = obj.metadata;
@@ -281,9 +346,31 @@ function withoutManagedFields(obj: unknown): unknown {
  * the configuration changes and `force` is not set. With `force`, the fields move to `manager`. Fields the manager
  * applied last time and omits now are removed unless another manager owns them. List identity follows the built-in
  * kinds' list-map keys (containers by `name`, ports by `containerPort`+`protocol`, conditions by `type`, …) or the CRD
- * `schema`'s `x-kubernetes-list-type`/`x-kubernetes-list-map-keys` when given.
+ * `schema`'s `x-kubernetes-list-type`/`x-kubernetes-list-map-keys` when given. As on the real server, the `kubectl`
+ * manager may take over fields listed in the object's `kubectl.kubernetes.io/last-applied-configuration` annotation
+ * without conflicts (client-side → server-side apply upgrade), and then rewrites that annotation.
  */
 export function applyServerSide(input: ApplyServerSideInput): ApplyServerSideSuccess | ApplyServerSideConflicts {
+  return withItemCache(() => applyServerSideUncached(input));
+}
+
+function applyServerSideUncached(input: ApplyServerSideInput): ApplyServerSideSuccess | ApplyServerSideConflicts {
+  const appliedVersion =
+    isPlainObject(input.applied) && typeof input.applied.apiVersion === "string" ? input.applied.apiVersion : "";
+  if (input.expectedApiVersion !== undefined && appliedVersion !== input.expectedApiVersion) {
+    const specified = appliedVersion.includes("/") ? appliedVersion : `/${appliedVersion}`;
+    const expected = input.expectedApiVersion.includes("/") ? input.expectedApiVersion : `/${input.expectedApiVersion}`;
+    throw badRequest(
+      `Incorrect version specified in apply patch. Specified patch version: ${specified}, expected: ${expected}`,
+    );
+  }
+  if (
+    isPlainObject(input.applied) &&
+    isPlainObject(input.applied.metadata) &&
+    input.applied.metadata.managedFields != null
+  ) {
+    throw badRequest("metadata.managedFields must be nil");
+  }
   const liveObj = cloneJson(withoutManagedFields(input.live ?? {}));
   const config = withoutManagedFields(input.applied);
   const meta = resolveMeta(input.applied, input);
@@ -317,7 +404,8 @@ export function applyServerSide(input: ApplyServerSideInput): ApplyServerSideSuc
     mine = { entry, set: configSet };
     states.push(mine);
   }
-  mine.set = configSet;
+  // keep the previous set object when the content is the same, so its cached fieldsV1 encoding is reused
+  mine.set = setsEqual(lastSet, configSet) ? lastSet : configSet;
   mine.entry.apiVersion = apiVersion;
 
   let owned: FieldSet = new Set();
@@ -326,7 +414,7 @@ export function applyServerSide(input: ApplyServerSideInput): ApplyServerSideSuc
 
   const cmp = compareObjects(liveObj, merged, meta);
   const changedPaths = union(cmp.added, cmp.modified);
-  const conflicts: ApplyConflict[] = [];
+  const conflicts: (ApplyConflict & { key: string })[] = [];
   const conflictSets = new Map<ManagerState, FieldSet>();
   for (const s of states) {
     if (s === mine) continue;
@@ -334,7 +422,8 @@ export function applyServerSide(input: ApplyServerSideInput): ApplyServerSideSuc
     if (c.size === 0) continue;
     conflictSets.set(s, c);
     for (const p of [...c].sort()) {
-      const conflict: ApplyConflict = {
+      const conflict: ApplyConflict & { key: string } = {
+        key: p,
         manager: s.entry.manager,
         field: formatFieldPath(p),
         operation: s.entry.operation,
@@ -345,8 +434,14 @@ export function applyServerSide(input: ApplyServerSideInput): ApplyServerSideSuc
     }
   }
   if (conflicts.length > 0 && !input.force) {
-    conflicts.sort((a, b) => (a.manager < b.manager ? -1 : a.manager > b.manager ? 1 : 0));
-    return { conflicts, message: applyConflictMessage(conflicts), error: applyConflictError(conflicts) };
+    const allowed = allowedByLastApplied(input, meta);
+    const remaining = allowed ? conflicts.filter((c) => !allowed.has(c.key)) : conflicts;
+    if (remaining.length > 0) {
+      const out = remaining
+        .map(({ key: _key, ...c }) => c)
+        .sort((a, b) => (a.manager < b.manager ? -1 : a.manager > b.manager ? 1 : 0));
+      return { conflicts: out, message: applyConflictMessage(out), error: applyConflictError(out) };
+    }
   }
   for (const s of states) {
     if (s === mine) continue;
@@ -358,5 +453,6 @@ export function applyServerSide(input: ApplyServerSideInput): ApplyServerSideSuc
   const object = (isPlainObject(merged) ? merged : {}) as Record<string, unknown>;
   const metadata = isPlainObject(object.metadata) ? object.metadata : {};
   object.metadata = { ...metadata, managedFields };
+  syncLastApplied(input, object);
   return { object, managedFields, changed };
 }

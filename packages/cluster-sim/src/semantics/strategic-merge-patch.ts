@@ -34,6 +34,19 @@ export function strategicMergePatchUnsupportedError(): ClusterSimError {
   );
 }
 
+/** Go's `%v` rendering of decoded JSON (`map[image:x name:y]`, `[a b]`), which apimachinery's messages embed. */
+function goValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goValue).join(" ")}]`;
+  if (isPlainObject(v)) {
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${goValue(v[k])}`)
+      .join(" ")}]`;
+  }
+  if (v === null || v === undefined) return "<nil>";
+  return String(v);
+}
+
 function isDirectiveKey(k: string): boolean {
   return k === PATCH || k === RETAIN_KEYS || k.startsWith(DELETE_FROM) || k.startsWith(SET_ORDER);
 }
@@ -53,7 +66,7 @@ function mergeMap(
     // `$patch: delete` on a map leaves an empty map, as apimachinery does
     if (directive === "delete") return {};
     if (directive !== "merge") {
-      throw badRequest(`Unknown patch type: ${String(directive)} in map: ${JSON.stringify(patch)}`);
+      throw badRequest(`unknown patch type: ${String(directive)} in map: ${goValue(patch)}`);
     }
   }
   const out: Record<string, unknown> = { ...original };
@@ -61,7 +74,7 @@ function mergeMap(
   for (const [k, v] of Object.entries(patch)) {
     if (!k.startsWith(DELETE_FROM)) continue;
     const field = k.slice(DELETE_FROM.length);
-    if (!Array.isArray(v)) throw badRequest(`${k}: the value of a $deleteFromPrimitiveList directive must be a list`);
+    if (!Array.isArray(v)) throw badRequest("invalid patch format of primitive list");
     const cur = out[field];
     if (Array.isArray(cur)) out[field] = cur.filter((x) => !v.some((d) => jsonEqual(d, x)));
   }
@@ -86,7 +99,7 @@ function mergeMap(
   for (const [k, order] of Object.entries(patch)) {
     if (!k.startsWith(SET_ORDER)) continue;
     const field = k.slice(SET_ORDER.length);
-    if (!Array.isArray(order)) throw badRequest(`${k}: the value of a $setElementOrder directive must be a list`);
+    if (!Array.isArray(order)) throw badRequest("invalid patch format of setElementOrder list");
     const list = out[field];
     const before = original[field];
     if (Array.isArray(list)) {
@@ -97,13 +110,14 @@ function mergeMap(
 
   const retain = patch[RETAIN_KEYS];
   if (retain !== undefined) {
-    if (!Array.isArray(retain))
-      throw badRequest(`${RETAIN_KEYS}: the value of the $retainKeys directive must be a list`);
+    if (!Array.isArray(retain)) throw badRequest("invalid patch format of retainKeys");
     for (const k of Object.keys(patch)) {
       if (!isDirectiveKey(k) && !retain.includes(k)) {
-        throw badRequest(
-          `doesn't match retainKeys: ${k} is not in the list of retained keys ${JSON.stringify(retain)}`,
-        );
+        throw new ClusterSimError("Invalid", "the server rejected our request due to an error in our request", {
+          details: {
+            causes: [{ reason: "UnexpectedServerResponse", message: "patch content doesn't match retainKeys list" }],
+          },
+        });
       }
     }
     for (const k of Object.keys(out)) if (!retain.includes(k)) delete out[k];
@@ -124,14 +138,15 @@ function keyOf(item: unknown, mergeKey: string): unknown {
 }
 
 function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta | undefined, field: string): unknown[] {
-  const replaceDirective = patch.find((x) => isPlainObject(x) && x[PATCH] === "replace");
-  if (replaceDirective !== undefined) {
-    return patch.filter((x) => x !== replaceDirective).map(stripDirectives);
+  // any element carrying `$patch: replace` replaces the whole list with the elements that carry no directive
+  const hasDirective = (x: unknown): boolean => isPlainObject(x) && x[PATCH] !== undefined;
+  if (patch.some((x) => isPlainObject(x) && x[PATCH] === "replace")) {
+    return patch.filter((x) => !hasDirective(x)).map(stripDirectives);
   }
   for (const x of patch) {
-    if (isPlainObject(x) && x[PATCH] !== undefined && x[PATCH] !== "delete" && x[PATCH] !== "merge") {
-      throw badRequest(`Unknown patch type: ${String(x[PATCH])} in map: ${JSON.stringify(x)}`);
-    }
+    if (!isPlainObject(x) || x[PATCH] === undefined || x[PATCH] === "delete") continue;
+    if (x[PATCH] === "merge") throw badRequest("merging lists cannot yet be specified in the patch");
+    throw badRequest(`unknown patch type: ${String(x[PATCH])} in map: ${goValue(x)}`);
   }
   if (meta?.patchStrategy !== "merge") return patch.map(stripDirectives);
 
@@ -151,7 +166,7 @@ function mergeList(original: unknown[], patch: unknown[], meta: PatchMeta | unde
     }
     const key = item[mergeKey];
     if (key === undefined) {
-      throw badRequest(`map: ${JSON.stringify(item)} does not contain declared merge key: ${mergeKey}`);
+      throw badRequest(`map: ${goValue(item)} does not contain declared merge key: ${mergeKey}`);
     }
     const idx = out.findIndex((o) => jsonEqual(keyOf(o, mergeKey), key));
     if (item[PATCH] === "delete") {

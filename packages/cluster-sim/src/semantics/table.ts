@@ -163,3 +163,47 @@ export function buildTable(input: BuildTableInput): Table {
     rows,
   };
 }
+
+const COLUMN_TYPES = ["boolean", "date", "integer", "number", "string"];
+const COLUMN_FORMATS = ["byte", "date", "date-time", "double", "float", "int32", "int64", "password"];
+
+/**
+ * Validates a CRD version's `additionalPrinterColumns` as apiextensions does at registration. Returns one line per
+ * problem (`spec.versions[0].additionalPrinterColumns[1].type: Invalid value: "text": must be one of
+ * boolean,date,integer,number,string`), empty when valid.
+ */
+export function checkPrinterColumns(
+  columns: unknown[],
+  basePath = "spec.versions[0].additionalPrinterColumns",
+): string[] {
+  const errs: string[] = [];
+  columns.forEach((raw, i) => {
+    const path = `${basePath}[${i}]`;
+    const c = isPlainObject(raw) ? raw : {};
+    const name = typeof c.name === "string" ? c.name : "";
+    const type = typeof c.type === "string" ? c.type : "";
+    const format = typeof c.format === "string" ? c.format : "";
+    const jsonPath = typeof c.jsonPath === "string" ? c.jsonPath : "";
+    if (name === "") errs.push(`${path}.name: Required value`);
+    if (type === "") errs.push(`${path}.type: Required value: must be one of ${COLUMN_TYPES.join(",")}`);
+    else if (!COLUMN_TYPES.includes(type)) {
+      errs.push(`${path}.type: Invalid value: ${JSON.stringify(type)}: must be one of ${COLUMN_TYPES.join(",")}`);
+    }
+    if (format !== "" && !COLUMN_FORMATS.includes(format)) {
+      errs.push(`${path}.format: Invalid value: ${JSON.stringify(format)}: must be one of ${COLUMN_FORMATS.join(",")}`);
+    }
+    if (jsonPath === "") errs.push(`${path}.JSONPath: Required value`);
+    else if (!jsonPath.startsWith(".")) {
+      errs.push(
+        `${path}.JSONPath: Invalid value: ${JSON.stringify(jsonPath)}: must be a simple json path starting with .`,
+      );
+    } else {
+      try {
+        evaluateJsonPath({}, jsonPath);
+      } catch {
+        errs.push(`${path}.JSONPath: Invalid value: ${JSON.stringify(jsonPath)}: must be a valid JSONPath expression`);
+      }
+    }
+  });
+  return errs;
+}

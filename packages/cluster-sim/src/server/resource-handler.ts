@@ -102,9 +102,10 @@ export class ResourceHandler {
     switch (method) {
       case "GET":
       case "HEAD": {
-        if (!collection) return "get";
         const w = url.searchParams.get("watch");
-        return w === "true" || w === "1" ? "watch" : "list";
+        const watching = w === "true" || w === "1";
+        if (!collection) return watching && t.subresource === undefined ? "watch" : "get";
+        return watching ? "watch" : "list";
       }
       case "POST":
         if (!collection) throw methodNotAllowed();
@@ -301,7 +302,9 @@ export class ResourceHandler {
     dropAbruptly: boolean,
   ): void {
     const opts = this.listOptions(def, t, url);
-    const match = this.store.matcher(def, opts);
+    const base = this.store.matcher(def, opts);
+    const only = t.name;
+    const match = only === undefined ? base : (o: KubeObject) => o.metadata.name === only && base(o);
     const rv = url.searchParams.get("resourceVersion") ?? undefined;
     if (rv !== undefined && rv !== "" && !/^\d+$/.test(rv))
       throw badRequest(`resourceVersion: Invalid value: ${JSON.stringify(rv)}: must be a non-negative integer`);
@@ -312,6 +315,7 @@ export class ResourceHandler {
       match,
       resourceVersion: rv,
       allowBookmarks: url.searchParams.get("allowWatchBookmarks") === "true",
+      sendInitialEvents: url.searchParams.get("sendInitialEvents") === "true",
       timeoutSeconds: timeout === null ? undefined : Number(timeout),
       bookmarkIntervalMs: this.bookmarkIntervalMs,
     };

@@ -37,6 +37,13 @@ function decode(s: string): string | undefined {
 
 /** Routes a URL path (without query). */
 export function route(pathname: string): Target {
+  const t = routeSegments(pathname);
+  if (t.type === "resource" && t.proxyPath !== undefined && t.proxyPath !== "/" && pathname.endsWith("/"))
+    t.proxyPath += "/";
+  return t;
+}
+
+function routeSegments(pathname: string): Target {
   const raw = pathname.split("/").filter((s) => s !== "");
   const parts: string[] = [];
   for (const r of raw) {

@@ -1,6 +1,6 @@
 /** Server-side printing: answers `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` with a `meta.k8s.io/v1 Table`. */
 import type { ResourceDefinition } from "../builtin/types.ts";
-import { buildTable, type IncludeObject } from "../semantics/table.ts";
+import { buildTable, type IncludeObject } from "../semantics/index.ts";
 import type { KubeObject } from "../store/api.ts";
 
 /** True when the Accept header asks for a Table (v1 or v1beta1). */

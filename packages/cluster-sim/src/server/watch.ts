@@ -19,6 +19,8 @@ export interface WatchParams {
   match: (obj: KubeObject) => boolean;
   resourceVersion: string | undefined;
   allowBookmarks: boolean;
+  /** `sendInitialEvents=true`: end the synthetic ADDED events with the `k8s.io/initial-events-end` BOOKMARK. */
+  sendInitialEvents?: boolean;
   timeoutSeconds: number | undefined;
   bookmarkIntervalMs: number;
   /** Encodes an object for the stream; undefined = plain JSON at the served version. */
@@ -153,6 +155,14 @@ export function serveWatch(
     if (rv === undefined || rv === "" || rv === "0") {
       const startRv = Number(store.currentResourceVersion());
       for (const e of store.sortedEntries(def)) if (match(e.obj)) write("ADDED", encode(e.obj));
+      if (p.sendInitialEvents && p.allowBookmarks) {
+        const bookmark = {
+          kind: def.kind,
+          apiVersion: apiVersionOf(def),
+          metadata: { resourceVersion: String(startRv), annotations: { "k8s.io/initial-events-end": "true" } },
+        };
+        write("BOOKMARK", JSON.stringify(bookmark));
+      }
       unsubscribe = store.watch(def, startRv, onEvent);
     } else {
       unsubscribe = store.watch(def, Number(rv), onEvent);

@@ -2,6 +2,7 @@
  * Services: a ClusterIP from the service range when the store did not allocate one, and the Endpoints object
  * (ready / not-ready addresses per resolved port set, `publishNotReadyAddresses`, named target ports, headless).
  */
+import { ClusterSimError } from "../errors/index.ts";
 import type { KubeObject } from "../store/api.ts";
 import type { SimContext } from "./context.ts";
 import { mapSelectorMatches } from "./match.ts";
@@ -111,7 +112,10 @@ export class ClusterIpAllocator {
         return ip;
       }
     }
-    throw new Error("the simulated service IP range is exhausted");
+    throw new ClusterSimError(
+      "InternalError",
+      "the simulated service IP range is exhausted: pass a wider serviceCidr to the simulation",
+    );
   }
 }
 

@@ -3,13 +3,17 @@
  * secretKeyRef, fieldRef, resourceFieldRef), `$(VAR)` expansion, command/args over the image's ENTRYPOINT/CMD, and
  * rewriting of mount paths to the host folders they are materialised in.
  */
+import { ClusterSimError } from "../errors/index.ts";
 import type { KubeObject } from "../store/api.ts";
 import { asObj, asObjArray, asStringArray, asStringRecord, type Obj, specOf, statusOf, str } from "./objects.ts";
 import { parseQuantity } from "./quantity.ts";
 
-/** A container cannot be configured (the kubelet's CreateContainerConfigError). */
-export class ContainerConfigError extends Error {
-  override readonly name = "ContainerConfigError";
+/** A container cannot be configured (the kubelet's CreateContainerConfigError); shown in the container's status. */
+export class ContainerConfigError extends ClusterSimError {
+  constructor(message: string) {
+    super("Invalid", message);
+    this.name = "ContainerConfigError";
+  }
 }
 
 /** Reads ConfigMaps and Secrets of the pod's namespace. */

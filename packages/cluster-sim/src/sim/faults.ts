@@ -1,10 +1,10 @@
 /** The fault registry: rules added at start or at run time, matched against NodeClaims and containers. */
 import { globMatch } from "./match.ts";
-import type { NodeClaimFaultRule, PodFaultRule, SimFaults } from "./types.ts";
+import type { NodeClaimFaultRule, NodeFaultRule, PodFaultRule, SimFaultRule, SimFaults } from "./types.ts";
 
 /** A registry of injected faults with lookups for the controllers. */
 export class FaultRegistry implements SimFaults {
-  readonly #rules = new Map<string, NodeClaimFaultRule | PodFaultRule>();
+  readonly #rules = new Map<string, SimFaultRule>();
   readonly #onChange: () => void;
   #next = 1;
 
@@ -26,6 +26,13 @@ export class FaultRegistry implements SimFaults {
     return id;
   }
 
+  addNodeFault(rule: NodeFaultRule): string {
+    const id = `node-fault-${this.#next++}`;
+    this.#rules.set(id, { ...rule });
+    this.#onChange();
+    return id;
+  }
+
   remove(id: string): boolean {
     const removed = this.#rules.delete(id);
     if (removed) this.#onChange();
@@ -37,17 +44,25 @@ export class FaultRegistry implements SimFaults {
     this.#onChange();
   }
 
-  list(): Array<{ id: string; rule: NodeClaimFaultRule | PodFaultRule }> {
+  list(): Array<{ id: string; rule: SimFaultRule }> {
     return [...this.#rules].map(([id, rule]) => ({ id, rule: { ...rule } }));
   }
 
   /** The first NodeClaim fault matching the claim name and instance type. */
   nodeClaimFault(nodeClaim: string, instanceType: string): NodeClaimFaultRule | undefined {
     for (const rule of this.#rules.values()) {
-      if (!isNodeClaimRule(rule)) continue;
+      if (rule.kind !== "quota" && rule.kind !== "unavailable") continue;
       if (rule.nodeClaim !== undefined && !globMatch(rule.nodeClaim, nodeClaim)) continue;
       if (rule.instanceType !== undefined && !globMatch(rule.instanceType, instanceType, true)) continue;
       return rule;
+    }
+    return undefined;
+  }
+
+  /** The first NodeNotReady fault matching a node name. */
+  nodeFault(node: string): NodeFaultRule | undefined {
+    for (const rule of this.#rules.values()) {
+      if (rule.kind === "NodeNotReady" && globMatch(rule.node, node)) return rule;
     }
     return undefined;
   }
@@ -58,7 +73,7 @@ export class FaultRegistry implements SimFaults {
     kinds: readonly PodFaultRule["kind"][],
   ): PodFaultRule | undefined {
     for (const rule of this.#rules.values()) {
-      if (isNodeClaimRule(rule) || !kinds.includes(rule.kind)) continue;
+      if (!isPodRule(rule) || !kinds.includes(rule.kind)) continue;
       if (rule.namespace !== undefined && rule.namespace !== target.namespace) continue;
       if (rule.pod !== undefined && !globMatch(rule.pod, target.pod)) continue;
       if (
@@ -73,6 +88,6 @@ export class FaultRegistry implements SimFaults {
   }
 }
 
-function isNodeClaimRule(rule: NodeClaimFaultRule | PodFaultRule): rule is NodeClaimFaultRule {
-  return rule.kind === "quota" || rule.kind === "unavailable";
+function isPodRule(rule: SimFaultRule): rule is PodFaultRule {
+  return rule.kind !== "quota" && rule.kind !== "unavailable" && rule.kind !== "NodeNotReady";
 }

@@ -6,12 +6,14 @@
 export { createSimulation } from "./simulation.ts";
 export type {
   NodeClaimFaultRule,
+  NodeFaultRule,
   PodFaultKind,
   PodFaultRule,
   ProcessContext,
   ProcessImageMapping,
   ProcessSpec,
   SimEndpoint,
+  SimFaultRule,
   SimFaults,
   SimPodDelays,
   SimProcessRuntimeOptions,

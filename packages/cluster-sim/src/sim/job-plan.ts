@@ -61,9 +61,9 @@ function cond(type: string, reason: string, message: string, now: string): Obj {
 export function planJob(input: JobPlanInput): JobPlan {
   const { spec, status, pods, counted } = input;
   const now = iso(input.now);
-  const parallelism = spec.parallelism ?? 1;
-  const completions = spec.completions;
-  const backoffLimit = spec.backoffLimit ?? 6;
+  const parallelism = Math.max(0, spec.parallelism ?? 1);
+  const completions = spec.completions === undefined ? undefined : Math.max(0, spec.completions);
+  const backoffLimit = Math.max(0, spec.backoffLimit ?? 6);
   const conditions = (Array.isArray(status.conditions) ? status.conditions : []) as Obj[];
   const has = (type: string) => conditions.some((c) => c.type === type && c.status === "True");
   const newlyCounted: string[] = [];

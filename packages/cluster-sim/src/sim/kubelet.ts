@@ -11,6 +11,7 @@ import { globMatch } from "./match.ts";
 import {
   asObj,
   asObjArray,
+  conditionStatus,
   isPodTerminal,
   isReason,
   jsonEqual,
@@ -64,6 +65,8 @@ interface ContainerRecord {
   pulled: boolean;
   /** An instance is being created (runtime.start in flight). */
   starting: boolean;
+  /** The current instance is a real process (probes go to its ports). */
+  process: boolean;
 }
 
 const FAULT_KINDS_CONTAINER = ["CrashLoopBackOff", "OOMKilled", "ExitCode"] as const;
@@ -138,6 +141,7 @@ class PodWorker {
         done: false,
         pulled: false,
         starting: false,
+        process: false,
       };
     };
     this.init = asObjArray(spec.initContainers).map((c) => record(c, true));
@@ -401,7 +405,8 @@ class PodWorker {
     const fault = this.#fault(c, FAULT_KINDS_CONTAINER);
     const runtime = this.#kubelet.runtime;
     let instance: RunningContainer;
-    if (fault === undefined && this.#usesProcesses && runtime.mappingFor(c.image) !== undefined) {
+    c.process = fault === undefined && this.#usesProcesses && runtime.mappingFor(c.image) !== undefined;
+    if (c.process) {
       try {
         instance = await runtime.start(this.pod, c.spec, this.#lookup());
       } catch (error) {
@@ -471,37 +476,63 @@ class PodWorker {
 
   /** Startup and readiness: HTTP/TCP probes against process ports, otherwise `readyMs` after start. */
   async #probe(c: ContainerRecord, gen: number): Promise<void> {
-    const alive = () => c.generation === gen && "running" in c.state && !this.destroyed && !this.terminating;
+    const alive = () => c.generation === gen && "running" in c.state && !this.stopping();
     const { readyMs, probeIntervalMs } = this.#ctx.options;
     const startup = asObj(c.spec.startupProbe);
     const readiness = asObj(c.spec.readinessProbe);
-    const check = async (probe: Obj): Promise<boolean> => {
+    const liveness = asObj(c.spec.livenessProbe);
+    const has = (probe: Obj) => Object.keys(probe).length > 0;
+    const check = async (probe: Obj): Promise<string | undefined> => {
       const target = this.#probeTarget(c, probe);
-      if (target === undefined) return true;
-      return await probeOnce(target);
+      return target === undefined ? undefined : await probeOnce(target);
     };
     if (!(await this.sleep(readyMs)) || !alive()) return;
-    if (Object.keys(startup).length > 0) {
-      while (!(await check(startup))) if (!(await this.sleep(probeIntervalMs)) || !alive()) return;
+    if (has(startup)) {
+      while ((await check(startup)) !== undefined) if (!(await this.sleep(probeIntervalMs)) || !alive()) return;
     }
     c.started = true;
     this.changed();
+    const livenessThreshold = Math.max(1, num(liveness.failureThreshold) ?? 3);
+    let livenessFailures = 0;
+    let livenessSeen = false;
+    let readinessFailing = false;
     // Native sidecars and regular containers alike become ready on their readiness probe.
     for (;;) {
       if (!alive()) return;
-      const ok = Object.keys(readiness).length === 0 || (await check(readiness));
+      const failure = has(readiness) ? await check(readiness) : undefined;
       if (!alive()) return;
-      if (ok !== c.ready) {
-        c.ready = ok;
+      if (failure !== undefined && !readinessFailing) {
+        this.#event("Warning", "Unhealthy", `Readiness probe failed: ${failure}`, c);
+      }
+      readinessFailing = failure !== undefined;
+      if ((failure === undefined) !== c.ready) {
+        c.ready = failure === undefined;
         this.changed();
       }
-      if (Object.keys(readiness).length === 0) return;
+      if (has(liveness)) {
+        const dead = await check(liveness);
+        if (!alive()) return;
+        // Liveness counts only once the process answered it: simulated periods are much shorter than real
+        // process start-up, so a slow starter must not be killed before it listens.
+        if (dead === undefined) livenessSeen = true;
+        livenessFailures = dead === undefined || !livenessSeen ? 0 : livenessFailures + 1;
+        if (dead !== undefined && livenessSeen) {
+          this.#event("Warning", "Unhealthy", `Liveness probe failed: ${dead}`, c);
+        }
+        if (livenessFailures >= livenessThreshold) {
+          this.#event("Normal", "Killing", `Container ${c.name} failed liveness probe, will be restarted`, c);
+          // The exit goes through the container's normal restart path.
+          void c.instance?.stop(this.#ctx.options.killGraceMs);
+          return;
+        }
+      }
+      if (!has(readiness) && !has(liveness)) return;
       if (!(await this.sleep(probeIntervalMs))) return;
     }
   }
 
-  #probeTarget(c: ContainerRecord, probe: Obj): { kind: "http" | "tcp"; port: number; path: string } | undefined {
-    if (!this.#usesProcesses || this.#kubelet.runtime.mappingFor(c.image) === undefined) return undefined;
+  #probeTarget(c: ContainerRecord, probe: Obj): ProbeTarget | undefined {
+    if (!c.process) return undefined;
     const http = asObj(probe.httpGet);
     const tcp = asObj(probe.tcpSocket);
     const spec = Object.keys(http).length > 0 ? http : Object.keys(tcp).length > 0 ? tcp : undefined;
@@ -513,11 +544,19 @@ class PodWorker {
     }
     const host = this.#kubelet.runtime.containerPort(this.uid, c.name, containerPort);
     if (host === undefined) return undefined;
-    return { kind: spec === http ? "http" : "tcp", port: host, path: str(http.path) ?? "/" };
+    const path = str(http.path) ?? "/";
+    return {
+      kind: spec === http ? "http" : "tcp",
+      port: host,
+      path: path.startsWith("/") ? path : `/${path}`,
+      display: `${this.podIP ?? "127.0.0.1"}:${containerPort}`,
+    };
   }
 
   #scheduleEviction(): void {
-    const fault = this.#fault(undefined, ["Evicted"]);
+    const fault =
+      this.#fault(undefined, ["Evicted"]) ??
+      this.main.map((c) => this.#fault(c, ["Evicted"])).find((f) => f !== undefined);
     if (fault === undefined) return;
     void (async () => {
       if (!(await this.sleep(fault.afterMs ?? 30))) return;
@@ -591,7 +630,7 @@ class PodWorker {
   }
 
   /** The pod status this worker's state implies (PodScheduled and unknown conditions kept from `current`). */
-  status(current: Obj): Obj {
+  status(current: Obj, nodeReady = true): Obj {
     const now = this.#ctx.nowIso();
     const old = asObjArray(current.conditions);
     const cond = (type: string, ok: boolean, reason?: string, message?: string): Obj => {
@@ -623,7 +662,12 @@ class PodWorker {
         terminal ? "PodCompleted" : "ContainersNotInitialized",
         terminal ? undefined : `containers with incomplete status: [${incomplete.map((c) => c.name).join(" ")}]`,
       ),
-      cond("Ready", allReady, notReadyReason, notReadyMessage),
+      cond(
+        "Ready",
+        allReady && nodeReady,
+        nodeReady ? notReadyReason : undefined,
+        nodeReady ? notReadyMessage : undefined,
+      ),
       cond("ContainersReady", allReady, notReadyReason, notReadyMessage),
     ];
     const scheduled = old.find((c) => c.type === "PodScheduled") ?? cond("PodScheduled", true);
@@ -669,28 +713,39 @@ class PodWorker {
   }
 }
 
-async function probeOnce(target: { kind: "http" | "tcp"; port: number; path: string }): Promise<boolean> {
+/** Where a probe goes: a loopback port, and how the pod address reads in messages. */
+interface ProbeTarget {
+  kind: "http" | "tcp";
+  port: number;
+  path: string;
+  display: string;
+}
+
+/** One probe; undefined on success, else the failure as the kubelet words it. */
+async function probeOnce(target: ProbeTarget): Promise<string | undefined> {
   if (target.kind === "tcp") {
     const { connect } = await import("node:net");
     return await new Promise((resolve) => {
       const socket = connect(target.port, "127.0.0.1");
-      const done = (ok: boolean) => {
+      const done = (failure: string | undefined) => {
         socket.destroy();
-        resolve(ok);
+        resolve(failure);
       };
-      socket.setTimeout(1000, () => done(false));
-      socket.once("connect", () => done(true));
-      socket.once("error", () => done(false));
+      socket.setTimeout(1000, () => done(`dial tcp ${target.display}: i/o timeout`));
+      socket.once("connect", () => done(undefined));
+      socket.once("error", () => done(`dial tcp ${target.display}: connect: connection refused`));
     });
   }
+  const url = `http://${target.display}${target.path}`;
   try {
-    const res = await fetch(`http://127.0.0.1:${target.port}${target.path.startsWith("/") ? "" : "/"}${target.path}`, {
-      signal: AbortSignal.timeout(1000),
-    });
+    const res = await fetch(`http://127.0.0.1:${target.port}${target.path}`, { signal: AbortSignal.timeout(1000) });
     await res.body?.cancel();
-    return res.status >= 200 && res.status < 400;
-  } catch {
-    return false;
+    return res.status >= 200 && res.status < 400 ? undefined : `HTTP probe failed with statuscode: ${res.status}`;
+  } catch (error) {
+    const timedOut = error instanceof Error && error.name === "TimeoutError";
+    return timedOut
+      ? `Get "${url}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`
+      : `Get "${url}": dial tcp ${target.display}: connect: connection refused`;
   }
 }
 
@@ -792,7 +847,8 @@ export class Kubelet {
 
   #writeStatus(pod: KubeObject, worker: PodWorker): void {
     const current = statusOf(pod);
-    const desired = worker.status(current);
+    const node = this.#ctx.store.get(R.nodes, undefined, str(specOf(pod).nodeName) ?? "");
+    const desired = worker.status(current, node === undefined || conditionStatus(node, "Ready") === "True");
     const same = Object.entries(desired).every(([k, v]) => jsonEqual(v === null ? undefined : v, current[k]));
     if (same) return;
     try {

@@ -182,7 +182,10 @@ export class NodeClaimController {
       }
       if (node !== undefined) {
         this.#ensureLease(node);
-        this.#ctx.events.record(node, "Normal", "Starting", "Starting kubelet.", { component: "kubelet", host: nodeName });
+        this.#ctx.events.record(node, "Normal", "Starting", "Starting kubelet.", {
+          component: "kubelet",
+          host: nodeName,
+        });
         this.#ctx.events.record(node, "Normal", "NodeReady", `Node ${nodeName} status is now: NodeReady`, {
           component: "kubelet",
           host: nodeName,

@@ -128,7 +128,7 @@ export function buildNode(plan: NodePlan): KubeObject {
   const { nodeClaim, sku, nodeName } = plan;
   const claimName = nodeClaim.metadata.name ?? "";
   const spec = asObj(nodeClaim.spec);
-  const labels: Record<string, string> = {};
+  const labels: Record<string, string> = { "karpenter.sh/capacity-type": "on-demand" };
   for (const r of asObjArray(spec.requirements)) {
     const values = asStringArray(r.values);
     if (r.operator === "In" && values.length > 0 && typeof r.key === "string") labels[r.key] = values[0] ?? "";
@@ -147,7 +147,6 @@ export function buildNode(plan: NodePlan): KubeObject {
     "kubernetes.azure.com/agentpool": claimName,
     "karpenter.sh/registered": "true",
     "karpenter.sh/initialized": "true",
-    "karpenter.sh/capacity-type": "on-demand",
     "kaito.sh/machine-type": sku.gpuCount > 0 ? "gpu" : "cpu",
   });
   const nodepool = nodeClaim.metadata.labels?.["karpenter.sh/nodepool"];

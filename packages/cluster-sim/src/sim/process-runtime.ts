@@ -15,6 +15,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { ClusterSimError } from "../errors/index.ts";
 import type { KubeObject } from "../store/api.ts";
 import { type ObjectLookup, containerArgv, resolveEnv, rewriteMountPaths } from "./env.ts";
 import { globMatch } from "./match.ts";
@@ -183,10 +184,17 @@ export class ProcessRuntime {
   async start(pod: KubeObject, container: Obj, lookup: ObjectLookup): Promise<RunningContainer> {
     const uid = pod.metadata.uid ?? "";
     const sandbox = this.#sandboxes.get(uid);
-    if (sandbox === undefined) throw new Error(`pod ${pod.metadata.namespace}/${pod.metadata.name} has no sandbox`);
+    if (sandbox === undefined) {
+      throw new ClusterSimError(
+        "InternalError",
+        `pod ${pod.metadata.namespace}/${pod.metadata.name}: container started before its sandbox was prepared`,
+      );
+    }
     const name = str(container.name) ?? "";
     const mapping = this.mappingFor(str(container.image) ?? "");
-    if (mapping === undefined) throw new Error(`image ${str(container.image)} is not mapped to a process`);
+    if (mapping === undefined) {
+      throw new ClusterSimError("InternalError", `image "${str(container.image)}" is not mapped to a process`);
+    }
     const mounts = await containerMounts(container, sandbox.volumes);
     const ports = Object.fromEntries(sandbox.ports.get(name) ?? new Map<number, number>());
     const containerEnv = resolveEnv(pod, container, lookup);
@@ -217,7 +225,15 @@ export class ProcessRuntime {
     else if (!existsSync(cwd)) cwd = sandbox.dir; // the image's own folders do not exist here
     let spec: ProcessSpec;
     if (mapping.spawn !== undefined) {
-      spec = mapping.spawn({ pod, container, argv, env, mounts, ports, podDir: sandbox.dir });
+      spec = mapping.spawn({
+        pod: structuredClone(pod),
+        container: structuredClone(container),
+        argv,
+        env,
+        mounts,
+        ports,
+        podDir: sandbox.dir,
+      });
     } else if (mapping.command !== undefined) {
       const args = Array.isArray(container.args) ? argv.slice(argv.length - (container.args as unknown[]).length) : [];
       spec = { command: [...mapping.command, ...args] };

@@ -53,8 +53,13 @@ export class Scheduler {
           (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") ||
           (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""),
       );
+    const pendingUids = new Set(pending.map((p) => p.metadata.uid ?? ""));
+    for (const uid of this.#lastMessage.keys()) if (!pendingUids.has(uid)) this.#lastMessage.delete(uid);
     if (pending.length === 0) return undefined;
-    const nodes = store.list(R.nodes).sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+    const nodes = store
+      .list(R.nodes)
+      .filter((n) => n.metadata.deletionTimestamp === undefined)
+      .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
     const byNode = new Map<string, KubeObject[]>();
     for (const p of pods) {
       const n = str(specOf(p).nodeName);

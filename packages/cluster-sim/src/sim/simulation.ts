@@ -3,7 +3,7 @@
  * (never writing inside the callback), and the handle with port resolution, logs and faults.
  */
 import type { ClusterStore, KubeObject, StoreEvent } from "../store/api.ts";
-import type { ResolvedOptions, SimContext } from "./context.ts";
+import type { SimContext } from "./context.ts";
 import { InformerCache } from "./cache.ts";
 import { DeploymentController } from "./deployment.ts";
 import { EndpointsController, endpointSubsets, resolveTargetPort } from "./endpoints.ts";
@@ -11,8 +11,10 @@ import { EventRecorder } from "./events.ts";
 import { FaultRegistry } from "./faults.ts";
 import { JobController } from "./job.ts";
 import { Kubelet } from "./kubelet.ts";
+import { NodeHealthController } from "./node-health.ts";
 import { NodeClaimController } from "./nodeclaim-controller.ts";
 import { asObjArray, controllerOf, keyOf, num, type Obj, specOf, str, timestamp } from "./objects.ts";
+import { resolveOptions, validateOptions } from "./options.ts";
 import { ProcessRuntime } from "./process-runtime.ts";
 import { WorkQueue } from "./queue.ts";
 import { ReplicaSetController } from "./replicaset.ts";
@@ -37,39 +39,21 @@ const CACHED = [
   R.nodeclaims,
 ];
 
-function resolveOptions(options: SimulationOptions): ResolvedOptions {
-  const nodeDelayMs = options.nodeDelayMs ?? 200;
-  const d = options.podDelays ?? {};
-  return {
-    skus: [...options.skus],
-    nodeDelayMs,
-    launchDelayMs: options.launchDelayMs ?? Math.floor(nodeDelayMs / 2),
-    gpuCapacityDelayMs: options.gpuCapacityDelayMs ?? 0,
-    pullMs: d.pullMs ?? 20,
-    readyMs: d.readyMs ?? 20,
-    completionMs: d.completionMs === undefined ? 50 : d.completionMs,
-    backoffMs: d.backoffMs ?? 100,
-    maxBackoffMs: d.maxBackoffMs ?? 2000,
-    probeIntervalMs: d.probeIntervalMs ?? 100,
-    killGraceMs: d.killGraceMs ?? 2000,
-    clusterName: options.clusterName ?? "kaito-sim",
-    sidecarImages: options.sidecarImages ?? ["registry.k8s.io/pause*", "*/pause", "*/pause:*"],
-    serviceCidr: options.serviceCidr ?? "10.96.0.0/16",
-  };
-}
-
 /**
  * Starts the simulated cloud (NodeClaims → Nodes), scheduler, workload controllers, Service endpoints and kubelet
  * against `backing`. Every write goes through the store, as the real components write through the API.
  */
 export function createSimulation(backing: ClusterStore, options: SimulationOptions): Simulation {
+  validateOptions(options);
   const now = options.now ?? (() => new Date());
   const onError = options.onError ?? (() => {});
   const cache = new InformerCache(backing, CACHED);
   cache.start();
-  const faults = new FaultRegistry();
+  let onFaultsChanged = () => {};
+  const faults = new FaultRegistry(() => onFaultsChanged());
   for (const rule of options.faults?.nodeClaims ?? []) faults.addNodeClaimFault(rule);
   for (const rule of options.faults?.pods ?? []) faults.addPodFault(rule);
+  for (const rule of options.faults?.nodes ?? []) faults.addNodeFault(rule);
   const ctx: SimContext = {
     store: cache,
     now,
@@ -89,6 +73,7 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
   const statefulSets = new StatefulSetController(ctx);
   const jobs = new JobController(ctx);
   const endpoints = new EndpointsController(ctx);
+  const nodeHealth = new NodeHealthController(ctx);
 
   const q = {
     nodeClaims: new WorkQueue("nodeclaims", (k) => nodeClaims.handle(k), onError),
@@ -99,6 +84,10 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
     statefulSets: new WorkQueue("statefulsets", (k) => statefulSets.handle(k), onError),
     jobs: new WorkQueue("jobs", (k) => jobs.handle(k), onError),
     endpoints: new WorkQueue("endpoints", (k) => endpoints.handle(k), onError),
+    nodeHealth: new WorkQueue("node-health", (k) => nodeHealth.handle(k), onError),
+  };
+  onFaultsChanged = () => {
+    for (const node of store.list(R.nodes)) q.nodeHealth.add(node.metadata.name ?? "");
   };
   kubelet.setQueue((key) => q.kubelet.add(key));
 
@@ -130,6 +119,7 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
       for (const svc of store.list(R.services, { namespace: o.metadata.namespace ?? "" })) q.endpoints.add(keyOf(svc));
     } else if (sameResource(resource, R.nodes)) {
       q.scheduler.add(SCHEDULE_ALL);
+      q.nodeHealth.add(o.metadata.name ?? "");
       if (event.type === "DELETED") q.scheduler.add(`gc:${o.metadata.name ?? ""}`);
       else {
         for (const pod of store.list(R.pods, { fieldSelector: `spec.nodeName=${o.metadata.name ?? ""}` })) {

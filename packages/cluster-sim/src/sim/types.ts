@@ -149,18 +149,32 @@ export interface PodFaultRule {
   message?: string;
 }
 
+/** A node health fault: matching nodes report `Ready=False` (the kubelet stopped posting status) while it is in force. */
+export interface NodeFaultRule {
+  kind: "NodeNotReady";
+  /** Node name glob. */
+  node: string;
+  /** Message override of the Ready condition. */
+  message?: string;
+}
+
+/** Any injectable fault. */
+export type SimFaultRule = NodeClaimFaultRule | PodFaultRule | NodeFaultRule;
+
 /** Handle to add and remove injected faults at run time. */
 export interface SimFaults {
   /** Adds a NodeClaim launch failure; returns its id. */
   addNodeClaimFault(rule: NodeClaimFaultRule): string;
   /** Adds a pod/container fault; returns its id. */
   addPodFault(rule: PodFaultRule): string;
+  /** Adds a node health fault (the node turns NotReady, its pods unready, until removed); returns its id. */
+  addNodeFault(rule: NodeFaultRule): string;
   /** Removes one fault by id; true when it existed. */
   remove(id: string): boolean;
   /** Removes every fault. */
   clear(): void;
   /** The faults in force. */
-  list(): Array<{ id: string; rule: NodeClaimFaultRule | PodFaultRule }>;
+  list(): Array<{ id: string; rule: SimFaultRule }>;
 }
 
 /** Options of {@link createSimulation}. */
@@ -181,7 +195,7 @@ export interface SimulationOptions {
   /** Real processes for mapped images. */
   processRuntime?: SimProcessRuntimeOptions;
   /** Faults in force from the start. */
-  faults?: { nodeClaims?: NodeClaimFaultRule[]; pods?: PodFaultRule[] };
+  faults?: { nodeClaims?: NodeClaimFaultRule[]; pods?: PodFaultRule[]; nodes?: NodeFaultRule[] };
   /** Clock for timestamps. Default `() => new Date()`. */
   now?: () => Date;
   /** Called with errors the controllers could not handle (they retry with back-off). Default: ignored. */

@@ -1,6 +1,7 @@
 /** Turns a CustomResourceDefinition object into served resource definitions, and validates the CRD itself. */
 import { ALL_VERBS, type PrinterColumn, type ResourceDefinition } from "../builtin/types.ts";
 import type { FieldCause } from "../errors/index.ts";
+import { checkStructuralSchema, compileCelValidations, type JSONSchemaProps } from "../semantics/index.ts";
 import type { KubeObject } from "./api.ts";
 
 type Obj = Record<string, unknown>;
@@ -107,6 +108,17 @@ export function validateCrd(crd: KubeObject): FieldCause[] {
       reason: "FieldValueInvalid",
       message: "Invalid value: must have exactly one version marked as storage version",
     });
+  versions.forEach((v, i) => {
+    const holder = isObj(v.schema) ? v.schema : {};
+    const schema = isObj(holder.openAPIV3Schema) ? (holder.openAPIV3Schema as JSONSchemaProps) : undefined;
+    const base = `spec.versions[${i}]`;
+    const lines: string[] = [];
+    if (schema) {
+      lines.push(...checkStructuralSchema(schema, `${base}.schema.openAPIV3Schema`));
+      lines.push(...compileCelValidations(schema, `${base}.schema.openAPIV3Schema`));
+    }
+    for (const line of lines) causes.push(causeFromLine(line));
+  });
   if (names && typeof spec.group === "string" && typeof names.plural === "string") {
     const expected = `${names.plural}.${spec.group}`;
     if (crd.metadata.name !== expected)
@@ -134,12 +146,28 @@ export function crdStatus(crd: KubeObject, now: string, previous: unknown): Obj 
     reason,
     message,
   });
+  const kept = Array.isArray(prev.conditions) && prev.conditions.length > 0 ? prev.conditions : undefined;
   return {
-    conditions: [
+    conditions: kept ?? [
       cond("NamesAccepted", "NoConflicts", "no conflicts found"),
       cond("Established", "InitialNamesAccepted", "the initial names have been accepted"),
     ],
     acceptedNames: spec.names ?? {},
     storedVersions: stored,
   };
+}
+
+/** Turns a `path: message` line of the semantics checks into a field cause. */
+function causeFromLine(line: string): FieldCause {
+  const i = line.indexOf(": ");
+  const field = i < 0 ? "" : line.slice(0, i);
+  const message = i < 0 ? line : line.slice(i + 2);
+  const reason = message.startsWith("Required value")
+    ? "FieldValueRequired"
+    : message.startsWith("Forbidden")
+      ? "FieldValueForbidden"
+      : message.startsWith("Unsupported value")
+        ? "FieldValueNotSupported"
+        : "FieldValueInvalid";
+  return { field, reason, message };
 }

@@ -4,7 +4,12 @@
  * garbage collector for ownerReferences, a bounded watch history per resource type, and in-process admission hooks.
  */
 import { randomUUID } from "node:crypto";
-import { defaultBuiltinOnCreate, defaultBuiltinOnWrite, validateBuiltin } from "../builtin/defaults.ts";
+import {
+  defaultBuiltinOnCreate,
+  defaultBuiltinOnWrite,
+  unknownBuiltinFields,
+  validateBuiltin,
+} from "../builtin/defaults.ts";
 import type { ResourceDefinition } from "../builtin/types.ts";
 import {
   alreadyExists,
@@ -24,6 +29,8 @@ import {
   matchesLabelSelector,
   parseFieldSelector,
   parseLabelSelector,
+  strictUnknownFieldsMessage,
+  unknownFieldWarning,
   unsupportedFieldSelectorMessage,
 } from "../semantics/index.ts";
 import type {
@@ -138,15 +145,11 @@ interface ResourceState {
   historyStart: number;
   /** Events with rv <= compactedRv are gone from the history. */
   compactedRv: number;
+  /** Item keys in order (rebuilt after an insert or removal). */
+  sortedKeys: string[] | undefined;
 }
 
 const itemKey = (namespace: string | undefined, name: string): string => `${namespace ?? ""}/${name}`;
-
-function metaOf(obj: unknown): Record<string, unknown> {
-  if (!isObject(obj)) return {};
-  const m = obj.metadata;
-  return isObject(m) ? m : {};
-}
 
 /** The in-memory store. */
 export class MemoryStore implements ClusterStore {
@@ -181,6 +184,19 @@ export class MemoryStore implements ClusterStore {
         },
       );
     }
+    this.create(
+      { group: "", version: "v1", resource: "services" },
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: {
+          name: "kubernetes",
+          namespace: "default",
+          labels: { component: "apiserver", provider: "kubernetes" },
+        },
+        spec: { clusterIP: "10.96.0.1", ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: 6443 }] },
+      },
+    );
   }
 
   /** The latest committed resourceVersion. */
@@ -214,7 +230,7 @@ export class MemoryStore implements ClusterStore {
     const gr = groupResourceKey(def.group, def.resource);
     let s = this.states.get(gr);
     if (!s) {
-      s = { groupResource: gr, items: new Map(), history: [], historyStart: 0, compactedRv: 0 };
+      s = { groupResource: gr, items: new Map(), history: [], historyStart: 0, compactedRv: 0, sortedKeys: undefined };
       this.states.set(gr, s);
     }
     return s;
@@ -297,7 +313,8 @@ export class MemoryStore implements ClusterStore {
   /** Entries in key order, with their cached JSON at the storage version. */
   sortedEntries(def: ResourceDefinition): Entry[] {
     const s = this.state(def);
-    const keys = [...s.items.keys()].sort();
+    s.sortedKeys ??= [...s.items.keys()].sort();
+    const keys = s.sortedKeys;
     const out: Entry[] = [];
     for (const k of keys) {
       const e = s.items.get(k);
@@ -369,7 +386,13 @@ export class MemoryStore implements ClusterStore {
         s.historyStart = 0;
       }
     }
-    for (const l of this.listeners) l(ev);
+    for (const l of this.listeners) {
+      try {
+        l(ev);
+      } catch {
+        // a watcher's failure must not break the write that triggered it
+      }
+    }
     if (this.publicListeners.size > 0) {
       const pub: StoreEvent = { type, resource, object: cloneJson(obj) };
       for (const l of this.publicListeners) {
@@ -486,6 +509,7 @@ export class MemoryStore implements ClusterStore {
     obj.metadata.resourceVersion = String(this.rv);
     const key = itemKey(obj.metadata.namespace, obj.metadata.name ?? "");
     s.items.set(key, { obj });
+    s.sortedKeys = undefined;
     this.indexOwners(s.groupResource, key, obj, undefined);
     this.emit(def, "ADDED", obj, undefined);
     this.afterCommit(def, obj, undefined);
@@ -607,6 +631,16 @@ export class MemoryStore implements ClusterStore {
       warnings.push(...r.warnings);
       causes = r.causes;
     } else if (def.builtin) {
+      const unknown = unknownBuiltinFields(def.kind, def.group, obj);
+      if (unknown.length > 0) {
+        const mode = opts.fieldValidation ?? "Warn";
+        if (mode === "Strict") throw badRequest(strictUnknownFieldsMessage(def.kind, def.version, unknown));
+        if (mode === "Warn") warnings.push(...unknown.map(unknownFieldWarning));
+        for (const path of unknown) {
+          if (path.startsWith("metadata.")) delete obj.metadata[path.slice(9)];
+          else delete obj[path];
+        }
+      }
       causes = validateBuiltin(def.kind, def.group, obj);
       if (def.group === "apiextensions.k8s.io" && def.resource === "customresourcedefinitions")
         causes.push(...validateCrd(obj));
@@ -673,6 +707,8 @@ export class MemoryStore implements ClusterStore {
       next = cloneJson(old);
       if (incoming.status === undefined) delete next.status;
       else next.status = cloneJson(incoming.status);
+      if (operation === "Apply" && incoming.metadata.managedFields !== undefined)
+        next.metadata.managedFields = cloneJson(incoming.metadata.managedFields);
     } else {
       next = incoming;
       if (def.statusSubresource) {
@@ -708,7 +744,23 @@ export class MemoryStore implements ClusterStore {
       delete meta.deletionGracePeriodSeconds;
     }
     if (def.builtin) defaultBuiltinOnWrite(def.kind, def.group, next);
-    if (opts.subresource !== "status") this.validateAndPrepare(def, next, old, opts, warnings);
+    if (
+      def.builtin &&
+      def.group === "" &&
+      (def.kind === "ConfigMap" || def.kind === "Secret") &&
+      old.immutable === true
+    ) {
+      const causes: FieldCause[] = [];
+      for (const f of def.kind === "Secret" ? ["data", "immutable"] : ["data", "binaryData", "immutable"])
+        if (!deepEqual(old[f], next[f]))
+          causes.push({
+            field: f,
+            reason: "FieldValueForbidden",
+            message: "Forbidden: field is immutable when `immutable` is set",
+          });
+      if (causes.length > 0) throw invalid(def.group, def.kind, meta.name ?? "", causes);
+    }
+    this.validateAndPrepare(def, next, old, opts, warnings);
     if (def.group === "apiextensions.k8s.io" && def.resource === "customresourcedefinitions") {
       next.status = crdStatus(next, nowRfc3339(), old.status);
     }
@@ -1000,6 +1052,7 @@ export class MemoryStore implements ClusterStore {
     const s = this.state(def);
     const key = itemKey(oldStored.metadata.namespace, oldStored.metadata.name ?? "");
     s.items.delete(key);
+    s.sortedKeys = undefined;
     this.rv++;
     last.metadata.resourceVersion = String(this.rv);
     this.unindexOwners(s.groupResource, key, oldStored);
@@ -1255,5 +1308,3 @@ function stripVolatile(o: KubeObject): KubeObject {
   delete meta.resourceVersion;
   return { ...o, metadata: meta };
 }
-
-export { metaOf };

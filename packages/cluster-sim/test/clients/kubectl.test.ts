@@ -230,6 +230,33 @@ describe("patch, label, annotate, scale", () => {
     );
   });
 
+  it("create -f, replace -f, and AlreadyExists on a second create", async () => {
+    const w = file(
+      "cr.yaml",
+      "apiVersion: demo.example.com/v1\nkind: Widget\nmetadata:\n  name: w-cr\nspec:\n  size: small\n",
+    );
+    expect(await kubectl.ok(["create", "-f", w])).toContain("widget.demo.example.com/w-cr created");
+    const again = await kubectl.run(["create", "-f", w]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("Error from server (AlreadyExists): error when creating");
+    expect(again.stderr).toContain('widgets.demo.example.com "w-cr" already exists');
+    const changed = file(
+      "cr2.yaml",
+      "apiVersion: demo.example.com/v1\nkind: Widget\nmetadata:\n  name: w-cr\nspec:\n  size: huge\n",
+    );
+    expect(await kubectl.ok(["replace", "-f", changed])).toContain("widget.demo.example.com/w-cr replaced");
+    expect(part(cluster.store.get(widgets, "default", "w-cr"), "spec").size).toBe("huge");
+  });
+
+  it("diff shows a pending change through a server-side dry run", async () => {
+    const changed = file("diff.yaml", "apiVersion: demo.example.com/v1\nkind: Widget\nmetadata:\n  name: w-cr\nspec:\n  size: small\n");
+    const r = await kubectl.run(["diff", "-f", changed]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("-  size: huge");
+    expect(r.stdout).toContain("+  size: small");
+    expect(part(cluster.store.get(widgets, "default", "w-cr"), "spec").size).toBe("huge");
+  });
+
   it("a strategic merge patch on a custom resource is 415", async () => {
     const r = await kubectl.run(["patch", "widget", "w1", "-p", '{"spec":{"size":"small"}}']);
     expect(r.code).toBe(1);
@@ -456,5 +483,83 @@ describe("typed kubectl commands (protobuf bodies) and errors", () => {
       cluster.store.get({ group: "", version: "v1", resource: "namespaces" }, undefined, "team-a"),
     ).toBeUndefined();
     expect(cluster.store.get({ group: "", version: "v1", resource: "configmaps" }, "team-a", "cm-ns")).toBeUndefined();
+  });
+});
+
+describe("CRDs through kubectl and built-in client-side apply", () => {
+  it("applies a new CRD, waits for Established, then applies and lists its objects", async () => {
+    const crd = file(
+      "gizmo-crd.yaml",
+      [
+        "apiVersion: apiextensions.k8s.io/v1",
+        "kind: CustomResourceDefinition",
+        "metadata:",
+        "  name: gizmos.demo.example.com",
+        "spec:",
+        "  group: demo.example.com",
+        "  scope: Cluster",
+        "  names: {kind: Gizmo, plural: gizmos, singular: gizmo, shortNames: [gz]}",
+        "  versions:",
+        "  - name: v1alpha1",
+        "    served: true",
+        "    storage: true",
+        "    schema:",
+        "      openAPIV3Schema:",
+        "        type: object",
+        "        properties:",
+        "          spec: {type: object, properties: {level: {type: integer}}}",
+        "",
+      ].join("\n"),
+    );
+    expect(await kubectl.ok(["apply", "-f", crd])).toContain(
+      "customresourcedefinition.apiextensions.k8s.io/gizmos.demo.example.com created",
+    );
+    expect(await kubectl.ok(["wait", "--for", "condition=established", "crd/gizmos.demo.example.com"])).toContain(
+      "condition met",
+    );
+    const gz = file(
+      "gizmo.yaml",
+      "apiVersion: demo.example.com/v1alpha1\nkind: Gizmo\nmetadata:\n  name: g1\nspec:\n  level: 3\n",
+    );
+    expect(await kubectl.ok(["apply", "-f", gz])).toContain("gizmo.demo.example.com/g1 created");
+    const out = await kubectl.ok(["get", "gz"]);
+    expect(out).toMatch(/^NAME\s+AGE/m);
+    expect(out).toMatch(/^g1\s+/m);
+    expect(await kubectl.ok(["delete", "crd", "gizmos.demo.example.com"])).toContain("deleted");
+    const gone = await kubectl.run(["get", "gizmos.v1alpha1.demo.example.com"]);
+    expect(gone.code).toBe(1);
+  });
+
+  it("re-applying a changed Deployment uses a strategic merge patch", async () => {
+    const yaml = (image: string) =>
+      [
+        "apiVersion: apps/v1",
+        "kind: Deployment",
+        "metadata:",
+        "  name: smp",
+        "spec:",
+        "  replicas: 0",
+        "  selector: {matchLabels: {app: smp}}",
+        "  template:",
+        "    metadata: {labels: {app: smp}}",
+        "    spec:",
+        "      containers:",
+        `      - {name: main, image: ${image}, env: [{name: A, value: "1"}]}`,
+        "      - {name: side, image: busybox:1.36}",
+        "",
+      ].join("\n");
+    expect(await kubectl.ok(["apply", "-f", file("smp.yaml", yaml("nginx:1.26"))])).toContain(
+      "deployment.apps/smp created",
+    );
+    expect(await kubectl.ok(["apply", "-f", file("smp.yaml", yaml("nginx:1.27"))])).toContain(
+      "deployment.apps/smp configured",
+    );
+    const d = cluster.store.get({ group: "apps", version: "v1", resource: "deployments" }, "default", "smp");
+    const containers = (part(part(d, "spec").template as never, "spec").containers ?? []) as {
+      name: string;
+      image: string;
+    }[];
+    expect(containers.map((c) => `${c.name}=${c.image}`)).toEqual(["main=nginx:1.27", "side=busybox:1.36"]);
+    expect(d?.metadata.generation).toBe(2);
   });
 });

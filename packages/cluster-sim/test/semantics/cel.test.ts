@@ -276,7 +276,9 @@ describe("compileCelValidations", () => {
     expect(errs[6]).toBe(
       'spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[6].rule: Invalid value: "size(self)": compilation failed: cel expression must evaluate to a bool',
     );
-    expect(errs[7]).toContain("[7].messageExpression: Invalid value: \"1 + 2\": messageExpression must evaluate to a string");
+    expect(errs[7]).toContain(
+      '[7].messageExpression: Invalid value: "1 + 2": messageExpression must evaluate to a string',
+    );
     expect(errs).toHaveLength(8);
   });
 

@@ -10,6 +10,7 @@ import { parse } from "yaml";
 import {
   applySchemaDefaults,
   buildTable,
+  checkPrinterColumns,
   checkStructuralSchema,
   compileCelValidations,
   type CrdPrinterColumn,
@@ -55,12 +56,15 @@ describe("the project's CRDs", () => {
   });
 
   for (const file of crdFiles) {
-    it(`${file}: every version is structural and its CEL rules compile`, () => {
+    it(`${file}: every version is structural, its CEL rules compile and its printer columns are valid`, () => {
       const crd = load(file);
       crd.spec.versions.forEach((v, i) => {
         const base = `spec.versions[${i}].schema.openAPIV3Schema`;
         expect(checkStructuralSchema(v.schema.openAPIV3Schema, base)).toEqual([]);
         expect(compileCelValidations(v.schema.openAPIV3Schema, base)).toEqual([]);
+        expect(
+          checkPrinterColumns(v.additionalPrinterColumns ?? [], `spec.versions[${i}].additionalPrinterColumns`),
+        ).toEqual([]);
       });
     });
   }
@@ -97,6 +101,38 @@ describe("the project's CRDs", () => {
       null,
       "3m",
     ]);
+  });
+
+  it("prints NodeClaims with Karpenter's escaped-dot label columns", () => {
+    const v1 = load("karpenter.sh_nodeclaims.yaml").spec.versions.find((v) => v.name === "v1") as CrdVersion;
+    const t = buildTable({
+      objects: [
+        {
+          metadata: {
+            name: "nc-1",
+            creationTimestamp: "2026-11-28T12:00:00Z",
+            labels: {
+              "node.kubernetes.io/instance-type": "Standard_NC24ads_A100_v4",
+              "karpenter.sh/capacity-type": "on-demand",
+            },
+          },
+          status: { nodeName: "aks-nc-1", conditions: [{ type: "Ready", status: "True" }] },
+        },
+      ],
+      columns: v1.additionalPrinterColumns ?? [],
+      now: new Date("2026-11-28T12:10:00Z"),
+    });
+    const cells = t.rows[0]?.cells ?? [];
+    const byName = Object.fromEntries(t.columnDefinitions.map((c, i) => [c.name, cells[i]]));
+    expect(byName).toMatchObject({
+      Name: "nc-1",
+      Type: "Standard_NC24ads_A100_v4",
+      Capacity: "on-demand",
+      Zone: null,
+      Node: "aks-nc-1",
+      Ready: "True",
+      Age: "10m",
+    });
   });
 
   it("rejects a Workspace with both inference and tuning through CEL, and prunes unknown fields", () => {

@@ -88,6 +88,11 @@ describe("applyJsonPatch", () => {
     );
     expect(String((e.cause as Error).message)).toContain("operation 1 (test /x)");
     expect(errorOf(() => applyJsonPatch(doc, ["x"])).code).toBe("BadRequest");
+    const many = Array.from({ length: 10001 }, () => ({ op: "test", path: "/metadata/name", value: "a" }));
+    expect(errorOf(() => applyJsonPatch(doc, many))).toMatchObject({
+      code: "RequestEntityTooLarge",
+      message: "The allowed maximum operations in a JSON patch is 10000, got 10001",
+    });
   });
 });
 
@@ -197,7 +202,7 @@ describe("applyStrategicMergePatch", () => {
           spec: {
             containers: [
               { name: "side", $patch: "delete" },
-              { name: "main", $patch: "merge", env: [{ name: "A", $patch: "delete" }] },
+              { name: "main", env: [{ name: "A", $patch: "delete" }] },
             ],
             volumes: [{ $patch: "replace" }, { name: "new", emptyDir: {} }],
           },
@@ -283,22 +288,45 @@ describe("applyStrategicMergePatch", () => {
 
   it("rejects bad directives and items without merge key", () => {
     expect(errorOf(() => applyStrategicMergePatch(deploy, live, { spec: { $patch: "frob" } })).message).toContain(
-      "Unknown patch type: frob",
+      "unknown patch type: frob in map: map[$patch:frob]",
     );
     expect(
       errorOf(() =>
         applyStrategicMergePatch(deploy, live, { spec: { template: { spec: { containers: [{ image: "x" }] } } } }),
       ).message,
-    ).toBe('map: {"image":"x"} does not contain declared merge key: name');
+    ).toBe("map: map[image:x] does not contain declared merge key: name");
     expect(errorOf(() => applyStrategicMergePatch(deploy, live, [1])).code).toBe("BadRequest");
-    expect(errorOf(() => applyStrategicMergePatch(deploy, live, { spec: { $retainKeys: ["a"], b: 1 } })).code).toBe(
-      "BadRequest",
+    expect(
+      errorOf(() =>
+        applyStrategicMergePatch(deploy, live, {
+          spec: { template: { spec: { containers: [{ name: "main", $patch: "merge" }] } } },
+        }),
+      ).message,
+    ).toBe("merging lists cannot yet be specified in the patch");
+    const replaced = applyStrategicMergePatch(deploy, live, {
+      spec: {
+        template: {
+          spec: {
+            containers: [
+              { name: "only", image: "x", $patch: "replace" },
+              { name: "other", image: "y" },
+            ],
+          },
+        },
+      },
+    });
+    expect(replaced.spec.template.spec.containers).toEqual([{ name: "other", image: "y" }]);
+    const retain = errorOf(() => applyStrategicMergePatch(deploy, live, { spec: { $retainKeys: ["a"], b: 1 } }));
+    expect(retain.httpCode).toBe(422);
+    expect(retain.status.details?.causes?.[0]?.message).toBe("patch content doesn't match retainKeys list");
+    expect(errorOf(() => applyStrategicMergePatch(deploy, live, { spec: { $retainKeys: "a" } })).message).toBe(
+      "invalid patch format of retainKeys",
     );
     expect(
       errorOf(() =>
         applyStrategicMergePatch(deploy, live, { metadata: { "$deleteFromPrimitiveList/finalizers": "a" } }),
-      ).code,
-    ).toBe("BadRequest");
+      ).message,
+    ).toBe("invalid patch format of primitive list");
   });
 
   it("knows which kinds are built in and builds the 415 for custom resources", () => {

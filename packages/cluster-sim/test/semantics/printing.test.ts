@@ -3,6 +3,7 @@ import { isClusterSimError } from "../../src/errors/index.ts";
 import {
   ageSince,
   buildTable,
+  checkPrinterColumns,
   crdColumnCell,
   evaluateJsonPath,
   humanDuration,
@@ -72,6 +73,7 @@ describe("evaluateJsonPath", () => {
     expect(evaluateJsonPath(obj, ".status.conditions[?(@.n)].type")).toEqual(["InferenceReady"]);
     expect(evaluateJsonPath(obj, ".spec.items[?(@.n>1)].n")).toEqual([2, 3]);
     expect(evaluateJsonPath(obj, ".metadata.labels['app.kubernetes.io/name']")).toEqual(["x"]);
+    expect(evaluateJsonPath(obj, ".metadata.labels.app\\.kubernetes\\.io/name")).toEqual(["x"]);
     expect(evaluateJsonPath(obj, "..n")).toEqual([1, 2, 3, 2]);
     expect(evaluateJsonPath(obj, ".spec.missing")).toEqual([]);
     expect(evaluateJsonPath(obj, ".spec.items[9]")).toEqual([]);
@@ -156,6 +158,25 @@ describe("CRD printer columns", () => {
     });
   });
 
+  it("validates printer columns like apiextensions", () => {
+    expect(checkPrinterColumns(columns)).toEqual([]);
+    expect(
+      checkPrinterColumns([
+        { name: "", type: "text", jsonPath: "spec.x" },
+        { name: "A", type: "string", format: "uuid", jsonPath: ".spec[" },
+        { name: "B" },
+      ]),
+    ).toEqual([
+      "spec.versions[0].additionalPrinterColumns[0].name: Required value",
+      'spec.versions[0].additionalPrinterColumns[0].type: Invalid value: "text": must be one of boolean,date,integer,number,string',
+      'spec.versions[0].additionalPrinterColumns[0].JSONPath: Invalid value: "spec.x": must be a simple json path starting with .',
+      'spec.versions[0].additionalPrinterColumns[1].format: Invalid value: "uuid": must be one of byte,date,date-time,double,float,int32,int64,password',
+      'spec.versions[0].additionalPrinterColumns[1].JSONPath: Invalid value: ".spec[": must be a valid JSONPath expression',
+      "spec.versions[0].additionalPrinterColumns[2].type: Required value: must be one of boolean,date,integer,number,string",
+      "spec.versions[0].additionalPrinterColumns[2].JSONPath: Required value",
+    ]);
+  });
+
   it("types cells and handles includeObject", () => {
     const o = { metadata: { name: "x" }, spec: { n: 2.7, f: 1, b: true, s: 5, when: "nope", obj: { a: 1 } } };
     expect(crdColumnCell(o, { name: "N", type: "integer", jsonPath: ".spec.n" }, now)).toBe(2);
@@ -213,6 +234,12 @@ describe("built-in printers", () => {
     expect(names("apiextensions.k8s.io", "CustomResourceDefinition")).toEqual(["NAME", "CREATED AT"]);
     expect(names("", "ServiceAccount")).toEqual(["NAME", "SECRETS", "AGE"]);
     expect(names("x.io", "Unknown")).toEqual(["NAME", "AGE"]);
+    expect(names("rbac.authorization.k8s.io", "Unprinted")).toEqual(["NAME", "CREATED AT"]);
+    expect(names("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")).toEqual([
+      "NAME",
+      "WEBHOOKS",
+      "AGE",
+    ]);
   });
 
   const cells = (group: string, kind: string, obj: Record<string, unknown>) =>

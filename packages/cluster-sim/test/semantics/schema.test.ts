@@ -169,12 +169,29 @@ describe("validateStructural", () => {
       { reason: "FieldValueDuplicate", field: "spec.tags[1]", message: 'Duplicate value: "a"' },
     ]);
     expect(validateStructural(widget, obj({ size: "small", env: [{ name: "A" }, { name: "A", value: "x" }] }))).toEqual(
-      [{ reason: "FieldValueDuplicate", field: "spec.env[1]", message: 'Duplicate value: {"name":"A"}' }],
+      [
+        {
+          reason: "FieldValueDuplicate",
+          field: "spec.env[1]",
+          message: 'Duplicate value: map[string]interface {}{"name":"A"}',
+        },
+      ],
     );
     expect(validateStructural(widget, obj({ size: "small", env: [{ value: "x" }] }))).toEqual([
       { reason: "FieldValueRequired", field: "spec.env[0].name", message: "Required value" },
     ]);
     expect(validateStructural(widget, obj({ size: "small", labels: { a: 1 } }))[0]?.field).toBe("spec.labels.a");
+  });
+
+  it("checks metadata.name against the schema's name constraints only", () => {
+    const s: JSONSchemaProps = {
+      type: "object",
+      properties: { metadata: { type: "object", properties: { name: { type: "string", maxLength: 5 } } } },
+    };
+    expect(validateStructural(s, { metadata: { name: "toolong", labels: { a: "b" } } })).toEqual([
+      { reason: "FieldValueTooLong", field: "metadata.name", message: "Too long: may not be more than 5 bytes" },
+    ]);
+    expect(validateStructural(s, { metadata: { name: "ok" } })).toEqual([]);
   });
 
   it("checks embedded resources", () => {

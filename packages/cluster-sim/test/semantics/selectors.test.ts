@@ -182,7 +182,16 @@ describe("field selectors", () => {
       code: "BadRequest",
       message: "invalid selector: 'metadata.name'; can't understand 'metadata.name'",
     });
-    expect(errorOf(() => parseFieldSelector("a=b\\x")).message).toContain("invalid escape sequence");
+    expect(errorOf(() => parseFieldSelector("a=b\\x")).message).toBe(
+      "invalid field selector: invalid escape sequence: \\x",
+    );
+    expect(errorOf(() => parseFieldSelector("a=b=c")).message).toBe(
+      "invalid field selector: unescaped character in value: 61",
+    );
+    expect(parseFieldSelector("a=b!c\\=d").requirements).toEqual([{ field: "a", operator: "=", value: "b!c=d" }]);
+    expect(errorOf(() => parseFieldSelector("a=b!=c")).message).toBe(
+      "invalid field selector: unescaped character in value: 61",
+    );
   });
 
   it("matches pods, nodes, events and jobs", () => {

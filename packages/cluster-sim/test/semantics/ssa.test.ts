@@ -163,14 +163,51 @@ describe("updateManagedFields", () => {
     const mf = updateManagedFields(undefined, obj, "a", "Update", undefined, { now });
     const live = { ...obj, metadata: { ...obj.metadata, managedFields: mf } };
     // dropped by the client: the live ones stay
-    expect(updateManagedFields(live, deployment(1), "b", "Update", undefined, { now }).map((e) => e.manager)).toEqual(["a"]);
+    expect(updateManagedFields(live, deployment(1), "b", "Update", undefined, { now }).map((e) => e.manager)).toEqual([
+      "a",
+    ]);
     // [{}] resets them, then the writer owns nothing new
-    expect(updateManagedFields(live, { ...obj, metadata: { ...obj.metadata, managedFields: [{}] } }, "b", "Update", undefined, { now })).toEqual([]);
+    expect(
+      updateManagedFields(
+        live,
+        { ...obj, metadata: { ...obj.metadata, managedFields: [{}] } },
+        "b",
+        "Update",
+        undefined,
+        { now },
+      ),
+    ).toEqual([]);
     // replaced by the client
-    const other = [{ manager: "x", operation: "Update", apiVersion: "apps/v1", fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} } } }];
-    expect(updateManagedFields(live, { ...obj, metadata: { ...obj.metadata, managedFields: other } }, "b", "Update", undefined, { now }).map((e) => e.manager)).toEqual(["x"]);
+    const other = [
+      {
+        manager: "x",
+        operation: "Update",
+        apiVersion: "apps/v1",
+        fieldsType: "FieldsV1",
+        fieldsV1: { "f:spec": { "f:replicas": {} } },
+      },
+    ];
+    expect(
+      updateManagedFields(
+        live,
+        { ...obj, metadata: { ...obj.metadata, managedFields: other } },
+        "b",
+        "Update",
+        undefined,
+        { now },
+      ).map((e) => e.manager),
+    ).toEqual(["x"]);
     // subresource writes ignore what the request says
-    expect(updateManagedFields(live, { ...obj, metadata: { ...obj.metadata, managedFields: [{}] } }, "b", "Update", "status", { now }).map((e) => e.manager)).toEqual(["a"]);
+    expect(
+      updateManagedFields(
+        live,
+        { ...obj, metadata: { ...obj.metadata, managedFields: [{}] } },
+        "b",
+        "Update",
+        "status",
+        { now },
+      ).map((e) => e.manager),
+    ).toEqual(["a"]);
   });
 
   it("no change keeps entries as they are", () => {
@@ -301,6 +338,28 @@ describe("applyServerSide", () => {
     expect(containers[0]).toMatchObject({ image: "nginx:2", env: [{ name: "X", value: "1" }] });
   });
 
+  it("fills defaulted list-map keys (protocol TCP) so applied ports match defaulted live ports", () => {
+    const svc = (ports: Record<string, unknown>[]) => ({
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "s" },
+      spec: { ports },
+    });
+    const live = ok(
+      applyServerSide({ live: undefined, applied: svc([{ port: 80, targetPort: 8080 }]), manager: "m", now }),
+    ).object;
+    // the API server defaulted the protocol
+    const defaulted = structuredClone(live) as ReturnType<typeof svc>;
+    (defaulted.spec.ports[0] as Record<string, unknown>).protocol = "TCP";
+    const r = ok(
+      applyServerSide({ live: defaulted, applied: svc([{ port: 80, targetPort: 9090 }]), manager: "m", now }),
+    );
+    expect((r.object.spec as ReturnType<typeof svc>["spec"]).ports).toEqual([
+      { port: 80, targetPort: 9090, protocol: "TCP" },
+    ]);
+    expect(JSON.stringify(r.managedFields[0]?.fieldsV1)).toContain('k:{\\"port\\":80,\\"protocol\\":\\"TCP\\"}');
+  });
+
   it("uses the CRD schema list types and prints multi-conflict messages", () => {
     const schema: JSONSchemaProps = {
       type: "object",
@@ -336,6 +395,46 @@ describe("applyServerSide", () => {
     expect(r.conflicts).toHaveLength(3);
   });
 
+  it("lets kubectl upgrade from client-side apply on the fields of the last-applied annotation", () => {
+    const cfg = deployment(1);
+    const annotated = {
+      ...cfg,
+      metadata: {
+        ...cfg.metadata,
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(cfg) },
+      },
+    };
+    const mf = updateManagedFields(undefined, annotated, "kubectl-client-side-apply", "Update", undefined, { now });
+    const live = { ...annotated, metadata: { ...annotated.metadata, managedFields: mf } };
+    // another manager name still conflicts
+    const other = applyServerSide({ live, applied: deployment(3), manager: "ctl", now });
+    expect("conflicts" in other).toBe(true);
+    // kubectl takes over the fields listed in the annotation, and the annotation follows the applied config
+    const r = ok(applyServerSide({ live, applied: deployment(3), manager: "kubectl", now }));
+    expect((r.object.spec as Record<string, unknown>).replicas).toBe(3);
+    const annotations = (r.object.metadata as Record<string, Record<string, string>>).annotations ?? {};
+    const lastApplied = JSON.parse(annotations["kubectl.kubernetes.io/last-applied-configuration"] ?? "{}");
+    expect(lastApplied.spec.replicas).toBe(3);
+    expect(
+      JSON.stringify(r.managedFields.find((e) => e.manager === "kubectl-client-side-apply")?.fieldsV1),
+    ).not.toContain("f:replicas");
+    // a field outside the annotation still conflicts
+    const extra = deployment(3, "nginx:1", { paused: true });
+    const liveWithPaused = structuredClone(live) as typeof live & { spec: Record<string, unknown> };
+    liveWithPaused.spec.paused = false;
+    liveWithPaused.metadata.managedFields = updateManagedFields(
+      live,
+      liveWithPaused,
+      "kubectl-edit",
+      "Update",
+      undefined,
+      { now },
+    );
+    const c = applyServerSide({ live: liveWithPaused, applied: extra, manager: "kubectl", now });
+    if (!("conflicts" in c)) throw new Error("expected conflicts");
+    expect(c.conflicts.map((x) => x.field)).toEqual([".spec.paused"]);
+  });
+
   it("formats manager descriptions with subresources", () => {
     expect(
       applyConflictMessage([
@@ -347,11 +446,27 @@ describe("applyServerSide", () => {
     );
   });
 
-  it("ignores invalid managedFields and managedFields in the applied body", () => {
-    const applied = { ...deployment(1), metadata: { ...deployment(1).metadata, managedFields: [{ manager: "evil" }] } };
+  it("ignores invalid live managedFields and rejects managedFields or another version in the applied body", () => {
     const r = ok(
-      applyServerSide({ live: undefined, applied, manager: "m", managedFields: ["junk", { nope: 1 }], now }),
+      applyServerSide({
+        live: undefined,
+        applied: deployment(1),
+        manager: "m",
+        managedFields: ["junk", { nope: 1 }],
+        now,
+      }),
     );
     expect(r.managedFields.map((e) => e.manager)).toEqual(["m"]);
+    const withMf = { ...deployment(1), metadata: { ...deployment(1).metadata, managedFields: [] } };
+    expect(() => applyServerSide({ live: undefined, applied: withMf, manager: "m" })).toThrow(
+      "metadata.managedFields must be nil",
+    );
+    expect(() =>
+      applyServerSide({ live: undefined, applied: deployment(1), manager: "m", expectedApiVersion: "apps/v1beta2" }),
+    ).toThrow("Incorrect version specified in apply patch. Specified patch version: apps/v1, expected: apps/v1beta2");
+    expect(
+      ok(applyServerSide({ live: undefined, applied: deployment(1), manager: "m", expectedApiVersion: "apps/v1" }))
+        .changed,
+    ).toBe(true);
   });
 });

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "../../src/index.ts";
-import { fixture } from "../clients/kubectl-runner.ts";
+import { fixture, kubectlFor } from "../clients/kubectl-runner.ts";
 
 let cluster: Cluster;
 let backend: Server;
@@ -217,6 +217,12 @@ describe("lists and watches", () => {
     expect(expired[0]).toMatchObject({ type: "ERROR", object: { kind: "Status", code: 410, reason: "Expired" } });
   });
 
+  it("a watch on an item path follows that object only", async () => {
+    const lines = await watchLines("/api/v1/namespaces/default/configmaps/page-3?watch=true&resourceVersion=0", 1);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ type: "ADDED", object: { metadata: { name: "page-3" } } });
+  });
+
   it("Table watch events are one-row tables", async () => {
     const lines = await watchLines(
       "/apis/demo.example.com/v1/namespaces/default/widgets?watch=true",
@@ -301,6 +307,29 @@ describe("bad input answers with Status objects", () => {
     const warn = await post("/apis/demo.example.com/v1/namespaces/default/widgets", body);
     expect(warn.status).toBe(201);
     expect(warn.headers.get("warning")).toBe('299 - "unknown field \\"spec.bogus\\""');
+  });
+
+  it("unknown top-level fields of built-in kinds follow fieldValidation too", async () => {
+    const body = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "typo", lables: { a: "b" } },
+      dta: { k: "v" },
+    };
+    const strict = await call("/api/v1/namespaces/default/configmaps?fieldValidation=Strict", {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify(body),
+    });
+    expect(strict.body).toMatchObject({
+      code: 400,
+      message:
+        'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "dta", unknown field "metadata.lables"',
+    });
+    const warn = await post("/api/v1/namespaces/default/configmaps", body);
+    expect(warn.status).toBe(201);
+    expect(warn.body).not.toHaveProperty("dta");
+    expect(warn.headers.get("warning")).toContain('unknown field \\"dta\\"');
   });
 
   it("dryRun=All validates without storing", async () => {
@@ -413,6 +442,69 @@ describe("service proxy, webhooks and faults", () => {
     await call("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/v", { method: "DELETE" });
   });
 
+  it("calls HTTPS webhooks with the configured caBundle and honours failurePolicy", async () => {
+    const { generateTlsMaterial } = await import("../../src/server/tls.ts");
+    const tls = await generateTlsMaterial();
+    const https = await import("node:https");
+    const secure = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const review = JSON.parse(Buffer.concat(chunks).toString()) as { request: { uid: string } };
+        res.writeHead(200, JSON_HEADERS);
+        res.end(
+          JSON.stringify({
+            apiVersion: "admission.k8s.io/v1",
+            kind: "AdmissionReview",
+            response: { uid: review.request.uid, allowed: false, status: { code: 403, message: "tls says no" } },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => secure.listen(0, "127.0.0.1", () => r()));
+    const port = (secure.address() as AddressInfo).port;
+    const rule = { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["secrets"] };
+    const config = (failurePolicy: string, url: string) => ({
+      apiVersion: "admissionregistration.k8s.io/v1",
+      kind: "ValidatingWebhookConfiguration",
+      metadata: { name: `tls-${failurePolicy.toLowerCase()}` },
+      webhooks: [
+        {
+          name: `tls-${failurePolicy.toLowerCase()}.demo.example.com`,
+          clientConfig: { url, caBundle: Buffer.from(tls.caCert).toString("base64") },
+          rules: [rule],
+          failurePolicy,
+          admissionReviewVersions: ["v1"],
+          sideEffects: "None",
+        },
+      ],
+    });
+    try {
+      await post(
+        "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+        config("Fail", `https://127.0.0.1:${port}/check`),
+      );
+      const denied = await post("/api/v1/namespaces/default/secrets", { metadata: { name: "guarded" } });
+      expect(denied.body).toMatchObject({
+        code: 403,
+        message: 'admission webhook "tls-fail.demo.example.com" denied the request: tls says no',
+      });
+      await call("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/tls-fail", {
+        method: "DELETE",
+      });
+      await post(
+        "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations",
+        config("Ignore", "https://127.0.0.1:1/unreachable"),
+      );
+      expect((await post("/api/v1/namespaces/default/secrets", { metadata: { name: "guarded" } })).status).toBe(201);
+      await call("/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/tls-ignore", {
+        method: "DELETE",
+      });
+    } finally {
+      await new Promise((r) => secure.close(r));
+    }
+  });
+
   it("injects 503 with Retry-After, latency and dropped watches; counts requests by client", async () => {
     const off = cluster.faults.add({ verb: "list", resource: "secrets", status: 503, retryAfterSeconds: 3 });
     const r = await call("/api/v1/namespaces/default/secrets", { headers: { "User-Agent": "bench-client/1.0" } });
@@ -420,8 +512,11 @@ describe("service proxy, webhooks and faults", () => {
     expect(r.headers.get("retry-after")).toBe("3");
     off();
     expect(cluster.counters.get({ verb: "list", resource: "secrets", client: "bench-client" })).toBe(1);
-    cluster.faults.add({ verb: "watch", resource: "secrets", dropWatchAfterMs: 50, times: 1 });
-    const lines = await watchLines("/api/v1/namespaces/default/secrets?watch=true&resourceVersion=0", 10);
+    cluster.faults.add({ verb: "watch", resource: "leases", dropWatchAfterMs: 50, times: 1 });
+    const lines = await watchLines(
+      "/apis/coordination.k8s.io/v1/namespaces/default/leases?watch=true&resourceVersion=0",
+      10,
+    );
     expect(lines).toEqual([]);
   });
 });
@@ -449,6 +544,9 @@ describe("TLS and bearer tokens", () => {
       const core = secure.kubeConfig.makeApiClient(k8s.CoreV1Api);
       const nsList = await core.listNamespace();
       expect(nsList.items.map((n) => n.metadata?.name)).toContain("kube-system");
+      expect(await kubectlFor(secure.kubeconfigPath).ok(["get", "ns", "kube-system", "-o", "name"])).toBe(
+        "namespace/kube-system\n",
+      );
     } finally {
       await secure.stop();
     }

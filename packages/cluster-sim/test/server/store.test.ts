@@ -368,3 +368,82 @@ describe("custom resources and admission hooks", () => {
     expect(store.create(cm, configMap("forbidden")).metadata.labels).toBeUndefined();
   });
 });
+
+describe("immutable ConfigMaps", () => {
+  it("refuse data changes once immutable", () => {
+    store.create(cm, configMap("frozen", { immutable: true }));
+    expect(errorOf(() => store.patch(cm, "default", "frozen", "merge", { data: { a: "2" } })).status).toMatchObject({
+      code: 422,
+      details: { causes: [{ field: "data", reason: "FieldValueForbidden" }] },
+    });
+    expect(
+      store.patch(cm, "default", "frozen", "merge", { metadata: { labels: { ok: "yes" } } }).metadata.labels,
+    ).toEqual({ ok: "yes" });
+  });
+});
+
+describe("status writes of custom resources", () => {
+  it("are validated against the schema", () => {
+    store.create(crds, gadgetCrd);
+    store.create(gadgets, {
+      apiVersion: "demo.example.com/v1",
+      kind: "Gadget",
+      metadata: { name: "sv", namespace: "default" },
+      spec: { n: 1 },
+    });
+    const e = errorOf(() =>
+      store.patch(gadgets, "default", "sv", "merge", { status: { ok: "not-a-bool" } }, { subresource: "status" }),
+    );
+    expect(e.status).toMatchObject({ code: 422, details: { causes: [{ field: "status.ok" }] } });
+    expect(
+      store.patch(gadgets, "default", "sv", "merge", { status: { ok: true } }, { subresource: "status" }).status,
+    ).toEqual({ ok: true });
+  });
+});
+
+describe("CRD registration checks", () => {
+  it("rejects a non-structural schema and an uncompilable CEL rule with 422", () => {
+    const bad = structuredClone(gadgetCrd);
+    const versions = (bad.spec as { versions: { schema: { openAPIV3Schema: Record<string, unknown> } }[] }).versions;
+    const v0 = versions[0];
+    if (v0) {
+      v0.schema.openAPIV3Schema = {
+        type: "object",
+        properties: {
+          spec: { properties: { n: { type: "integer" } }, "x-kubernetes-validations": [{ rule: "self.n >" }] },
+        },
+      };
+    }
+    const e = errorOf(() => store.create(crds, bad));
+    expect(e.code).toBe("Invalid");
+    const fields = ((e.status.details as { causes: { field: string }[] }).causes ?? []).map((c) => c.field);
+    expect(fields.some((f) => f.startsWith("spec.versions[0].schema.openAPIV3Schema"))).toBe(true);
+  });
+});
+
+describe("server-side apply through the store", () => {
+  it("creates, records the manager, and applies to the status subresource", () => {
+    const applied = store.patch(
+      cm,
+      "default",
+      "ssa",
+      "apply",
+      { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "ssa" }, data: { a: "1" } },
+      { fieldManager: "me" },
+    );
+    expect(applied.metadata.managedFields).toEqual([expect.objectContaining({ manager: "me", operation: "Apply" })]);
+    store.create(deploy, deployment("ssa-d"));
+    const st = store.patch(
+      deploy,
+      "default",
+      "ssa-d",
+      "apply",
+      { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "ssa-d" }, status: { replicas: 2 } },
+      { fieldManager: "ctrl", subresource: "status" },
+    );
+    expect(st.status).toEqual({ replicas: 2 });
+    expect(st.metadata.managedFields).toContainEqual(
+      expect.objectContaining({ manager: "ctrl", operation: "Apply", subresource: "status" }),
+    );
+  });
+});

@@ -491,3 +491,46 @@ describe("volumes", () => {
     }
   });
 });
+
+describe("simulation options", () => {
+  it("rejects bad options with a BadRequest ClusterSimError naming the field", async () => {
+    const { createSimulation } = await import("../../src/sim/index.ts");
+    const { isClusterSimError } = await import("../../src/errors/index.ts");
+    const { StoreDouble } = await import("./store-double.ts");
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ skus: "none" }, "invalid simulation option skus: must be an array"],
+      [{ skus: [{ name: "", gpuCount: 1 }] }, "skus[0].name: must be a non-empty string"],
+      [{ skus: [{ name: "a", gpuCount: -1 }] }, "skus[0].gpuCount: must be a whole number ≥ 0, got -1"],
+      [
+        {
+          skus: [
+            { name: "a", gpuCount: 1 },
+            { name: "A", gpuCount: 2 },
+          ],
+        },
+        'skus[1].name: "A" appears twice',
+      ],
+      [{ skus: [], nodeDelayMs: -5 }, "nodeDelayMs: must be a number of milliseconds ≥ 0, got -5"],
+      [{ skus: [], podDelays: { readyMs: Number.NaN } }, "podDelays.readyMs"],
+      [
+        { skus: [], serviceCidr: "10.96.0.0" },
+        'serviceCidr: must be an IPv4 CIDR between /8 and /28, e.g. "10.96.0.0/16"',
+      ],
+      [
+        { skus: [], processRuntime: { images: [{ image: "x", command: "node" }] } },
+        "images[0].command: must be an array",
+      ],
+    ];
+    for (const [options, message] of cases) {
+      let caught: unknown;
+      try {
+        createSimulation(new StoreDouble(), options as never);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isClusterSimError(caught), message).toBe(true);
+      expect((caught as Error).message).toContain(message);
+      expect((caught as { code: string }).code).toBe("BadRequest");
+    }
+  });
+});

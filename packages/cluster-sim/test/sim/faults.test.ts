@@ -128,6 +128,39 @@ describe("injected pod faults", () => {
     expect(eventsFor(store, "default", "doomed")).toContain("Killing: Stopping container main");
   });
 
+  it("a NodeNotReady fault turns the node NotReady and its pods unready, until removed", async () => {
+    store.create(R.pods, pod("on-sick-node", "busybox"));
+    await waitFor("ready", () => cond(store.get(R.pods, "default", "on-sick-node"), "Ready") === "True");
+    const nodeName = String(
+      (store.get(R.pods, "default", "on-sick-node")?.spec as { nodeName?: string } | undefined)?.nodeName,
+    );
+    const id = sim.faults.addNodeFault({ kind: "NodeNotReady", node: "aks-cpufaults1-*" });
+    const node = await waitFor("node NotReady", () => {
+      const o = store.get(R.nodes, undefined, nodeName);
+      return cond(o, "Ready") === "False" ? o : undefined;
+    });
+    const ready = (status(node).conditions as Array<Record<string, string>>).find((c) => c.type === "Ready");
+    expect(ready?.reason).toBe("KubeletNotReady");
+    await waitFor("pod unready", () => cond(store.get(R.pods, "default", "on-sick-node"), "Ready") === "False");
+    expect(cond(store.get(R.pods, "default", "on-sick-node"), "ContainersReady")).toBe("True");
+    expect(eventsFor(store, "default", nodeName)).toContain(
+      `NodeNotReady: Node ${nodeName} status is now: NodeNotReady`,
+    );
+    // New pods do not go to a NotReady node.
+    store.create(R.pods, pod("waits-for-node", "busybox"));
+    await waitFor(
+      "unschedulable",
+      () => cond(store.get(R.pods, "default", "waits-for-node"), "PodScheduled") === "False",
+    );
+    expect(sim.faults.remove(id)).toBe(true);
+    await waitFor("node Ready again", () => cond(store.get(R.nodes, undefined, nodeName), "Ready") === "True");
+    await waitFor("pod ready again", () => cond(store.get(R.pods, "default", "on-sick-node"), "Ready") === "True");
+    await waitFor(
+      "pending pod scheduled",
+      () => cond(store.get(R.pods, "default", "waits-for-node"), "Ready") === "True",
+    );
+  });
+
   it("pods of a deleted node are removed and their StatefulSet replacement waits Unschedulable", async () => {
     store.create(R.statefulsets, {
       apiVersion: "apps/v1",

@@ -16,7 +16,7 @@ export const SKUS: SimSku[] = [
 ];
 
 /** Polls `check` until it returns a value that is not undefined/false, or throws with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

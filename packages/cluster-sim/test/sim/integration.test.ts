@@ -11,10 +11,15 @@ import { cond, eventsFor, nodeClaim, SKUS, status, waitFor } from "./helpers.ts"
 let cluster: Cluster;
 const errors: unknown[] = [];
 
-async function api(method: string, path: string, body?: unknown): Promise<{ code: number; json: KubeObject }> {
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  contentType = "application/json",
+): Promise<{ code: number; json: KubeObject }> {
   const res = await fetch(`${cluster.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${cluster.token}`, "content-type": "application/json" },
+    headers: { authorization: `Bearer ${cluster.token}`, "content-type": contentType },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
@@ -98,9 +103,24 @@ describe("simulation behind the real API server", () => {
                 command: ["/bin/sh", "-c", "python3 /workspace/vllm/inference_api.py"],
                 ports: [{ name: "http", containerPort: 5000 }],
                 resources: { requests: { "nvidia.com/gpu": "4" }, limits: { "nvidia.com/gpu": "4" } },
-                readinessProbe: { httpGet: { path: "/health", port: 5000 } },
+                startupProbe: { httpGet: { path: "/health", port: 5000 }, periodSeconds: 10, failureThreshold: 180 },
+                livenessProbe: { httpGet: { path: "/health", port: 5000 }, periodSeconds: 10, failureThreshold: 3 },
+                readinessProbe: {
+                  httpGet: { path: "/health", port: 5000 },
+                  initialDelaySeconds: 30,
+                  periodSeconds: 10,
+                },
+                env: [
+                  { name: "VLLM_USE_FLASHINFER_SAMPLER", value: "0" },
+                  {
+                    name: "HF_TOKEN",
+                    valueFrom: { secretKeyRef: { name: "no-such-secret", key: "HF_TOKEN", optional: true } },
+                  },
+                ],
+                volumeMounts: [{ name: "dshm", mountPath: "/dev/shm" }],
               },
             ],
+            volumes: [{ name: "dshm", emptyDir: { medium: "Memory" } }],
           },
         },
       },
@@ -189,6 +209,45 @@ describe("simulation behind the real API server", () => {
     expect(cond(job, "Complete")).toBe("True");
     const pod = cluster.store.list(R.pods, { namespace: "default" }).find((p) => p.metadata.name?.startsWith("tune-"));
     expect(cluster.simulation?.logs("default", pod?.metadata.name ?? "", "tune")).toContain("epochs: 1");
+  });
+
+  it("rolls a Deployment to a new template through ReplicaSets", async () => {
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web" },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: { tolerations: [{ operator: "Exists" }], containers: [{ name: "web", image: "nginx:1.26" }] },
+        },
+      },
+    };
+    expect((await api("POST", "/apis/apps/v1/namespaces/default/deployments", deployment)).code).toBe(201);
+    await waitFor(
+      "available",
+      () => status(cluster.store.get(R.deployments, "default", "web")).availableReplicas === 2,
+    );
+    const patched = await api(
+      "PATCH",
+      "/apis/apps/v1/namespaces/default/deployments/web",
+      { spec: { template: { spec: { containers: [{ name: "web", image: "nginx:1.27" }] } } } },
+      "application/strategic-merge-patch+json",
+    );
+    expect(patched.code, JSON.stringify(patched.json)).toBe(200);
+    const d = await waitFor("rolled out", () => {
+      const o = cluster.store.get(R.deployments, "default", "web");
+      const s = status(o);
+      return s.observedGeneration === 2 && s.updatedReplicas === 2 && s.replicas === 2 && s.availableReplicas === 2
+        ? o
+        : undefined;
+    });
+    expect(d.metadata.annotations?.["deployment.kubernetes.io/revision"]).toBe("2");
+    expect(cond(d, "Available")).toBe("True");
+    const rs = cluster.store.list(R.replicasets, { namespace: "default" });
+    expect(rs.map((r) => (r.spec as { replicas: number }).replicas).sort()).toEqual([0, 2]);
   });
 
   it("deletes the Node when the NodeClaim is deleted over HTTP", async () => {

@@ -41,6 +41,14 @@ beforeAll(async () => {
         { image: "sim/sh" },
         { image: "sim/pause", command: [process.execPath, "-e", "setInterval(() => {}, 1000)"], sidecar: true },
         {
+          image: "sim/sick",
+          command: [
+            process.execPath,
+            "-e",
+            `let n = 0; require("node:http").createServer((q, s) => { s.statusCode = q.url === "/healthz" && ++n > 2 ? 500 : 200; s.end("x"); }).listen(Number(process.env.PORT), "127.0.0.1")`,
+          ],
+        },
+        {
           image: "sim/server",
           spawn: (ctx) => ({
             command: [
@@ -306,6 +314,41 @@ describe("process runtime", () => {
     expect(await res.text()).toBe("hello from chat-0 /v1/chat/completions");
     expect(sim.resolveService("default", "chat", 81)).toBeUndefined();
     expect(sim.resolveService("default", "missing", 80)).toBeUndefined();
+  });
+
+  it("restarts a container whose liveness probe fails, with Unhealthy and Killing events", async () => {
+    store.create(R.pods, {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "sick", namespace: "default" },
+      spec: {
+        tolerations: gpuToleration,
+        containers: [
+          {
+            name: "app",
+            image: "sim/sick",
+            ports: [{ name: "http", containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: "/ready", port: "http" } },
+            livenessProbe: { httpGet: { path: "/healthz", port: 8080 }, failureThreshold: 2 },
+          },
+        ],
+      },
+    });
+    const cs = await waitFor("restarted", () => {
+      const c = (
+        status(store.get(R.pods, "default", "sick")).containerStatuses as
+          | Array<{ restartCount: number; lastState: { terminated?: Record<string, unknown> } }>
+          | undefined
+      )?.[0];
+      return c !== undefined && c.restartCount >= 1 ? c : undefined;
+    });
+    expect(cs.lastState.terminated).toMatchObject({ exitCode: 143, reason: "Error" });
+    const events = eventsFor(store, "default", "sick");
+    expect(events, JSON.stringify(events)).toContain(
+      "Unhealthy: Liveness probe failed: HTTP probe failed with statuscode: 500",
+    );
+    expect(events).toContain("Killing: Container app failed liveness probe, will be restarted");
+    store.delete(R.pods, "default", "sick", { gracePeriodSeconds: 0 });
   });
 
   it("kills the process when the pod is deleted (Killing event, pod gone, port closed)", async () => {

@@ -37,7 +37,7 @@ export function fileBlob(path: string, options: { digest?: string; label?: strin
     label: options.label ?? path,
     open(start, end = size) {
       if (end <= start) return Readable.from([]);
-      return createReadStream(path, { start, end: end - 1, highWaterMark: Number(process.env.IP_HWM ?? 65536) });
+      return createReadStream(path, { start, end: end - 1, highWaterMark: 64 * 1024 });
     },
   };
 }

@@ -119,6 +119,8 @@ function networkError(e: unknown, req: HttpRequest): OciRegistryError {
 }
 
 function sendOnce(req: HttpRequest, agents: Agents): Promise<HttpResponse> {
+  // Open the body stream before the request, so that a source that cannot be read fails without a dangling socket.
+  const source = typeof req.body === "function" ? req.body() : undefined;
   return new Promise<HttpResponse>((resolve, reject) => {
     const isHttps = req.url.protocol === "https:";
     const mod = isHttps ? https : http;
@@ -151,11 +153,22 @@ function sendOnce(req: HttpRequest, agents: Agents): Promise<HttpResponse> {
     r.on("error", fail);
     if (req.body === undefined) r.end();
     else if (req.body instanceof Uint8Array) r.end(req.body);
-    else {
-      const source = req.body();
+    else if (source !== undefined) {
+      let sourceError: unknown;
+      source.once("error", (e) => {
+        sourceError = e;
+      });
       pipeline(source, r).catch((e: unknown) => {
         source.destroy();
         r.destroy();
+        if (sourceError !== undefined && !settled) {
+          settled = true;
+          const msg = sourceError instanceof Error ? sourceError.message : String(sourceError);
+          reject(
+            new OciRegistryError("INVALID_INPUT", `cannot read the content to upload: ${msg}`, { cause: sourceError }),
+          );
+          return;
+        }
         fail(e);
       });
     }

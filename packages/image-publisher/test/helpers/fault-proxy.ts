@@ -6,6 +6,8 @@ export type FaultAction =
   | { readonly kind: "reset-before-forward"; readonly afterBytes: number }
   /** Forward the request, but cut both connections after this many body bytes (the registry sees a partial body). */
   | { readonly kind: "reset-mid-forward"; readonly afterBytes: number }
+  /** Forward, but cut the connection after this many bytes of the registry's response body. */
+  | { readonly kind: "cut-response"; readonly afterBytes: number }
   /** Answer with this status, headers and body instead of the registry. */
   | {
       readonly kind: "respond";
@@ -33,11 +35,31 @@ export interface FaultProxy {
   stop(): Promise<void>;
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, upstream: string, cutAfter?: number): void {
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstream: string,
+  cutAfter?: number,
+  cutResponseAfter?: number,
+): void {
   const [hostname, port] = upstream.split(":");
   const up = request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (r) => {
     res.writeHead(r.statusCode ?? 502, r.headers);
-    r.pipe(res);
+    if (cutResponseAfter === undefined) {
+      r.pipe(res);
+      return;
+    }
+    let sent = 0;
+    r.on("data", (c: Buffer) => {
+      if (sent >= cutResponseAfter) return;
+      const take = Math.min(c.length, cutResponseAfter - sent);
+      sent += take;
+      res.write(c.subarray(0, take));
+      if (sent >= cutResponseAfter) {
+        r.destroy();
+        setTimeout(() => res.socket?.destroy(), 20);
+      }
+    });
   });
   up.on("error", () => res.destroy());
   if (cutAfter === undefined) {
@@ -77,6 +99,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       return;
     }
     if (a.kind === "reset-mid-forward") return forward(req, res, upstream, a.afterBytes);
+    if (a.kind === "cut-response") return forward(req, res, upstream, undefined, a.afterBytes);
     let n = 0;
     req.on("data", (c: Buffer) => {
       n += c.length;

@@ -66,8 +66,14 @@ ${authYaml}`,
   const fd = openSync(logFile, "w");
   const child: ChildProcess = spawn(REGISTRY_BIN, ["serve", join(dir, "config.yml")], { stdio: ["ignore", fd, fd] });
   let exited = false;
+  // Safety net: never leave a registry behind if the test process ends without calling stop().
+  const killOnExit = () => {
+    if (!exited) child.kill("SIGKILL");
+  };
+  process.once("exit", killOnExit);
   child.once("exit", () => {
     exited = true;
+    process.removeListener("exit", killOnExit);
   });
   const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;

@@ -90,3 +90,22 @@ describe("exit codes and progress text", () => {
     expect(describeEvent({ direction: "pull", phase: "progress", bytesDone: 1 })).toBeUndefined();
   });
 });
+
+describe("progressPrinter", () => {
+  it("draws a bar on a terminal and plain lines elsewhere", async () => {
+    const { progressPrinter } = await import("../../src/index.ts");
+    const tty: string[] = [];
+    const p = progressPrinter({ write: (s: string) => tty.push(s), isTTY: true });
+    p({ direction: "push", phase: "start", label: "layer", bytesDone: 0, bytesTotal: 100 });
+    p({ direction: "push", phase: "progress", label: "layer", bytesDone: 100, bytesTotal: 100 });
+    p({ direction: "push", phase: "done", label: "layer", digest: "sha256:ab", bytesDone: 100, bytesTotal: 100 });
+    expect(tty.join("")).toContain("[========================] 100% 100 B/100 B layer");
+    expect(tty.at(-1)).toBe("\r\x1b[2Kpushed layer sha256:ab\n");
+    const plain: string[] = [];
+    const q = progressPrinter({ write: (s: string) => plain.push(s) });
+    q({ direction: "pull", phase: "start", label: "x", bytesDone: 0 });
+    q({ direction: "pull", phase: "progress", label: "x", bytesDone: 5 });
+    q({ direction: "pull", phase: "done", label: "x", digest: "sha256:cd", bytesDone: 5 });
+    expect(plain).toEqual(["pulling x\n", "pulled x sha256:cd\n"]);
+  });
+});

@@ -37,7 +37,9 @@ export {
   findUnknownFieldPaths,
   findUnknownFieldPathsIn,
   findUnknownFields,
+  scanWorkspace,
   unknownFieldWarning,
+  type WorkspaceScan,
 } from "./unknown-fields.ts";
 export {
   AccessModeSchema,

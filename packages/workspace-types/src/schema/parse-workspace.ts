@@ -6,7 +6,7 @@ import { WorkspaceTypesError } from "../errors.ts";
 import { applyWorkspaceDefaults } from "./defaults.ts";
 import { type FieldIssue, toFieldIssues } from "./issues.ts";
 import { formatFieldPath } from "./paths.ts";
-import { findUnknownFieldPaths, unknownFieldWarning } from "./unknown-fields.ts";
+import { scanWorkspace, unknownFieldWarning } from "./unknown-fields.ts";
 import { isWorkspaceApiVersion, type Workspace, type WorkspaceApiVersion, workspaceSchemaFor } from "./workspace.ts";
 
 /** Result of {@link parseWorkspace}. */
@@ -65,10 +65,12 @@ export function parseWorkspace(obj: unknown): ParseWorkspaceResult {
         : `Unsupported value: ${JSON.stringify(kind)}: expected "Workspace"`,
     );
   }
-  const warnings = findUnknownFieldPaths(obj).map((p) => unknownFieldWarning(formatFieldPath(p)));
-  const defaulted = applyWorkspaceDefaults(obj);
-  const result = workspaceSchemaFor(apiVersion).safeParse(defaulted);
-  if (!result.success) return { success: false, errors: toFieldIssues(result.error.issues, defaulted), warnings };
+  const scan = scanWorkspace(obj);
+  const warnings = scan.unknownFields.map((p) => unknownFieldWarning(formatFieldPath(p)));
+  // without nulls to prune, the schema's own defaults (the CRD defaults) fill the absent fields during the parse
+  const input = scan.hasPrunableNulls ? applyWorkspaceDefaults(obj) : obj;
+  const result = workspaceSchemaFor(apiVersion).safeParse(input);
+  if (!result.success) return { success: false, errors: toFieldIssues(result.error.issues, input), warnings };
   return { success: true, data: result.data, apiVersion, warnings };
 }
 

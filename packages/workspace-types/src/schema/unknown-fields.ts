@@ -7,61 +7,78 @@ import { type FieldPath, formatFieldPath } from "./paths.ts";
 import { type ShapeNode, shapeOf } from "./shape.ts";
 import { WorkspaceV1alpha1Schema, WorkspaceV1beta1Schema } from "./workspace.ts";
 
-/** The path to the current node as a parent-linked list: nothing is allocated unless a field is unknown. */
-interface PathLink {
-  readonly seg: string | number;
-  readonly parent: PathLink | undefined;
+/**
+ * The path to the current node as a stack of segments, shared by the whole walk: nothing is allocated unless a
+ * field is unknown.
+ */
+type PathStack = (string | number)[];
+
+function materialize(path: PathStack, last: string): FieldPath {
+  const out = path.slice();
+  out.push(last);
+  return out;
 }
 
-function materialize(link: PathLink | undefined, last: string): FieldPath {
-  const out: (string | number)[] = [last];
-  for (let l = link; l !== undefined; l = l.parent) out.push(l.seg);
-  return out.reverse();
-}
-
-function walk(value: unknown, node: ShapeNode, path: PathLink | undefined, out: FieldPath[]): void {
-  if (typeof value !== "object" || value === null) return;
+/**
+ * Collect the unknown keys below `value` into `out`; returns whether a typed object holds a `null` for a field that
+ * is not nullable (the API server prunes those before defaulting, see `applySchemaDefaults`).
+ */
+function walk(value: unknown, node: ShapeNode, path: PathStack, out: FieldPath[]): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  let prunableNull = false;
   switch (node.kind) {
     case "object": {
-      if (Array.isArray(value)) return;
+      if (Array.isArray(value)) return false;
       const obj = value as Record<string, unknown>;
       for (const key in obj) {
         const child = node.fields.get(key);
         if (child === undefined) {
           if (node.reportUnknown) out.push(materialize(path, key));
-        } else if (child.hasObjects) {
-          const v = obj[key];
-          if (typeof v === "object" && v !== null) walk(v, child, { seg: key, parent: path }, out);
+          continue;
+        }
+        const v = obj[key];
+        if (v === null) {
+          if (!child.nullable) prunableNull = true;
+        } else if (child.hasObjects && typeof v === "object") {
+          path.push(key);
+          if (walk(v, child, path, out)) prunableNull = true;
+          path.pop();
         }
       }
-      return;
+      return prunableNull;
     }
     case "array": {
-      if (!Array.isArray(value)) return;
+      if (!Array.isArray(value)) return false;
       for (let i = 0; i < value.length; i++) {
         const v: unknown = value[i];
-        if (typeof v === "object" && v !== null) walk(v, node.element, { seg: i, parent: path }, out);
+        if (typeof v !== "object" || v === null) continue;
+        path.push(i);
+        if (walk(v, node.element, path, out)) prunableNull = true;
+        path.pop();
       }
-      return;
+      return prunableNull;
     }
     case "map": {
-      if (Array.isArray(value)) return;
+      if (Array.isArray(value)) return false;
       const obj = value as Record<string, unknown>;
       for (const key in obj) {
         const v = obj[key];
-        if (typeof v === "object" && v !== null) walk(v, node.value, { seg: key, parent: path }, out);
+        if (typeof v !== "object" || v === null) continue;
+        path.push(key);
+        if (walk(v, node.value, path, out)) prunableNull = true;
+        path.pop();
       }
-      return;
+      return prunableNull;
     }
     default:
-      return;
+      return false;
   }
 }
 
 /** Paths (as segments) of the keys of `obj` that `schema` does not know. */
 export function findUnknownFieldPathsIn(schema: z.ZodType, obj: unknown): FieldPath[] {
   const out: FieldPath[] = [];
-  walk(obj, shapeOf(schema), undefined, out);
+  walk(obj, shapeOf(schema), [], out);
   return out;
 }
 
@@ -76,6 +93,29 @@ function schemaForObject(obj: unknown): z.ZodType {
  */
 export function findUnknownFieldPaths(obj: unknown): FieldPath[] {
   return findUnknownFieldPathsIn(schemaForObject(obj), obj);
+}
+
+/** What one walk over a Workspace found; see {@link scanWorkspace}. */
+export interface WorkspaceScan {
+  /** Paths (as segments) of the unknown keys, as {@link findUnknownFieldPaths} returns them. */
+  readonly unknownFields: FieldPath[];
+  /**
+   * A typed object holds `null` for a field that is not nullable. The API server prunes such nulls before it
+   * applies defaults; when there are none, parsing the object as written gives the same result as parsing it
+   * after `applyWorkspaceDefaults` (the schema's own defaults fill the absent fields).
+   */
+  readonly hasPrunableNulls: boolean;
+}
+
+/**
+ * One walk over a Workspace (judged against the schema of its `apiVersion`, v1beta1 when absent or unknown) that
+ * finds its unknown fields and whether it needs null pruning before the structural parse.
+ * @internal
+ */
+export function scanWorkspace(obj: unknown): WorkspaceScan {
+  const unknownFields: FieldPath[] = [];
+  const hasPrunableNulls = walk(obj, shapeOf(schemaForObject(obj)), [], unknownFields);
+  return { unknownFields, hasPrunableNulls };
 }
 
 /**

@@ -61,13 +61,21 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 export function sanitizeLabelSelector(selector: unknown): LabelSelectorResult {
   const raw = labelSelectorAsMap(selector);
   if (!raw.ok) return raw;
-  const matchLabels: Record<string, string> = {};
-  const dropped: string[] = [];
-  for (const [k, v] of Object.entries(raw.matchLabels)) {
-    if (RESERVED_SELECTOR_LABEL_KEYS.includes(k)) dropped.push(k);
-    else matchLabels[k] = v;
+  let dropped: string[] | undefined;
+  for (const k in raw.matchLabels) {
+    if (!RESERVED_SELECTOR_LABEL_KEYS.includes(k)) continue;
+    dropped ??= [];
+    dropped.push(k);
   }
-  if (dropped.length > 0 && Object.keys(matchLabels).length === 0) {
+  if (dropped === undefined) return { ok: true, matchLabels: raw.matchLabels, dropped: NO_KEYS };
+  const matchLabels: Record<string, string> = {};
+  let kept = 0;
+  for (const k in raw.matchLabels) {
+    if (RESERVED_SELECTOR_LABEL_KEYS.includes(k)) continue;
+    matchLabels[k] = raw.matchLabels[k] as string;
+    kept++;
+  }
+  if (kept === 0) {
     return {
       ok: false,
       code: "label-selector-only-reserved",
@@ -78,6 +86,12 @@ export function sanitizeLabelSelector(selector: unknown): LabelSelectorResult {
   return { ok: true, matchLabels, dropped };
 }
 
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+function invalid(path: string, reason: string): Extract<LabelSelectorResult, { ok: false }> {
+  return { ok: false, code: "label-selector-invalid", path, reason };
+}
+
 /**
  * The selector as a label map without dropping reserved keys (used to compare selectors on update).
  * @internal
@@ -85,15 +99,15 @@ export function sanitizeLabelSelector(selector: unknown): LabelSelectorResult {
 export function labelSelectorAsMap(
   selector: unknown,
 ): { ok: true; matchLabels: Record<string, string> } | Extract<LabelSelectorResult, { ok: false }> {
-  const invalid = (path: string, reason: string) =>
-    ({ ok: false, code: "label-selector-invalid", path, reason }) as const;
   if (selector === undefined || selector === null) return { ok: true, matchLabels: {} };
   if (!isRecord(selector)) return invalid("", "labelSelector must be an object with matchLabels");
   const out: Record<string, string> = {};
   const ml = selector.matchLabels;
   if (ml !== undefined && ml !== null) {
     if (!isRecord(ml)) return invalid("matchLabels", "matchLabels must be a map of label keys to values");
-    for (const [k, v] of Object.entries(ml)) {
+    for (const k in ml) {
+      if (!Object.hasOwn(ml, k)) continue;
+      const v = ml[k];
       if (typeof v !== "string")
         return invalid(`matchLabels[${JSON.stringify(k)}]`, `label value of "${k}" must be a string`);
       const problem = labelKeyProblem(k) ?? labelValueProblem(k, v);
@@ -104,7 +118,8 @@ export function labelSelectorAsMap(
   const me = selector.matchExpressions;
   if (me !== undefined && me !== null) {
     if (!Array.isArray(me)) return invalid("matchExpressions", "matchExpressions must be a list");
-    for (const [i, expr] of me.entries()) {
+    for (let i = 0; i < me.length; i++) {
+      const expr: unknown = me[i];
       const path = `matchExpressions[${i}]`;
       if (!isRecord(expr) || typeof expr.key !== "string") return invalid(path, "each expression needs a key");
       const values = Array.isArray(expr.values) ? expr.values : [];

@@ -38,17 +38,34 @@ export function explainDns1123(value: string, kind: "label" | "subdomain"): stri
   if (value.length === 0) return ["it is empty"];
   const max = kind === "label" ? DNS1123_LABEL_MAX_LENGTH : DNS1123_SUBDOMAIN_MAX_LENGTH;
   if (value.length > max) reasons.push(`it is ${value.length} characters long (at most ${max} allowed)`);
-  if (/[A-Z]/.test(value)) reasons.push("it contains uppercase letters");
-  const allowed = kind === "label" ? /[a-z0-9-]/ : /[a-z0-9.-]/;
-  const bad = [...new Set([...value].filter((c) => !/[A-Z]/.test(c) && !allowed.test(c)))];
-  if (bad.length > 0) reasons.push(`it contains ${bad.map((c) => JSON.stringify(c)).join(", ")}`);
-  if (!/^[a-zA-Z0-9]/.test(value) || !/[a-zA-Z0-9]$/.test(value)) {
+  const chars = scanNameCharacters(value, kind);
+  if (chars.upper) reasons.push("it contains uppercase letters");
+  if (chars.bad.length > 0) reasons.push(`it contains ${chars.bad.map((c) => JSON.stringify(c)).join(", ")}`);
+  if (!isAsciiAlnum(value.charCodeAt(0)) || !isAsciiAlnum(value.charCodeAt(value.length - 1))) {
     reasons.push("it must start and end with a letter or digit");
   }
   if (kind === "subdomain" && /\.\.|\.-|-\./.test(value)) {
     reasons.push("each dot-separated part must start and end with a letter or digit");
   }
   return reasons;
+}
+
+function isAsciiAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Uppercase letters, and the distinct characters (code points, in order of appearance) the grammar does not allow. */
+function scanNameCharacters(value: string, kind: "label" | "subdomain"): { upper: boolean; bad: string[] } {
+  let upper = false;
+  const bad: string[] = [];
+  for (const ch of value) {
+    const c = ch.charCodeAt(0);
+    if (c >= 65 && c <= 90) upper = true;
+    else if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || (c === 46 && kind === "subdomain"))) {
+      if (!bad.includes(ch)) bad.push(ch);
+    }
+  }
+  return { upper, bad };
 }
 
 /**

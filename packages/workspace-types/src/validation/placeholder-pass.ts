@@ -6,7 +6,7 @@
 
 import type { Workspace } from "../schema/index.ts";
 import type { ValidationIssue } from "./issues.ts";
-import { findPlaceholders, maybePlaceholder, placeholderHint } from "./placeholder.ts";
+import { maybePlaceholder, placeholderHint, placeholderParts } from "./placeholder.ts";
 import { at, type IssueList } from "./rules/common.ts";
 
 const IMAGE =
@@ -21,6 +21,7 @@ interface Field {
   readonly what: string;
 }
 
+/** The string fields that may carry a placeholder (keep {@link anyCandidate} in step). */
 function fieldsOf(ws: Workspace): Field[] {
   const f: Field[] = [];
   const add = (segments: readonly (string | number)[], value: string | undefined, what: string) => {
@@ -71,28 +72,53 @@ function fieldsOf(ws: Workspace): Field[] {
   return f;
 }
 
-const SKIP_KEYS = new Set(["template", "volumeSource", "status", "managedFields"]);
+function maybe(value: string | undefined): boolean {
+  return value !== undefined && value !== "" && maybePlaceholder(value);
+}
 
-/** Cheap, allocation-free pre-check: does any string leaf (outside schemaless subtrees) look suspicious? */
-function anyCandidate(node: unknown, depth: number): boolean {
-  if (typeof node === "string") return maybePlaceholder(node);
-  if (typeof node !== "object" || node === null || depth > 8) return false;
-  if (Array.isArray(node)) {
-    for (const v of node) if (anyCandidate(v, depth + 1)) return true;
-    return false;
+function anyValueMaybe(map: Readonly<Record<string, string>> | undefined): boolean {
+  if (map === undefined) return false;
+  for (const k in map) if (maybe(map[k])) return true;
+  return false;
+}
+
+function anyMaybe(list: readonly string[] | undefined): boolean {
+  if (list === undefined) return false;
+  for (const v of list) if (maybe(v)) return true;
+  return false;
+}
+
+/**
+ * Allocation-free pre-check over exactly the fields {@link fieldsOf} lists (keep the two in step): does any of
+ * them look like it may hold a placeholder?
+ */
+function anyCandidate(ws: Workspace): boolean {
+  if (maybe(ws.metadata.name) || anyValueMaybe(ws.metadata.annotations)) return true;
+  if (maybe(ws.resource.instanceType) || anyValueMaybe(ws.resource.labelSelector.matchLabels)) return true;
+  const inf = ws.inference;
+  if (inf !== undefined) {
+    const preset = inf.preset;
+    const opts = preset?.presetOptions;
+    if (maybe(preset?.name) || maybe(opts?.image) || maybe(opts?.modelAccessSecret)) return true;
+    if (anyMaybe(opts?.imagePullSecrets) || maybe(inf.config)) return true;
+    for (const a of inf.adapters ?? []) {
+      if (maybe(a.source?.name) || maybe(a.source?.image) || anyMaybe(a.source?.imagePullSecrets)) return true;
+    }
   }
-  for (const key in node) {
-    if (SKIP_KEYS.has(key)) continue;
-    if (anyCandidate((node as Record<string, unknown>)[key], depth + 1)) return true;
+  const tun = ws.tuning;
+  if (tun !== undefined) {
+    if (maybe(tun.preset?.name) || maybe(tun.config)) return true;
+    if (anyMaybe(tun.input.urls) || maybe(tun.input.image) || anyMaybe(tun.input.imagePullSecrets)) return true;
+    if (maybe(tun.output.image) || maybe(tun.output.imagePushSecret)) return true;
   }
   return false;
 }
 
 /** Add placeholder hints to errors (in place) and warnings for otherwise valid placeholder values. */
 export function applyPlaceholderPass(ws: Workspace, out: IssueList): void {
-  if (!anyCandidate(ws, 0)) return;
+  if (!anyCandidate(ws)) return;
   for (const field of fieldsOf(ws)) {
-    if (findPlaceholders(field.value).length === 0) continue;
+    if (placeholderParts(field.value).length === 0) continue;
     const path = at(...field.segments);
     const hint = placeholderHint(field.value, field.what);
     if (hint === undefined) continue;

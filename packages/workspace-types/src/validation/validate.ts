@@ -5,19 +5,11 @@
  */
 
 import { WorkspaceAnnotation } from "../constants/index.ts";
-import {
-  applyWorkspaceDefaults,
-  findUnknownFieldPaths,
-  formatFieldPath,
-  isWorkspaceApiVersion,
-  toFieldIssues,
-  type Workspace,
-  type WorkspaceApiVersion,
-  workspaceSchemaFor,
-} from "../schema/index.ts";
+import type { Workspace, WorkspaceApiVersion } from "../schema/index.ts";
 import type { PresetResolution, RuntimeName, ValidationContext } from "./context.ts";
 import type { ValidationResult } from "./issues.ts";
 import { applyPlaceholderPass } from "./placeholder-pass.ts";
+import { prepareWorkspace } from "./prepare.ts";
 import { checkInferenceContent, checkInferenceCreate } from "./rules/inference.ts";
 import { at, IssueList, type RuleEnv } from "./rules/common.ts";
 import { checkAnnotations, checkName } from "./rules/metadata.ts";
@@ -49,128 +41,42 @@ function resolveContext(ctx: Partial<ValidationContext> | undefined): Validation
   return resolved;
 }
 
-const V1BETA1_ONLY = new Set(["resource.partition", "inference.preset.presetOptions.modelAccessSecret"]);
+/** The rule environment of one Workspace; presets are resolved once per name, the memo created on first use. */
+class WorkspaceRuleEnv implements RuleEnv {
+  readonly ctx: ValidationContext;
+  readonly apiVersion: WorkspaceApiVersion;
+  readonly namespace: string;
+  readonly runtime: RuntimeName;
+  readonly bypassResourceChecks: boolean;
+  readonly raw: unknown;
+  #presets: Map<string, PresetResolution> | undefined;
 
-interface Prepared {
-  readonly ws?: Workspace;
-  readonly apiVersion?: WorkspaceApiVersion;
-}
+  constructor(ws: Workspace, apiVersion: WorkspaceApiVersion, raw: unknown, ctx: ValidationContext) {
+    const annotations = ws.metadata.annotations;
+    const a = annotations?.[WorkspaceAnnotation.Runtime];
+    this.ctx = ctx;
+    this.apiVersion = apiVersion;
+    this.namespace = ws.metadata.namespace ?? ctx.namespace ?? "default";
+    this.runtime = a === "transformers" || a === "vllm" ? a : ctx.defaultRuntime;
+    this.bypassResourceChecks = annotations?.[WorkspaceAnnotation.BypassResourceChecks] !== undefined;
+    this.raw = raw;
+  }
 
-function valueAt(root: unknown, segs: readonly (string | number)[]): unknown {
-  let cur: unknown = root;
-  for (const s of segs) {
-    if (typeof cur !== "object" || cur === null) return undefined;
-    cur = (cur as Record<string | number, unknown>)[s];
-  }
-  return cur;
-}
-
-function deleteAt(root: unknown, segs: readonly (string | number)[]): boolean {
-  // remove the nearest object key on the path (array elements take their whole array with them)
-  let cut = segs.length;
-  while (cut > 0 && typeof segs[cut - 1] === "number") cut--;
-  if (cut === 0) return false;
-  const parent = valueAt(root, segs.slice(0, cut - 1));
-  const key = segs[cut - 1];
-  if (typeof parent !== "object" || parent === null || key === undefined) return false;
-  const rec = parent as Record<string | number, unknown>;
-  if (rec[key] === undefined) return false;
-  delete rec[key];
-  return true;
-}
-
-/** Structural part: object, apiVersion, kind, unknown fields, defaults, schema. */
-function prepare(obj: unknown, out: IssueList | undefined): Prepared {
-  if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    out?.error(
-      "invalid-structure",
-      "",
-      `expected a Workspace object, got ${obj === null ? "null" : Array.isArray(obj) ? "a list" : typeof obj}`,
-    );
-    return {};
-  }
-  const rec = obj as Record<string, unknown>;
-  const apiVersion = rec.apiVersion;
-  if (!isWorkspaceApiVersion(apiVersion)) {
-    out?.error(
-      "invalid-api-version",
-      "apiVersion",
-      apiVersion === undefined
-        ? "Required value: apiVersion must be kaito.sh/v1alpha1 or kaito.sh/v1beta1"
-        : `Unsupported value: ${JSON.stringify(apiVersion)}: supported values: "kaito.sh/v1alpha1", "kaito.sh/v1beta1"`,
-      "Workspaces use apiVersion kaito.sh/v1beta1 (current) or kaito.sh/v1alpha1",
-    );
-    return {};
-  }
-  if (rec.kind !== "Workspace") {
-    out?.error(
-      "invalid-kind",
-      "kind",
-      rec.kind === undefined
-        ? 'Required value: kind must be "Workspace"'
-        : `Unsupported value: ${JSON.stringify(rec.kind)}: expected "Workspace"`,
-    );
-    return {};
-  }
-  if (out !== undefined) {
-    for (const p of findUnknownFieldPaths(obj)) {
-      const path = formatFieldPath(p);
-      const plain = p.filter((s) => typeof s === "string").join(".");
-      out.warn(
-        "unknown-field",
-        path,
-        `unknown field "${path}"`,
-        apiVersion === "kaito.sh/v1alpha1" && V1BETA1_ONLY.has(plain)
-          ? "This field exists only in kaito.sh/v1beta1; change apiVersion to use it"
-          : "The API server drops unknown fields; check the spelling",
-      );
+  resolvePreset(name: string): PresetResolution | undefined {
+    const presets = this.ctx.presets;
+    if (presets === undefined) return undefined;
+    this.#presets ??= new Map();
+    let r = this.#presets.get(name);
+    if (r === undefined) {
+      r = presets.resolvePreset(name);
+      this.#presets.set(name, r);
     }
+    return r;
   }
-  const schema = workspaceSchemaFor(apiVersion);
-  let current: unknown = applyWorkspaceDefaults(obj);
-  for (let round = 0; round < 4; round++) {
-    const parsed = schema.safeParse(current);
-    if (parsed.success) return { ws: parsed.data as Workspace, apiVersion };
-    if (round === 0 && out !== undefined) {
-      for (const fi of toFieldIssues(parsed.error.issues, current)) {
-        out.error("invalid-structure", fi.path, fi.message);
-      }
-    }
-    // drop the offending fields and try again, so the content rules still run on the rest
-    if (round === 0) current = structuredClone(current);
-    let removed = false;
-    for (const issue of parsed.error.issues) {
-      const segs = issue.path.filter((s): s is string | number => typeof s !== "symbol");
-      if (deleteAt(current, segs)) removed = true;
-    }
-    if (!removed) break;
-  }
-  return { apiVersion };
 }
 
 function makeEnv(ws: Workspace, apiVersion: WorkspaceApiVersion, raw: unknown, ctx: ValidationContext): RuleEnv {
-  const annotations = ws.metadata.annotations ?? {};
-  const a = annotations[WorkspaceAnnotation.Runtime];
-  const runtime: RuntimeName = a === "transformers" || a === "vllm" ? a : ctx.defaultRuntime;
-  const cache = new Map<string, PresetResolution>();
-  return {
-    ctx,
-    apiVersion,
-    namespace: ws.metadata.namespace ?? ctx.namespace ?? "default",
-    runtime,
-    bypassResourceChecks: annotations[WorkspaceAnnotation.BypassResourceChecks] !== undefined,
-    raw,
-    resolvePreset(name: string) {
-      const presets = ctx.presets;
-      if (presets === undefined) return undefined;
-      let r = cache.get(name);
-      if (r === undefined) {
-        r = presets.resolvePreset(name);
-        cache.set(name, r);
-      }
-      return r;
-    },
-  };
+  return new WorkspaceRuleEnv(ws, apiVersion, raw, ctx);
 }
 
 function finish(out: IssueList, ws: Workspace | undefined): ValidationResult {
@@ -194,7 +100,7 @@ function finish(out: IssueList, ws: Workspace | undefined): ValidationResult {
 export function validateWorkspace(obj: unknown, ctx?: Partial<ValidationContext>): ValidationResult {
   const context = resolveContext(ctx);
   const out = new IssueList();
-  const { ws, apiVersion } = prepare(obj, out);
+  const { ws, apiVersion } = prepareWorkspace(obj, out);
   if (ws === undefined || apiVersion === undefined) return finish(out, undefined);
   const env = makeEnv(ws, apiVersion, obj, context);
   checkName(ws, out);
@@ -229,13 +135,13 @@ export function validateWorkspaceUpdate(
 ): ValidationResult {
   const context = resolveContext(ctx);
   const out = new IssueList();
-  const cur = prepare(newObj, out);
+  const cur = prepareWorkspace(newObj, out);
   if (cur.ws === undefined || cur.apiVersion === undefined) return finish(out, undefined);
   const ws = cur.ws;
   const env = makeEnv(ws, cur.apiVersion, newObj, context);
   checkName(ws, out);
   checkAnnotations(ws, out, context.karpenterNodeClasses);
-  const old = prepare(oldObj, undefined);
+  const old = prepareWorkspace(oldObj, undefined);
   if (old.ws !== undefined) checkUpdate(old.ws, ws, env, out);
   if (ws.inference !== undefined) checkInferenceContent(ws.inference, out);
   if (ws.tuning !== undefined) checkTuningContent(ws.tuning, out);

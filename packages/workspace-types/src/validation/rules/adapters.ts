@@ -90,13 +90,13 @@ export function checkAdapters(adapters: readonly AdapterSpec[] | undefined, out:
       if (image !== undefined) {
         checkImageReference(
           out,
-          at("inference", "adapters", i, "source", "image"),
+          ["inference", "adapters", i, "source", "image"],
           image,
           "myregistry.azurecr.io/adapters/my-adapter:0.0.1",
         );
       }
       src.imagePullSecrets?.forEach((s, j) => {
-        checkSecretName(out, at("inference", "adapters", i, "source", "imagePullSecrets", j), s, "image pull secret");
+        checkSecretName(out, ["inference", "adapters", i, "source", "imagePullSecrets", j], s, "image pull secret");
       });
     }
     if (adapter.strength !== undefined) {

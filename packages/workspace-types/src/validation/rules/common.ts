@@ -7,9 +7,10 @@ import { formatFieldPath } from "../../schema/index.ts";
 import type { Workspace, WorkspaceApiVersion } from "../../schema/index.ts";
 import type { PresetResolution, RuntimeName, ValidationContext } from "../context.ts";
 import { parseImageReference } from "../image-reference.ts";
+import { memoizeStringCheck } from "../memo.ts";
 import type { ValidationCode, ValidationIssue } from "../issues.ts";
 import { dns1123Message, isDns1123Subdomain, suggestDns1123 } from "../names.ts";
-import { findPlaceholders } from "../placeholder.ts";
+import { placeholderParts } from "../placeholder.ts";
 
 /** A field path as segments (no `spec`): formatted under `spec.` for resource/inference/tuning. */
 export type Segments = readonly (string | number)[];
@@ -72,28 +73,40 @@ export function nonEmpty(v: string | undefined | null): string | undefined {
   return typeof v === "string" && v.length > 0 ? v : undefined;
 }
 
-/** Error `secret-name-invalid` when `name` is not a valid Secret name (DNS-1123 subdomain). */
-export function checkSecretName(out: IssueList, path: string, name: string, what: string): void {
+/** Error `secret-name-invalid` at `segments` when `name` is not a valid Secret name (DNS-1123 subdomain). */
+export function checkSecretName(out: IssueList, segments: Segments, name: string, what: string): void {
   if (isDns1123Subdomain(name)) return;
-  const placeholder = findPlaceholders(name).length > 0;
+  const placeholder = placeholderParts(name).length > 0;
   out.error(
     "secret-name-invalid",
-    path,
+    formatFieldPath(segments),
     `${JSON.stringify(name)} is not a valid Secret name (${what}): ${dns1123Message(name, "subdomain")}`,
     placeholder ? undefined : `Name an existing Secret in the Workspace's namespace, e.g. "${suggestDns1123(name)}"`,
   );
 }
 
-/** Error `image-reference-invalid` when `image` does not parse as an OCI reference. */
-export function checkImageReference(out: IssueList, path: string, image: string, example: string): void {
+/** Why an image reference is invalid, and whether it holds a placeholder (which gets its own hint). */
+interface ImageReferenceProblem {
+  readonly message: string;
+  readonly placeholder: boolean;
+}
+
+/** The problem of `image`, or `undefined` when it is an OCI image reference (memoised: images repeat). */
+const imageReferenceProblem = memoizeStringCheck((image: string): ImageReferenceProblem | undefined => {
   const parsed = parseImageReference(image);
-  if (parsed.ok) return;
-  const placeholder = findPlaceholders(image).length > 0;
+  if (parsed.ok) return undefined;
+  return Object.freeze({ message: parsed.message, placeholder: placeholderParts(image).length > 0 });
+});
+
+/** Error `image-reference-invalid` at `segments` when `image` does not parse as an OCI reference. */
+export function checkImageReference(out: IssueList, segments: Segments, image: string, example: string): void {
+  const problem = imageReferenceProblem(image);
+  if (problem === undefined) return;
   out.error(
     "image-reference-invalid",
-    path,
-    `${JSON.stringify(image)}: ${parsed.message}`,
-    placeholder ? undefined : `Write <registry>/<repository>:<tag> in lowercase, e.g. ${example}`,
+    formatFieldPath(segments),
+    `${JSON.stringify(image)}: ${problem.message}`,
+    problem.placeholder ? undefined : `Write <registry>/<repository>:<tag> in lowercase, e.g. ${example}`,
   );
 }
 

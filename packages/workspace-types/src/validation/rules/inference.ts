@@ -85,19 +85,19 @@ export function checkInferenceContent(inference: InferenceSpec, out: IssueList):
   if (image !== undefined) {
     checkImageReference(
       out,
-      at("inference", "preset", "presetOptions", "image"),
+      ["inference", "preset", "presetOptions", "image"],
       image,
       "myregistry.azurecr.io/kaito-phi-3-mini-4k-instruct:0.2.0",
     );
   }
   opts?.imagePullSecrets?.forEach((s, i) => {
-    checkSecretName(out, at("inference", "preset", "presetOptions", "imagePullSecrets", i), s, "image pull secret");
+    checkSecretName(out, ["inference", "preset", "presetOptions", "imagePullSecrets", i], s, "image pull secret");
   });
   const mas = nonEmpty(opts?.modelAccessSecret);
   if (mas !== undefined) {
     checkSecretName(
       out,
-      at("inference", "preset", "presetOptions", "modelAccessSecret"),
+      ["inference", "preset", "presetOptions", "modelAccessSecret"],
       mas,
       "Hugging Face token secret",
     );

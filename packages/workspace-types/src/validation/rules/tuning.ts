@@ -8,6 +8,7 @@ import { ConfigMapKey, DefaultTuningTemplate } from "../../constants/index.ts";
 import type { TuningSpec, Workspace } from "../../schema/index.ts";
 import type { PresetInfo, SkuInfo, TuningMethod } from "../context.ts";
 import { type TuningConfigCheck, validateTuningConfigYaml } from "../tuning-config.ts";
+import { memoizeStringCheck } from "../memo.ts";
 import { validateInputUrl } from "../url.ts";
 import { at, checkImageReference, checkSecretName, type IssueList, nonEmpty, type RuleEnv } from "./common.ts";
 import { checkPresetName, checkPresetOptionsDeprecations } from "./preset.ts";
@@ -15,6 +16,12 @@ import { checkSku } from "./resource.ts";
 
 const TUNING_PRESET_NAME_PATH = at("tuning", "preset", "name");
 const TUNING_CONFIG_PATH = at("tuning", "config");
+const TUNING_INPUT_PATH = at("tuning", "input");
+const TUNING_OUTPUT_PATH = at("tuning", "output");
+const INPUT_IMAGE_SEGMENTS = ["tuning", "input", "image"] as const;
+const OUTPUT_IMAGE_SEGMENTS = ["tuning", "output", "image"] as const;
+const PUSH_SECRET_SEGMENTS = ["tuning", "output", "imagePushSecret"] as const;
+const PUSH_SECRET_PATH = at(...PUSH_SECRET_SEGMENTS);
 
 /** The tunable presets of Kaito's current catalog (compat §4.2), used in hints when the lookup cannot list them. */
 export const KNOWN_TUNABLE_PRESETS: readonly string[] = [
@@ -127,77 +134,89 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
   if (sku !== undefined && config !== undefined) checkBf16(sku, config, tuning, method ?? "qlora", out);
 }
 
+/** The error message for a tuning input URL that is not allowed, or `undefined` when it is (memoised: URLs repeat). */
+const inputUrlProblem = memoizeStringCheck((u: string): string | undefined => {
+  const res = validateInputUrl(u);
+  return res.ok ? undefined : `URL ${JSON.stringify(redactUrl(u))} is not allowed: ${res.reason}`;
+});
+
+/** The input kinds that are set, e.g. `["urls", "image"]` (only built when the count is wrong). */
+function inputKinds(input: TuningSpec["input"]): string[] {
+  const kinds: string[] = [];
+  if (input.urls !== undefined && input.urls.length > 0) kinds.push("urls");
+  if (nonEmpty(input.image) !== undefined) kinds.push("image");
+  if (input.volumeSource !== undefined) kinds.push("volumeSource");
+  return kinds;
+}
+
 /** Input and output rules that also apply on update (exactly one source/destination, URLs, images, secrets). */
 export function checkTuningContent(tuning: TuningSpec, out: IssueList): void {
   const input = tuning.input;
-  const sources = [
-    input.urls !== undefined && input.urls.length > 0 ? "urls" : undefined,
-    nonEmpty(input.image) !== undefined ? "image" : undefined,
-    input.volumeSource !== undefined ? "volumeSource" : undefined,
-  ].filter((s): s is string => s !== undefined);
-  if (sources.length !== 1) {
+  const urls = input.urls;
+  const inImage = nonEmpty(input.image);
+  const sourceCount =
+    (urls !== undefined && urls.length > 0 ? 1 : 0) +
+    (inImage !== undefined ? 1 : 0) +
+    (input.volumeSource !== undefined ? 1 : 0);
+  if (sourceCount !== 1) {
     out.error(
       "tuning-input-exactly-one",
-      at("tuning", "input"),
-      sources.length === 0
+      TUNING_INPUT_PATH,
+      sourceCount === 0
         ? "Required value: exactly one of urls, image or volumeSource must be set"
-        : `exactly one of urls, image or volumeSource must be set, found ${sources.join(" and ")}`,
+        : `exactly one of urls, image or volumeSource must be set, found ${inputKinds(input).join(" and ")}`,
     );
   }
-  input.urls?.forEach((u, i) => {
-    const res = validateInputUrl(u);
-    if (!res.ok) {
-      out.error(
-        "input-url-invalid",
-        at("tuning", "input", "urls", i),
-        `URL ${JSON.stringify(redactUrl(u))} is not allowed: ${res.reason}`,
-        "Use a public http(s) URL; for data inside the cluster use input.volumeSource or input.image",
-      );
+  if (urls !== undefined) {
+    for (let i = 0; i < urls.length; i++) {
+      const u = urls[i] as string;
+      const message = inputUrlProblem(u);
+      if (message !== undefined) {
+        out.error(
+          "input-url-invalid",
+          at("tuning", "input", "urls", i),
+          message,
+          "Use a public http(s) URL; for data inside the cluster use input.volumeSource or input.image",
+        );
+      }
     }
-  });
-  const inImage = nonEmpty(input.image);
-  if (inImage !== undefined) {
-    checkImageReference(out, at("tuning", "input", "image"), inImage, "myregistry.azurecr.io/datasets/my-data:0.0.1");
   }
-  input.imagePullSecrets?.forEach((s, i) => {
-    checkSecretName(out, at("tuning", "input", "imagePullSecrets", i), s, "image pull secret");
-  });
+  if (inImage !== undefined) {
+    checkImageReference(out, INPUT_IMAGE_SEGMENTS, inImage, "myregistry.azurecr.io/datasets/my-data:0.0.1");
+  }
+  const pullSecrets = input.imagePullSecrets;
+  if (pullSecrets !== undefined) {
+    for (let i = 0; i < pullSecrets.length; i++) {
+      checkSecretName(out, ["tuning", "input", "imagePullSecrets", i], pullSecrets[i] as string, "image pull secret");
+    }
+  }
 
   const output = tuning.output;
   const outImage = nonEmpty(output.image);
-  const dests = [
-    outImage !== undefined ? "image" : undefined,
-    output.volumeSource !== undefined ? "volumeSource" : undefined,
-  ].filter((s): s is string => s !== undefined);
-  if (dests.length !== 1) {
+  const hasVolume = output.volumeSource !== undefined;
+  if ((outImage !== undefined) === hasVolume) {
     out.error(
       "tuning-output-exactly-one",
-      at("tuning", "output"),
-      dests.length === 0
-        ? "Required value: exactly one of image or volumeSource must be set"
-        : "exactly one of image or volumeSource must be set, found both",
+      TUNING_OUTPUT_PATH,
+      hasVolume
+        ? "exactly one of image or volumeSource must be set, found both"
+        : "Required value: exactly one of image or volumeSource must be set",
     );
   }
+  const pushSecret = nonEmpty(output.imagePushSecret);
   if (outImage !== undefined) {
-    checkImageReference(
-      out,
-      at("tuning", "output", "image"),
-      outImage,
-      "myregistry.azurecr.io/adapters/phi-3-adapter:0.0.1",
-    );
-    const secret = nonEmpty(output.imagePushSecret);
-    if (secret === undefined) {
+    checkImageReference(out, OUTPUT_IMAGE_SEGMENTS, outImage, "myregistry.azurecr.io/adapters/phi-3-adapter:0.0.1");
+    if (pushSecret === undefined) {
       out.error(
         "output-push-secret-required",
-        at("tuning", "output", "imagePushSecret"),
+        PUSH_SECRET_PATH,
         "Required value: an output image needs imagePushSecret (registry credentials for the push)",
         "kubectl create secret docker-registry <name> --docker-server=… --docker-username=… --docker-password=…",
       );
     }
   }
-  const pushSecret = nonEmpty(output.imagePushSecret);
   if (pushSecret !== undefined) {
-    checkSecretName(out, at("tuning", "output", "imagePushSecret"), pushSecret, "image push secret");
+    checkSecretName(out, PUSH_SECRET_SEGMENTS, pushSecret, "image push secret");
   }
 }
 
