@@ -297,6 +297,10 @@ const TOP_LEVEL: Record<string, string[]> = {
   "apiextensions.k8s.io/CustomResourceDefinition": SPEC_STATUS,
   "admissionregistration.k8s.io/ValidatingWebhookConfiguration": ["webhooks"],
   "admissionregistration.k8s.io/MutatingWebhookConfiguration": ["webhooks"],
+  "rbac.authorization.k8s.io/Role": ["rules"],
+  "rbac.authorization.k8s.io/ClusterRole": ["rules", "aggregationRule"],
+  "rbac.authorization.k8s.io/RoleBinding": ["subjects", "roleRef"],
+  "rbac.authorization.k8s.io/ClusterRoleBinding": ["subjects", "roleRef"],
 };
 
 const META_FIELDS = new Set([

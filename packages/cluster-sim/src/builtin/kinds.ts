@@ -1,4 +1,4 @@
-/** The compiled-in resource types of cluster-sim: core/v1, apps/v1, batch/v1, coordination, apiextensions, admission. */
+/** The compiled-in resource types of cluster-sim: core/v1, apps/v1, batch/v1, coordination, apiextensions, admission, RBAC. */
 import { builtinSchema } from "./schemas.ts";
 import { ALL_VERBS, type NameRule, type ResourceDefinition } from "./types.ts";
 
@@ -141,6 +141,28 @@ const SPECS: KindSpec[] = [
     namespaced: false,
     categories: ["api-extensions"],
     generation: true,
+  },
+  { group: "rbac.authorization.k8s.io", version: "v1", resource: "roles", kind: "Role", namespaced: true },
+  {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "rolebindings",
+    kind: "RoleBinding",
+    namespaced: true,
+  },
+  {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterroles",
+    kind: "ClusterRole",
+    namespaced: false,
+  },
+  {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterrolebindings",
+    kind: "ClusterRoleBinding",
+    namespaced: false,
   },
 ];
 

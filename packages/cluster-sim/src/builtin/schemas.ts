@@ -161,6 +161,41 @@ const DESCRIPTIONS: Record<string, [string, Record<string, Schema>]> = {
       },
     },
   ],
+  Role: [
+    "Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.",
+    { rules: { type: "array", description: "Rules holds all the PolicyRules for this Role", items: open("") } },
+  ],
+  ClusterRole: [
+    "ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.",
+    {
+      rules: { type: "array", description: "Rules holds all the PolicyRules for this ClusterRole", items: open("") },
+      aggregationRule: open(
+        "AggregationRule is an optional field that describes how to build the Rules for this ClusterRole.",
+      ),
+    },
+  ],
+  RoleBinding: [
+    "RoleBinding references a role, but does not contain it.",
+    {
+      subjects: {
+        type: "array",
+        description: "Subjects holds references to the objects the role applies to.",
+        items: open(""),
+      },
+      roleRef: open("RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace."),
+    },
+  ],
+  ClusterRoleBinding: [
+    "ClusterRoleBinding references a ClusterRole, but not contain it.",
+    {
+      subjects: {
+        type: "array",
+        description: "Subjects holds references to the objects the role applies to.",
+        items: open(""),
+      },
+      roleRef: open("RoleRef can only reference a ClusterRole in the global namespace."),
+    },
+  ],
   MutatingWebhookConfiguration: [
     "MutatingWebhookConfiguration describes the configuration of and admission webhook that accept or reject and may change the object.",
     {

@@ -243,7 +243,9 @@ export function podStatusSummary(
     reason = str(get(status, "reason")) === "NodeLost" ? "Unknown" : "Terminating";
   }
   const restartsText =
-    lastRestart > 0 ? `${restarts} (${humanDuration(now.getTime() - lastRestart)} ago)` : String(restarts);
+    restarts !== 0 && lastRestart > 0
+      ? `${restarts} (${humanDuration(now.getTime() - lastRestart)} ago)`
+      : String(restarts);
   return { ready: `${readyContainers}/${total}`, status: reason, restarts: restartsText };
 }
 
@@ -252,8 +254,7 @@ function nodeStatus(o: Record<string, unknown>): string {
   const ready = conds.find((c) => get(c, "type") === "Ready");
   const parts: string[] = [];
   if (!ready) parts.push("Unknown");
-  else
-    parts.push(get(ready, "status") === "True" ? "Ready" : get(ready, "status") === "False" ? "NotReady" : "Unknown");
+  else parts.push(get(ready, "status") === "True" ? "Ready" : "NotReady");
   if (get(o, "spec", "unschedulable") === true) parts.push("SchedulingDisabled");
   return parts.join(",");
 }
@@ -278,9 +279,7 @@ function nodeAddress(o: Record<string, unknown>, type: string): string {
 }
 
 function servicePorts(o: Record<string, unknown>): string {
-  const ports = arr(get(o, "spec", "ports"));
-  if (ports.length === 0) return "<none>";
-  return ports
+  return arr(get(o, "spec", "ports"))
     .map((p) => {
       const protocol = str(get(p, "protocol")) || "TCP";
       const nodePort = num(get(p, "nodePort"));
@@ -360,13 +359,25 @@ function jobStatus(o: Record<string, unknown>): string {
   return "Running";
 }
 
-function eventLastSeen(o: Record<string, unknown>, now: Date): string {
-  const last = str(get(o, "lastTimestamp")) || str(get(o, "eventTime")) || str(get(o, "series", "lastObservedTime"));
-  const first = str(get(o, "firstTimestamp")) || str(get(o, "eventTime"));
-  const count = num(get(o, "count")) || num(get(o, "series", "count"));
-  const lastText = ageSince(last, now);
-  if (count > 1 && first !== "") return `${lastText} (x${count} over ${ageSince(first, now)})`;
-  return lastText;
+/** First/last seen and count of a core Event, as kube-apiserver's `printEvent` computes them. */
+function eventTimes(o: Record<string, unknown>, now: Date): { first: string; last: string; count: number } {
+  const firstRaw = str(get(o, "firstTimestamp"));
+  const first = firstRaw !== "" ? ageSince(firstRaw, now) : ageSince(str(get(o, "eventTime")), now);
+  const lastRaw = str(get(o, "lastTimestamp"));
+  let last = lastRaw !== "" ? ageSince(lastRaw, now) : first;
+  let count = num(get(o, "count"));
+  const series = get(o, "series");
+  if (isPlainObject(series)) {
+    last = ageSince(str(series.lastObservedTime), now);
+    count = num(series.count);
+  } else if (count === 0) {
+    count = 1;
+  }
+  return { first, last, count };
+}
+
+function eventTarget(kind: string, name: string): string {
+  return name !== "" ? `${kind.toLowerCase()}/${name}` : kind.toLowerCase();
 }
 
 function podTemplateSpec(o: Record<string, unknown>): unknown {
@@ -419,7 +430,7 @@ const COLUMNS: Record<string, TableColumn[]> = {
       "IP",
       "string",
       "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.",
-      (o) => str(get(o, "status", "podIP")) || "<none>",
+      (o) => str(get(arr(get(o, "status", "podIPs"))[0], "ip")) || str(get(o, "status", "podIP")) || "<none>",
       1,
     ),
     col(
@@ -664,7 +675,7 @@ const COLUMNS: Record<string, TableColumn[]> = {
       "Last Seen",
       "string",
       "The time at which the most recent occurrence of this event was recorded.",
-      eventLastSeen,
+      (o, now) => eventTimes(o, now).last,
     ),
     col("Type", "string", "Type of this event (Normal, Warning), new types could be added in the future.", (o) =>
       str(get(o, "type")),
@@ -675,11 +686,8 @@ const COLUMNS: Record<string, TableColumn[]> = {
       "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
       (o) => str(get(o, "reason")),
     ),
-    col(
-      "Object",
-      "string",
-      "The object that this event is about.",
-      (o) => `${str(get(o, "involvedObject", "kind")).toLowerCase()}/${str(get(o, "involvedObject", "name"))}`,
+    col("Object", "string", "The object that this event is about.", (o) =>
+      eventTarget(str(get(o, "involvedObject", "kind")), str(get(o, "involvedObject", "name"))),
     ),
     col(
       "Subobject",
@@ -694,28 +702,22 @@ const COLUMNS: Record<string, TableColumn[]> = {
       "The component reporting this event.",
       (o) => {
         const c = str(get(o, "source", "component")) || str(get(o, "reportingComponent"));
-        const h = str(get(o, "source", "host"));
+        const h = str(get(o, "source", "host")) || str(get(o, "reportingInstance"));
         return h ? `${c}, ${h}` : c;
       },
       1,
     ),
     col("Message", "string", "A human-readable description of the status of this operation.", (o) =>
-      str(get(o, "message")),
+      str(get(o, "message")).trim(),
     ),
     col(
       "First Seen",
       "string",
       "The time at which the event was first recorded.",
-      (o, now) => ageSince(str(get(o, "firstTimestamp")) || str(get(o, "eventTime")), now),
+      (o, now) => eventTimes(o, now).first,
       1,
     ),
-    col(
-      "Count",
-      "string",
-      "The number of times this event has occurred.",
-      (o) => String(num(get(o, "count")) || num(get(o, "series", "count")) || 1),
-      1,
-    ),
+    col("Count", "string", "The number of times this event has occurred.", (o, now) => eventTimes(o, now).count, 1),
     col("Name", "string", NAME_DESCRIPTION, (o) => str(get(o, "metadata", "name")), 1, "name"),
   ],
   "events.k8s.io/Event": [

@@ -51,6 +51,7 @@ export class ApiServer {
   private readonly handler: ResourceHandler;
   private readonly webhooks: WebhookAdmission;
   private address = "";
+  private readonly unsubscribeStore: () => void;
 
   constructor(options: ApiServerOptions) {
     this.store = options.store;
@@ -77,6 +78,17 @@ export class ApiServer {
       },
       dropWatches: (resource, abrupt) => watches.drop(resource, abrupt === true),
     };
+    // Deleting a CRD ends the watches on its kinds, as on a real server.
+    const crdDef = this.store.definition({
+      group: "apiextensions.k8s.io",
+      version: "v1",
+      resource: "customresourcedefinitions",
+    });
+    this.unsubscribeStore = this.store.watch(crdDef, undefined, (e) => {
+      if (e.type !== "DELETED") return;
+      const spec = e.object.spec as { group?: string; names?: { plural?: string } } | undefined;
+      if (spec?.group && spec.names?.plural) watches.drop(`${spec.names.plural}.${spec.group}`);
+    });
     const listener = (req: IncomingMessage, res: ServerResponse): void => {
       this.handle(req, res).catch((e: unknown) => sendError(res, e));
     };
@@ -116,6 +128,7 @@ export class ApiServer {
 
   /** Stops accepting requests and closes every connection (watches included). */
   close(): Promise<void> {
+    this.unsubscribeStore();
     this.handler.watches.closeAll();
     return new Promise((resolve) => {
       this.server.close(() => resolve());

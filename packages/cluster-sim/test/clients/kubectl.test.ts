@@ -249,7 +249,10 @@ describe("patch, label, annotate, scale", () => {
   });
 
   it("diff shows a pending change through a server-side dry run", async () => {
-    const changed = file("diff.yaml", "apiVersion: demo.example.com/v1\nkind: Widget\nmetadata:\n  name: w-cr\nspec:\n  size: small\n");
+    const changed = file(
+      "diff.yaml",
+      "apiVersion: demo.example.com/v1\nkind: Widget\nmetadata:\n  name: w-cr\nspec:\n  size: small\n",
+    );
     const r = await kubectl.run(["diff", "-f", changed]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("-  size: huge");
@@ -475,6 +478,32 @@ describe("typed kubectl commands (protobuf bodies) and errors", () => {
     const r2 = await kubectl.run(["apply", "-f", bad]);
     expect(r2.code).toBe(1);
     expect(r2.stderr).toContain("metadata.name: Invalid value");
+  });
+
+  it("applies RBAC objects of an install manifest", async () => {
+    const manifest = [
+      "apiVersion: v1",
+      "kind: ServiceAccount",
+      "metadata: {name: operator, namespace: kube-system}",
+      "---",
+      "apiVersion: rbac.authorization.k8s.io/v1",
+      "kind: ClusterRole",
+      "metadata: {name: operator}",
+      "rules:",
+      "- apiGroups: [kaito.sh]",
+      "  resources: [workspaces, workspaces/status]",
+      "  verbs: [get, list, watch, update, patch]",
+      "---",
+      "apiVersion: rbac.authorization.k8s.io/v1",
+      "kind: ClusterRoleBinding",
+      "metadata: {name: operator}",
+      "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: operator}",
+      "subjects: [{kind: ServiceAccount, name: operator, namespace: kube-system}]",
+      "",
+    ].join("\n");
+    const out = await kubectl.ok(["apply", "-f", "-"], { input: manifest });
+    expect(out).toContain("clusterrole.rbac.authorization.k8s.io/operator created");
+    expect(out).toContain("clusterrolebinding.rbac.authorization.k8s.io/operator created");
   });
 
   it("deleting a namespace removes its content", async () => {

@@ -277,6 +277,12 @@ describe("built-in printers", () => {
       "Unknown",
       "<none>",
     ]);
+    expect(
+      cells("", "Node", {
+        metadata: { name: "n3" },
+        status: { conditions: [{ type: "Ready", status: "Unknown" }] },
+      })?.[1],
+    ).toBe("NotReady");
     const deploy = {
       metadata: { name: "d", creationTimestamp: ago(10 * M) },
       spec: {
@@ -420,7 +426,7 @@ describe("built-in printers", () => {
         source: { component: "kubelet" },
       }),
     ).toEqual([
-      "60s (x3 over 10m)",
+      "60s",
       "Warning",
       "BackOff",
       "pod/p",
@@ -428,9 +434,21 @@ describe("built-in printers", () => {
       "kubelet",
       "Back-off restarting failed container",
       "10m",
-      "3",
+      3,
       "e1",
     ]);
+    expect(
+      cells("", "Event", {
+        metadata: { name: "e2" },
+        type: "Normal",
+        reason: "Scheduled",
+        involvedObject: { kind: "Node" },
+        eventTime: ago(2 * M),
+        reportingComponent: "scheduler",
+        reportingInstance: "s-1",
+        message: " placed ",
+      }),
+    ).toEqual(["2m", "Normal", "Scheduled", "node", "", "scheduler, s-1", "placed", "2m", 1, "e2"]);
     expect(
       cells("", "ConfigMap", { metadata: { name: "c" }, data: { a: "1", b: "2" }, binaryData: { c: "" } })?.slice(0, 2),
     ).toEqual(["c", 3]);

@@ -223,6 +223,21 @@ describe("lists and watches", () => {
     expect(lines[0]).toMatchObject({ type: "ADDED", object: { metadata: { name: "page-3" } } });
   });
 
+  it("deleting a CRD ends the watches on its kind", async () => {
+    const crd = structuredClone(fixture("widget-crd.yaml"));
+    crd.metadata.name = "gadgets.demo.example.com";
+    const spec = crd.spec as { names: Record<string, unknown> };
+    spec.names = { kind: "Gadget", listKind: "GadgetList", plural: "gadgets", singular: "gadget" };
+    expect((await post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)).status).toBe(201);
+    const lines = await watchLines("/apis/demo.example.com/v1/namespaces/default/gadgets?watch=true", 10, {}, () => {
+      void call("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.demo.example.com", {
+        method: "DELETE",
+      });
+    });
+    expect(lines).toEqual([]);
+    expect((await call("/apis/demo.example.com/v1/namespaces/default/gadgets")).status).toBe(404);
+  });
+
   it("Table watch events are one-row tables", async () => {
     const lines = await watchLines(
       "/apis/demo.example.com/v1/namespaces/default/widgets?watch=true",
