@@ -1,44 +1,55 @@
 /**
  * Builds every package with tsup, then checks what would be published with publint (strict) and
- * @arethetypeswrong/cli (ESM-only profile). Prints one line per package and exits non-zero on any problem.
+ * @arethetypeswrong/cli (ESM-only profile). Packages run in parallel, one per core; each prints one line, and the
+ * script exits non-zero on any problem. `node scripts/publint-all.ts <pkg> …` checks only the named packages.
  */
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
-const packages = readdirSync(join(root, "packages")).sort();
 const only = process.argv.slice(2);
-let failed = 0;
+const packages = readdirSync(join(root, "packages"))
+  .sort()
+  .filter((name) => only.length === 0 || only.includes(name));
 
-function run(cmd: string, args: string[], cwd: string): { ok: boolean; out: string } {
-  const r = spawnSync(cmd, args, { cwd, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
-  return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
+function run(cmd: string, args: string[], cwd: string): Promise<{ ok: boolean; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      resolve({ ok: error === null, out: `${stdout}${stderr}` }),
+    );
+  });
 }
 
-for (const name of packages) {
-  if (only.length > 0 && !only.includes(name)) continue;
+async function check(name: string): Promise<string | undefined> {
   const dir = join(root, "packages", name);
   const steps: [string, string, string[]][] = [
     ["build", bin("tsup"), ["--silent"]],
     ["publint", bin("publint"), ["--strict"]],
     ["attw", bin("attw"), ["--pack", ".", "--profile", "esm-only", "--format", "table-flipped"]],
   ];
-  const problems: string[] = [];
   for (const [label, cmd, args] of steps) {
-    const r = run(cmd, args, dir);
-    if (!r.ok) {
-      problems.push(`${label} failed:\n${r.out.trim()}`);
-      break;
+    const r = await run(cmd, args, dir);
+    if (!r.ok) return `${label} failed:\n${r.out.trim()}`;
+  }
+  return undefined;
+}
+
+const queue = [...packages];
+let failed = 0;
+async function worker(): Promise<void> {
+  for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+    const problem = await check(name);
+    if (problem === undefined) console.log(`@kaito-ts/${name}: build, publint, attw ok`);
+    else {
+      failed++;
+      console.error(`@kaito-ts/${name}: ${problem}`);
     }
   }
-  if (problems.length === 0) console.log(`@kaito-ts/${name}: build, publint, attw ok`);
-  else {
-    failed++;
-    console.error(`@kaito-ts/${name}:\n${problems.join("\n")}`);
-  }
 }
+await Promise.all(Array.from({ length: Math.max(1, availableParallelism()) }, worker));
 if (failed > 0) {
   console.error(`${failed} package(s) failed the publish checks`);
   process.exit(1);

@@ -2,12 +2,14 @@
  * CPU profile of `validateWorkspace` (with lookups) over the benchmark workload, without the set-up (module
  * loading, workload generation) that a whole-process `--cpu-prof` would include.
  *
- *   node --conditions=@kaito-ts/source --expose-gc packages/workspace-types/bench/profile.ts [count] [out.cpuprofile]
+ *   node --conditions=@kaito-ts/source packages/workspace-types/bench/profile.ts [count] [out.cpuprofile]
  *
  * Prints the functions with the most self time; open the written profile in Chrome DevTools for the call tree.
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { validateWorkspace } from "../src/index.ts";
 import { catalogCtx, makeWorkspaces } from "./workload.ts";
 
@@ -22,7 +24,7 @@ interface Profile {
 }
 
 const count = Number(process.argv[2] ?? 50_000);
-const outFile = process.argv[3] ?? "validate.cpuprofile";
+const outFile = process.argv[3] ?? join(tmpdir(), "workspace-types-validate.cpuprofile");
 const objs = makeWorkspaces(count);
 for (let i = 0; i < Math.min(5000, count); i++) validateWorkspace(objs[i], catalogCtx); // warm-up, tier-up
 (globalThis as { gc?: () => void }).gc?.();

@@ -51,14 +51,35 @@ interface TreeNode {
 const encodeCache = new WeakMap<FieldSet, Record<string, unknown>>();
 const decodeCache = new WeakMap<object, FieldSet>();
 
-/** Encodes a field set as `fieldsV1`. Members that also have children get a `"."` entry. Cached per set. */
+/**
+ * Encodings interned by content, so that objects of the same shape (most objects of a kind written by the same
+ * manager) share one frozen `fieldsV1` tree instead of holding a copy each. Bounded: cleared when full.
+ */
+const internedEncodings = new Map<string, Record<string, unknown>>();
+const INTERN_LIMIT = 8192;
+
+/**
+ * Encodes a field set as `fieldsV1`. Members that also have children get a `"."` entry. Cached per set, and the
+ * result is shared between sets of the same content: it is deeply frozen (copy it before changing it).
+ */
 export function encodeFieldsV1(set: FieldSet): Record<string, unknown> {
   const hit = encodeCache.get(set);
   if (hit) return hit;
-  const encoded = encodeUncached(set);
+  const contentKey = [...set].join("\u0001");
+  let encoded = internedEncodings.get(contentKey);
+  if (!encoded) {
+    encoded = deepFreeze(encodeUncached(set));
+    if (internedEncodings.size >= INTERN_LIMIT) internedEncodings.clear();
+    internedEncodings.set(contentKey, encoded);
+    decodeCache.set(encoded, set);
+  }
   encodeCache.set(set, encoded);
-  decodeCache.set(encoded, set);
   return encoded;
+}
+
+function deepFreeze<T extends Record<string, unknown>>(o: T): T {
+  for (const v of Object.values(o)) if (typeof v === "object" && v !== null) deepFreeze(v as Record<string, unknown>);
+  return Object.freeze(o);
 }
 
 function encodeUncached(set: FieldSet): Record<string, unknown> {

@@ -85,10 +85,22 @@ export function additionalPropertiesSchema(s: JSONSchemaProps | undefined): JSON
   return typeof ap === "object" ? ap : undefined;
 }
 
-/** Deep clone of JSON data. */
+/**
+ * Deep clone of JSON data. Plain objects and arrays are copied by a walk (much cheaper than `structuredClone`, and
+ * the copies are never frozen); anything else that is an object falls back to `structuredClone`.
+ */
 export function cloneJson<T>(v: T): T {
   if (v === null || typeof v !== "object") return v;
-  return structuredClone(v);
+  if (Array.isArray(v)) {
+    const out = new Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]);
+    return out as T;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return structuredClone(v);
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) out[k] = cloneJson((v as Record<string, unknown>)[k]);
+  return out as T;
 }
 
 /** Structural deep equality of JSON values (object key order ignored). */

@@ -73,17 +73,9 @@ export class WatchRegistry {
   }
 }
 
-const jsonCache = new WeakMap<object, string>();
-
 function objectJson(store: MemoryStore, def: ResourceDefinition, obj: KubeObject): string {
   const served = store.served(def, obj);
-  if (served !== obj) return JSON.stringify(served);
-  let s = jsonCache.get(obj);
-  if (s === undefined) {
-    s = JSON.stringify(obj);
-    jsonCache.set(obj, s);
-  }
-  return s;
+  return served !== obj ? JSON.stringify(served) : store.objectJson(obj);
 }
 
 function apiVersionOf(def: ResourceDefinition): string {

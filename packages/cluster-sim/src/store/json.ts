@@ -39,9 +39,17 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 /** The current time as the API server writes it: `YYYY-MM-DDThh:mm:ssZ`. */
-export function nowRfc3339(date: Date = new Date()): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+export function nowRfc3339(date?: Date): string {
+  const ms = date ? date.getTime() : Date.now();
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastSecondText = `${new Date(ms).toISOString().slice(0, 19)}Z`;
+  }
+  return lastSecondText;
 }
+let lastSecond = Number.NaN;
+let lastSecondText = "";
 
 const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
 

@@ -325,8 +325,22 @@ export class MemoryStore implements ClusterStore {
 
   /** The cached JSON text of a stored entry. */
   entryJson(e: Entry): string {
-    e.json ??= JSON.stringify(e.obj);
+    e.json ??= this.objectJson(e.obj);
     return e.json;
+  }
+
+  /**
+   * The JSON text of a committed object (stored objects are never changed in place: every write stores a new one),
+   * serialised once and shared by the write's response, its watch events and lists. Objects served at another
+   * version than the stored one are serialised each time.
+   */
+  objectJson(obj: KubeObject): string {
+    let s = this.jsonCache.get(obj);
+    if (s === undefined) {
+      s = JSON.stringify(obj);
+      this.jsonCache.set(obj, s);
+    }
+    return s;
   }
 
   // ---------------------------------------------------------------- events and watch

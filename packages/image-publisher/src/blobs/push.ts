@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
-import { Transform } from "node:stream";
 import { repositoryScope } from "../auth/challenge.ts";
 import { type Digest, OffsetHasher } from "../digest.ts";
 import { isOciRegistryError, OciRegistryError, redactUrl } from "../errors.ts";
 import type { ProgressListener } from "../progress/events.ts";
+import { type BodyWriter, writeAndWait } from "../transport/body-writer.ts";
 import { drain, type HttpResponse, header } from "../transport/http.ts";
 import { isRetryableStatus } from "../transport/retry.ts";
 import { type RegistrySession, sleep } from "../transport/session.ts";
 import { retryDelay } from "../transport/retry.ts";
+import { forEachChunk } from "./range-reader.ts";
 import type { BlobSource } from "./source.ts";
 
 /** Where a blob goes. */
@@ -120,7 +121,9 @@ export async function headBlob(
 /** Computes the sha256 of a source by reading it once (for small blobs without a known digest). */
 export async function digestOfSource(source: BlobSource): Promise<Digest> {
   const h = createHash("sha256");
-  for await (const chunk of source.open(0) as AsyncIterable<Buffer>) h.update(chunk);
+  await forEachChunk(source, 0, source.size, (chunk) => {
+    h.update(chunk);
+  });
   return `sha256:${h.digest("hex")}`;
 }
 
@@ -175,21 +178,18 @@ class Uploader {
     return location(res, "starting a blob upload");
   }
 
-  /** A stream of `[start, end)` that feeds the hasher and progress. */
-  private body(start: number, end: number, hasher: OffsetHasher | undefined) {
-    return () => {
-      let offset = start;
-      const src = this.source.open(start, end);
-      const t = new Transform({
-        transform: (chunk: Buffer, _enc, cb) => {
+  /**
+   * The bytes `[start, end)` as a request body that feeds the hasher and progress: read in large chunks (files:
+   * 4 MiB into two reused buffers), each hashed and written in the same pass.
+   */
+  private body(start: number, end: number, hasher: OffsetHasher | undefined): BodyWriter {
+    return {
+      writeTo: (out) =>
+        forEachChunk(this.source, start, end, (chunk, offset) => {
           hasher?.update(chunk, offset);
-          offset += chunk.byteLength;
-          this.progress("progress", offset);
-          cb(null, chunk);
-        },
-      });
-      src.on("error", (e) => t.destroy(e));
-      return src.pipe(t);
+          this.progress("progress", offset + chunk.byteLength);
+          return writeAndWait(out, chunk);
+        }),
     };
   }
 

@@ -2,6 +2,7 @@ import { createReadStream, statSync } from "node:fs";
 import { Readable } from "node:stream";
 import { parseDigest } from "../digest.ts";
 import { OciRegistryError } from "../errors.ts";
+import { fileRangeReader, type MaybeRangeReadable, OPEN_RANGE_READER } from "./range-reader.ts";
 
 /**
  * Content to push as a blob: its size, its digest when known, and a way to read it from any offset (so that an
@@ -18,7 +19,10 @@ export interface BlobSource {
   open(start: number, end?: number): Readable;
 }
 
-/** A blob read from a file on disk, streamed (64 KiB reads), never loaded whole. */
+/**
+ * A blob read from a file on disk, never loaded whole: uploads read it in 4 MiB chunks into two reused buffers;
+ * `open()` streams it (64 KiB reads).
+ */
 export function fileBlob(path: string, options: { digest?: string; label?: string } = {}): BlobSource {
   let size: number;
   try {
@@ -31,7 +35,7 @@ export function fileBlob(path: string, options: { digest?: string; label?: strin
     });
   }
   const digest = options.digest === undefined ? undefined : parseDigest(options.digest, `${path} digest`);
-  return {
+  const source: BlobSource & MaybeRangeReadable = {
     size,
     digest,
     label: options.label ?? path,
@@ -39,7 +43,9 @@ export function fileBlob(path: string, options: { digest?: string; label?: strin
       if (end <= start) return Readable.from([]);
       return createReadStream(path, { start, end: end - 1, highWaterMark: 64 * 1024 });
     },
+    [OPEN_RANGE_READER]: () => fileRangeReader(path),
   };
+  return source;
 }
 
 /** A blob held in memory (configs, small files); `digest` is optional. */

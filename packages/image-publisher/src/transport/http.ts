@@ -2,10 +2,14 @@ import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http"
 import https from "node:https";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { OciRegistryError, redactUrl } from "../errors.ts";
+import { isOciRegistryError, OciRegistryError, redactUrl } from "../errors.ts";
+import { BodyWriteError, type BodyWriter, isBodyWriter } from "./body-writer.ts";
 
-/** A request body: bytes, or a factory of a fresh stream (called again on each retry). */
-export type RequestBody = Uint8Array | (() => Readable);
+/**
+ * A request body: bytes, a factory of a fresh stream, or a {@link BodyWriter} that writes itself in large reused
+ * buffers (factories and writers are called again on each retry).
+ */
+export type RequestBody = Uint8Array | (() => Readable) | BodyWriter;
 
 /** One HTTP request. */
 export interface HttpRequest {
@@ -150,10 +154,29 @@ function sendOnce(req: HttpRequest, agents: Agents): Promise<HttpResponse> {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, url: req.url, body: res });
       },
     );
+    const failSource = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      if (isOciRegistryError(e)) {
+        reject(e);
+        return;
+      }
+      const msg = e instanceof Error ? e.message : String(e);
+      reject(new OciRegistryError("INVALID_INPUT", `cannot read the content to upload: ${msg}`, { cause: e }));
+    };
     r.on("error", fail);
     if (req.body === undefined) r.end();
     else if (req.body instanceof Uint8Array) r.end(req.body);
-    else if (source !== undefined) {
+    else if (isBodyWriter(req.body)) {
+      req.body.writeTo(r).then(
+        () => r.end(),
+        (e: unknown) => {
+          r.destroy();
+          if (e instanceof BodyWriteError) fail(e.cause);
+          else failSource(e);
+        },
+      );
+    } else if (source !== undefined) {
       let sourceError: unknown;
       source.once("error", (e) => {
         sourceError = e;
@@ -161,15 +184,8 @@ function sendOnce(req: HttpRequest, agents: Agents): Promise<HttpResponse> {
       pipeline(source, r).catch((e: unknown) => {
         source.destroy();
         r.destroy();
-        if (sourceError !== undefined && !settled) {
-          settled = true;
-          const msg = sourceError instanceof Error ? sourceError.message : String(sourceError);
-          reject(
-            new OciRegistryError("INVALID_INPUT", `cannot read the content to upload: ${msg}`, { cause: sourceError }),
-          );
-          return;
-        }
-        fail(e);
+        if (sourceError !== undefined) failSource(sourceError);
+        else fail(e);
       });
     }
   });
