@@ -64,7 +64,13 @@ function cpuSeconds(since: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1e6;
 }
 
-async function writesPerSecond(base: string, path: string, total: number, concurrency: number): Promise<WriteRate> {
+async function writesPerSecond(
+  base: string,
+  path: string,
+  total: number,
+  concurrency: number,
+  prefix = "cm",
+): Promise<WriteRate> {
   let next = 0;
   const start = performance.now();
   const cpu0 = process.cpuUsage();
@@ -74,7 +80,7 @@ async function writesPerSecond(base: string, path: string, total: number, concur
       const body = JSON.stringify({
         apiVersion: "v1",
         kind: "ConfigMap",
-        metadata: { name: `cm-${i}` },
+        metadata: { name: `${prefix}-${i}` },
         data: { k: `v${i}` },
       });
       const r = await send(base, "POST", path, body);
@@ -203,8 +209,10 @@ const WRITES = 4000;
 
 await writesPerSecond(baseUrl, "/echo", 500, 16);
 const baseWrites = await writesPerSecond(baseUrl, "/echo", WRITES, 16);
+await writesPerSecond(cluster.url, cmPath, 500, 16, "warm");
 const simWrites = await writesPerSecond(cluster.url, cmPath, WRITES, 16);
 const fastCluster = await startCluster({ simulation: false, store: { trackManagedFields: false } });
+await writesPerSecond(fastCluster.url, cmPath, 500, 16, "warm");
 const simWritesNoMf = await writesPerSecond(fastCluster.url, cmPath, WRITES, 16);
 await fastCluster.stop();
 const cmKey = { group: "", version: "v1", resource: "configmaps" };

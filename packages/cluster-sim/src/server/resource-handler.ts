@@ -364,7 +364,9 @@ export class ResourceHandler {
   }
 
   private respondWrite(res: ServerResponse, def: ResourceDefinition, r: WriteResult, code: number): void {
-    sendJson(res, code, this.store.served(def, r.object), { warnings: r.warnings });
+    const served = this.store.served(def, r.object);
+    const body = served === r.object ? this.store.objectJson(served) : served;
+    sendJson(res, code, body, { warnings: r.warnings });
   }
 
   private async create(

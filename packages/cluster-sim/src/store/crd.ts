@@ -1,7 +1,12 @@
 /** Turns a CustomResourceDefinition object into served resource definitions, and validates the CRD itself. */
 import { ALL_VERBS, type PrinterColumn, type ResourceDefinition } from "../builtin/types.ts";
 import type { FieldCause } from "../errors/index.ts";
-import { checkStructuralSchema, compileCelValidations, type JSONSchemaProps } from "../semantics/index.ts";
+import {
+  checkPrinterColumns,
+  checkStructuralSchema,
+  compileCelValidations,
+  type JSONSchemaProps,
+} from "../semantics/index.ts";
 import type { KubeObject } from "./api.ts";
 
 type Obj = Record<string, unknown>;
@@ -116,6 +121,10 @@ export function validateCrd(crd: KubeObject): FieldCause[] {
     if (schema) {
       lines.push(...checkStructuralSchema(schema, `${base}.schema.openAPIV3Schema`));
       lines.push(...compileCelValidations(schema, `${base}.schema.openAPIV3Schema`));
+    }
+    if (v.additionalPrinterColumns !== undefined) {
+      const columns = Array.isArray(v.additionalPrinterColumns) ? v.additionalPrinterColumns : [];
+      lines.push(...checkPrinterColumns(columns, `${base}.additionalPrinterColumns`));
     }
     for (const line of lines) causes.push(causeFromLine(line));
   });

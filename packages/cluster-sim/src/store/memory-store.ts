@@ -165,6 +165,7 @@ export class MemoryStore implements ClusterStore {
   private readonly podTerminationDelayMs: number;
   private readonly trackManagedFields: boolean;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly jsonCache = new WeakMap<KubeObject, string>();
   private gcQueue: Array<() => void> = [];
   private gcScheduled = false;
   private ipCounter = 10;

@@ -1,12 +1,14 @@
 import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { repositoryScope } from "../auth/challenge.ts";
 import { OciRegistryError, redactUrl } from "../errors.ts";
 import type { ProgressListener } from "../progress/events.ts";
-import { type HttpResponse, readBytes } from "../transport/http.ts";
+import { readBytes } from "../transport/http.ts";
 import { retryDelay } from "../transport/retry.ts";
 import { type RegistrySession, sleep } from "../transport/session.ts";
-import { FileSink } from "./file-sink.ts";
 import type { BlobTarget } from "./push.ts";
 
 /** Options of {@link pullBlobToFile}. */
@@ -66,17 +68,26 @@ export async function pullBlobToFile(
       written = 0;
       hash = createHash(algo);
       const h = hash;
-      try {
-        await writeBody(res, tmp, options.signal, (chunk) => {
+      const counter = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
           h.update(chunk);
           written += chunk.byteLength;
           if (options.size !== undefined && written > options.size) {
-            throw new OciRegistryError(
-              "SIZE_INVALID",
-              `blob ${digest} from ${redactUrl(res.url)} is larger than the ${options.size} bytes its descriptor says`,
+            cb(
+              new OciRegistryError(
+                "SIZE_INVALID",
+                `blob ${digest} from ${redactUrl(res.url)} is larger than the ${options.size} bytes its descriptor says`,
+              ),
             );
+            return;
           }
           emit("progress");
+          cb(null, chunk);
+        },
+      });
+      try {
+        await pipeline(res.body, counter, createWriteStream(tmp), {
+          ...(options.signal !== undefined ? { signal: options.signal } : {}),
         });
         break;
       } catch (e) {
@@ -110,36 +121,6 @@ export async function pullBlobToFile(
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;
-  }
-}
-
-/**
- * Streams a response body into a new file at `path` through a {@link FileSink} (large writes), calling `onChunk`
- * first for each chunk (it may throw to stop). Cancelled by `signal`; the body is destroyed on any failure.
- */
-async function writeBody(
-  res: HttpResponse,
-  path: string,
-  signal: AbortSignal | undefined,
-  onChunk: (chunk: Buffer) => void,
-): Promise<void> {
-  const sink = await FileSink.create(path);
-  const onAbort = () => res.body.destroy(new Error("cancelled"));
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    if (signal?.aborted) throw new Error("cancelled");
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      onChunk(chunk);
-      const wait = sink.append(chunk);
-      if (wait !== undefined) await wait;
-    }
-    await sink.finish();
-  } catch (e) {
-    res.body.destroy();
-    await sink.abandon();
-    throw e;
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
   }
 }
 
