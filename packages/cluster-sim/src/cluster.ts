@@ -153,11 +153,14 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   writeFileSync(kubeconfigPath, kubeconfigYaml, { mode: 0o600 });
   const kc = await loadKubeConfig(kubeconfigYaml);
   let simulation: Simulation | undefined;
+  let releasePodRemoval: (() => void) | undefined;
   if (simulate) {
     const extra = typeof options.simulation === "object" ? options.simulation : {};
     const simOptions: SimulationOptions = { ...extra, skus: options.skus ?? extra.skus ?? [] };
     if (options.nodeDelayMs !== undefined) simOptions.nodeDelayMs = options.nodeDelayMs;
     simulation = createSimulation(store, simOptions);
+    // the simulated kubelet ends terminating pods (SIGTERM, grace period, then a delete with grace 0)
+    releasePodRemoval = store.deferPodRemovalToKubelet();
     const sim = simulation;
     server.setServiceResolver((ns, svc, port) => sim.resolveService(ns, svc, /^\d+$/.test(port) ? Number(port) : port));
     server.setPodSource({
@@ -196,6 +199,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
       if (stopped) return;
       stopped = true;
       await simulation?.stop();
+      releasePodRemoval?.();
       await server.close();
       store.close();
       if (tempDir) rmSync(tempDir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /**
  * `@kaito-ts/cluster-sim`: an in-process Kubernetes API server that real `kubectl` and `@kubernetes/client-node`
- * drive over HTTP, with fault injection and request counters for tests and benchmarks.
+ * drive over HTTP, with fault injection and request counters for tests and benchmarks, plus a simulated cloud and
+ * kubelet (NodeClaims → GPU Nodes, scheduler, workload controllers, pods running real local processes).
  */
 export type { NameRule, PrinterColumn, ResourceDefinition, ScaleSubresource } from "./builtin/types.ts";
 export {
@@ -22,6 +23,23 @@ export type { CountFilter, RequestCount, RequestCounters } from "./server/counte
 export type { FaultInjector, FaultRule, Verb } from "./server/faults.ts";
 export { ApiServer, type ApiServerOptions } from "./server/http-server.ts";
 export type { ServiceEndpoint, ServiceResolver } from "./server/proxy.ts";
+export type {
+  NodeClaimFaultRule,
+  NodeFaultRule,
+  PodFaultKind,
+  PodFaultRule,
+  ProcessContext,
+  ProcessImageMapping,
+  ProcessSpec,
+  SimEndpoint,
+  SimFaultRule,
+  SimFaults,
+  SimPodDelays,
+  SimProcessRuntimeOptions,
+  SimSku,
+  Simulation,
+  SimulationOptions,
+} from "./sim/index.ts";
 export type {
   ClusterStore,
   DeleteOptions,

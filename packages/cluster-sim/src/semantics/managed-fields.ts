@@ -89,18 +89,19 @@ export function resolveMeta(obj: unknown, options: ManagedFieldsOptions = {}): P
 }
 
 // Item identities are cached for the duration of one top-level call only (objects may be mutated between calls).
-let itemElementCache = new WeakMap<PatchMeta, WeakMap<object, string | undefined>>();
+// The cache is created lazily: most writes touch no associative list, and a WeakMap per write is costly for the GC.
+let itemElementCache: WeakMap<PatchMeta, WeakMap<object, string | undefined>> | undefined;
 let cacheDepth = 0;
 
 /** Runs `fn` with a fresh list-item identity cache (nested calls share the outer one). */
 export function withItemCache<T>(fn: () => T): T {
-  if (cacheDepth === 0) itemElementCache = new WeakMap();
+  if (cacheDepth === 0) itemElementCache = undefined;
   cacheDepth++;
   try {
     return fn();
   } finally {
     cacheDepth--;
-    if (cacheDepth === 0) itemElementCache = new WeakMap();
+    if (cacheDepth === 0) itemElementCache = undefined;
   }
 }
 
@@ -108,7 +109,7 @@ export function withItemCache<T>(fn: () => T): T {
 export function listItemElement(item: unknown, meta: PatchMeta): string | undefined {
   if (meta.listType === "set") return valueElement(item);
   if (!isPlainObject(item)) return undefined;
-  let byItem = cacheDepth > 0 ? itemElementCache.get(meta) : undefined;
+  let byItem = cacheDepth > 0 ? itemElementCache?.get(meta) : undefined;
   if (byItem?.has(item)) return byItem.get(item);
   const keys = meta.listMapKeys ?? (meta.mergeKey ? [meta.mergeKey] : []);
   let element: string | undefined;
@@ -123,6 +124,7 @@ export function listItemElement(item: unknown, meta: PatchMeta): string | undefi
   if (cacheDepth > 0) {
     if (!byItem) {
       byItem = new WeakMap();
+      itemElementCache ??= new WeakMap();
       itemElementCache.set(meta, byItem);
     }
     byItem.set(item, element);

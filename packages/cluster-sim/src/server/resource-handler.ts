@@ -469,8 +469,11 @@ export class ResourceHandler {
     this.respondWrite(res, def, r, r.created ? 201 : 200);
   }
 
-  private async deleteOptions(req: IncomingMessage, url: URL): Promise<StoreDeleteOptions> {
-    const o: StoreDeleteOptions = {};
+  private async deleteOptions(
+    req: IncomingMessage,
+    url: URL,
+  ): Promise<StoreDeleteOptions & { orphanDependentsFalse?: boolean }> {
+    const o: StoreDeleteOptions & { orphanDependentsFalse?: boolean } = {};
     const raw = await readBody(req);
     if (raw.length > 0) {
       const body = decodeJson(raw, "DeleteOptions");
@@ -479,6 +482,7 @@ export class ResourceHandler {
       const pp = body.propagationPolicy;
       if (pp !== undefined && pp !== null) o.propagationPolicy = checkPolicy(pp);
       if (body.orphanDependents === true) o.propagationPolicy = "Orphan";
+      if (body.orphanDependents === false) o.orphanDependentsFalse = true;
       if (isObject(body.preconditions)) {
         if (typeof body.preconditions.uid === "string") o.preconditionUid = body.preconditions.uid;
         if (typeof body.preconditions.resourceVersion === "string")
@@ -511,7 +515,9 @@ export class ResourceHandler {
     if (old && this.webhooks.active(def))
       await this.webhooks.validate(def, "DELETE", undefined, old, { dryRun: opts.dryRun === true });
     const r = this.store.deleteEx(this.key(def), t.namespace, t.name ?? "", opts);
-    sendJson(res, r.removed ? 200 : 202, this.store.served(def, r.object));
+    // as the real handler: 200, also for graceful pod deletion and finalizers; 202 only when the object stays and the
+    // client asked `orphanDependents: false`
+    sendJson(res, !r.removed && opts.orphanDependentsFalse ? 202 : 200, this.store.served(def, r.object));
   }
 
   private async deleteCollection(

@@ -1,6 +1,6 @@
 /**
- * Public types of the simulated cloud and kubelet: the SKU table, the options, the fault rules and the handle that
- * {@link createSimulation} returns.
+ * Public types of the simulated cloud and kubelet: the SKU table, the options (`startCluster({ simulation })`), the
+ * fault rules and the handle a running simulation exposes as `cluster.simulation`. Re-exported by the package barrel.
  */
 import type { KubeObject } from "../store/api.ts";
 
@@ -65,6 +65,7 @@ export interface ProcessSpec {
 
 /** What a mapping function receives to compute the process of a container. */
 export interface ProcessContext {
+  /** The pod the container belongs to (a copy). */
   pod: KubeObject;
   /** The container spec (from `spec.containers` or `spec.initContainers`). */
   container: Record<string, unknown>;
@@ -132,6 +133,7 @@ export type PodFaultKind = "ImagePullBackOff" | "CrashLoopBackOff" | "OOMKilled"
 
 /** A fault for matching containers/pods. All given matchers must match. */
 export interface PodFaultRule {
+  /** What happens to matching containers (or, for `Evicted`, to the pod). */
   kind: PodFaultKind;
   /** Image glob. */
   image?: string;
@@ -151,6 +153,7 @@ export interface PodFaultRule {
 
 /** A node health fault: matching nodes report `Ready=False` (the kubelet stopped posting status) while it is in force. */
 export interface NodeFaultRule {
+  /** The only node fault: the node reports `Ready=False`. */
   kind: "NodeNotReady";
   /** Node name glob. */
   node: string;
@@ -177,7 +180,10 @@ export interface SimFaults {
   list(): Array<{ id: string; rule: SimFaultRule }>;
 }
 
-/** Options of {@link createSimulation}. */
+/**
+ * Options of the simulation. With `startCluster`, pass them as `simulation: { ... }` (every field optional there;
+ * `skus` and `nodeDelayMs` also have top-level shortcuts in `StartClusterOptions`).
+ */
 export interface SimulationOptions {
   /** Instance types the simulated cloud can launch. */
   skus: SimSku[];
@@ -214,11 +220,13 @@ export interface SimulationOptions {
 
 /** A resolved endpoint of a simulated pod's port. */
 export interface SimEndpoint {
+  /** Always `127.0.0.1`. */
   host: string;
+  /** The loopback port the process listens on. */
   port: number;
 }
 
-/** A running simulation. */
+/** A running simulation (`cluster.simulation`). */
 export interface Simulation {
   /** Stops every controller and kills every process. */
   stop(): Promise<void>;

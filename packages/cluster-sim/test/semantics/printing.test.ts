@@ -177,6 +177,26 @@ describe("CRD printer columns", () => {
     ]);
   });
 
+  it("accepts printer-column paths with escaped dots and filters, and evaluates them", () => {
+    const typePath = ".metadata.labels.node\\.kubernetes\\.io/instance-type";
+    expect(
+      checkPrinterColumns([
+        { name: "Type", type: "string", jsonPath: typePath },
+        { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+        { name: "Anno", type: "string", jsonPath: ".metadata.annotations['example\\.com/x']" },
+      ]),
+    ).toEqual([]);
+    const node = {
+      metadata: { name: "n", labels: { "node.kubernetes.io/instance-type": "Standard_NC24ads_A100_v4" } },
+    };
+    expect(crdColumnCell(node, { name: "Type", type: "string", jsonPath: typePath }, now)).toBe(
+      "Standard_NC24ads_A100_v4",
+    );
+    expect(checkPrinterColumns([{ name: "Bad", type: "string", jsonPath: ".metadata.labels.a\\.b[" }])).toEqual([
+      'spec.versions[0].additionalPrinterColumns[0].JSONPath: Invalid value: ".metadata.labels.a\\\\.b[": must be a valid JSONPath expression',
+    ]);
+  });
+
   it("types cells and handles includeObject", () => {
     const o = { metadata: { name: "x" }, spec: { n: 2.7, f: 1, b: true, s: 5, when: "nope", obj: { a: 1 } } };
     expect(crdColumnCell(o, { name: "N", type: "integer", jsonPath: ".spec.n" }, now)).toBe(2);

@@ -347,6 +347,60 @@ describe("bad input answers with Status objects", () => {
     expect(warn.headers.get("warning")).toContain('unknown field \\"dta\\"');
   });
 
+  it("a CRD with a bad printer column is a 422 Invalid Status naming the column", async () => {
+    const crd = (columns: unknown[]) => ({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "gizmos.demo.example.com" },
+      spec: {
+        group: "demo.example.com",
+        scope: "Namespaced",
+        names: { kind: "Gizmo", plural: "gizmos" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+            additionalPrinterColumns: columns,
+          },
+        ],
+      },
+    });
+    const bad = await post(
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+      crd([{ name: "Size", type: "text", jsonPath: ".spec.size" }]),
+    );
+    expect(bad.status).toBe(422);
+    expect(bad.body).toMatchObject({
+      kind: "Status",
+      status: "Failure",
+      reason: "Invalid",
+      code: 422,
+      details: {
+        name: "gizmos.demo.example.com",
+        group: "apiextensions.k8s.io",
+        kind: "CustomResourceDefinition",
+        causes: [
+          {
+            reason: "FieldValueInvalid",
+            field: "spec.versions[0].additionalPrinterColumns[0].type",
+            message: 'Invalid value: "text": must be one of boolean,date,integer,number,string',
+          },
+        ],
+      },
+    });
+    const good = await post(
+      "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+      crd([{ name: "Type", type: "string", jsonPath: ".metadata.labels.node\\.kubernetes\\.io/instance-type" }]),
+    );
+    expect(good.status, good.text).toBe(201);
+    const del = await call("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gizmos.demo.example.com", {
+      method: "DELETE",
+    });
+    expect(del.status).toBe(200);
+  });
+
   it("dryRun=All validates without storing", async () => {
     const r = await call("/api/v1/namespaces/default/configmaps?dryRun=All", {
       method: "POST",

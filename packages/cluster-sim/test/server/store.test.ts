@@ -294,6 +294,38 @@ describe("deletion", () => {
   });
 });
 
+describe("pod removal handed to a kubelet", () => {
+  const pod = (name: string): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default" },
+    spec: { nodeName: "n1", containers: [{ name: "c", image: "busybox:1" }] },
+  });
+
+  it("keeps a terminating pod until the kubelet deletes it with grace 0, and takes over again on release", async () => {
+    const release = store.deferPodRemovalToKubelet();
+    store.create(pods, pod("p1"));
+    store.create(pods, pod("p2"));
+    expect(store.delete(pods, "default", "p1")?.metadata.deletionTimestamp).toBeDefined();
+    expect(store.delete(pods, "default", "p2")?.metadata.deletionTimestamp).toBeDefined();
+    await tick(); // several times the store's 5 ms termination delay
+    expect(store.get(pods, "default", "p1")?.metadata.deletionGracePeriodSeconds).toBe(30);
+    expect(store.get(pods, "default", "p2")?.metadata.deletionTimestamp).toBeDefined();
+    // what the kubelet does once the containers have stopped
+    expect(store.delete(pods, "default", "p1", { gracePeriodSeconds: 0 })).toBeUndefined();
+    expect(store.get(pods, "default", "p1")).toBeUndefined();
+    release();
+    release(); // idempotent
+    await tick();
+    expect(store.get(pods, "default", "p2")).toBeUndefined();
+    // without a kubelet the store's timer is back for new deletions
+    store.create(pods, pod("p3"));
+    store.delete(pods, "default", "p3");
+    await tick();
+    expect(store.get(pods, "default", "p3")).toBeUndefined();
+  });
+});
+
 describe("events and watch history", () => {
   it("subscribe delivers every committed change in order", () => {
     const seen: StoreEvent[] = [];
@@ -418,6 +450,87 @@ describe("CRD registration checks", () => {
     expect(e.code).toBe("Invalid");
     const fields = ((e.status.details as { causes: { field: string }[] }).causes ?? []).map((c) => c.field);
     expect(fields.some((f) => f.startsWith("spec.versions[0].schema.openAPIV3Schema"))).toBe(true);
+  });
+});
+
+describe("CRD printer columns", () => {
+  const withColumns = (columns: unknown[]): KubeObject => {
+    const crd = structuredClone(gadgetCrd);
+    const versions = (crd.spec as { versions: Record<string, unknown>[] }).versions;
+    if (versions[0]) versions[0].additionalPrinterColumns = columns;
+    return crd;
+  };
+
+  it("accepts escaped dots in a column's JSONPath, as the real NodeClaim CRD uses", () => {
+    const created = store.create(
+      crds,
+      withColumns([
+        { name: "Type", type: "string", jsonPath: ".metadata.labels.node\\.kubernetes\\.io/instance-type" },
+        { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      ]),
+    );
+    expect(created.metadata.name).toBe("gadgets.demo.example.com");
+  });
+
+  it("rejects bad columns with the real server's 422 and a cause per problem", () => {
+    const e = errorOf(() =>
+      store.create(
+        crds,
+        withColumns([
+          { name: "Size", type: "text", jsonPath: ".spec.n" },
+          { name: "", type: "string", jsonPath: "spec.n" },
+          { name: "When", type: "date", format: "uuid", jsonPath: ".spec[" },
+        ]),
+      ),
+    );
+    expect(e.code).toBe("Invalid");
+    expect(e.status.code).toBe(422);
+    expect(e.status.message).toContain(
+      'CustomResourceDefinition.apiextensions.k8s.io "gadgets.demo.example.com" is invalid',
+    );
+    const causes = (e.status.details as { causes: { field: string; reason: string }[] }).causes;
+    expect(causes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          field: "spec.versions[0].additionalPrinterColumns[0].type",
+          reason: "FieldValueInvalid",
+        }),
+        expect.objectContaining({
+          field: "spec.versions[0].additionalPrinterColumns[1].name",
+          reason: "FieldValueRequired",
+        }),
+        expect.objectContaining({
+          field: "spec.versions[0].additionalPrinterColumns[1].JSONPath",
+          reason: "FieldValueInvalid",
+        }),
+        expect.objectContaining({
+          field: "spec.versions[0].additionalPrinterColumns[2].format",
+          reason: "FieldValueInvalid",
+        }),
+        expect.objectContaining({
+          field: "spec.versions[0].additionalPrinterColumns[2].JSONPath",
+          reason: "FieldValueInvalid",
+        }),
+      ]),
+    );
+    expect(causes).toHaveLength(5);
+    expect(store.list(crds).map((c) => c.metadata.name)).not.toContain("gadgets.demo.example.com");
+  });
+
+  it("rejects a bad column on update and keeps the registered one", () => {
+    const created = store.create(crds, withColumns([{ name: "N", type: "integer", jsonPath: ".spec.n" }]));
+    const versions = (created.spec as { versions: Record<string, unknown>[] }).versions;
+    if (versions[0]) versions[0].additionalPrinterColumns = [{ name: "N", type: "integer" }];
+    const e = errorOf(() => store.update(crds, created));
+    expect(e.code).toBe("Invalid");
+    const causes = (e.status.details as { causes: { field: string; message: string }[] }).causes;
+    expect(causes).toEqual([
+      {
+        field: "spec.versions[0].additionalPrinterColumns[0].JSONPath",
+        reason: "FieldValueRequired",
+        message: "Required value",
+      },
+    ]);
   });
 });
 

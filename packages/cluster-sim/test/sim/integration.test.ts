@@ -2,6 +2,9 @@
  * The simulation against the real store and HTTP server (`startCluster`): objects are created over HTTP as a client
  * would, the simulation reacts through the store, and a real process is reached through the service proxy.
  */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "../../src/cluster.ts";
 import { R } from "../../src/sim/resources.ts";
@@ -248,6 +251,64 @@ describe("simulation behind the real API server", () => {
     expect(cond(d, "Available")).toBe("True");
     const rs = cluster.store.list(R.replicasets, { namespace: "default" });
     expect(rs.map((r) => (r.spec as { replicas: number }).replicas).sort()).toEqual([0, 2]);
+  });
+
+  it("lets the kubelet finish a graceful pod deletion: SIGTERM handling completes before the pod is removed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cluster-sim-grace-"));
+    try {
+      const script = [
+        "const fs = require('node:fs');",
+        "const dir = process.env.MARKER_DIR;",
+        "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT), '127.0.0.1');",
+        "process.on('SIGTERM', () => {",
+        "  fs.writeFileSync(dir + '/term', '');",
+        "  setTimeout(() => { fs.writeFileSync(dir + '/done', ''); process.exit(0); }, 150);",
+        "});",
+        "fs.writeFileSync(dir + '/started', '');",
+      ].join("\n");
+      const res = await api("POST", "/api/v1/namespaces/default/pods", {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "graceful" },
+        spec: {
+          terminationGracePeriodSeconds: 30,
+          tolerations: [{ operator: "Exists" }],
+          containers: [
+            {
+              name: "main",
+              image: "sim/node:24",
+              command: ["node", "-e", script],
+              env: [{ name: "MARKER_DIR", value: dir }],
+              ports: [{ containerPort: 8080 }],
+            },
+          ],
+        },
+      });
+      expect(res.code, JSON.stringify(res.json)).toBe(201);
+      await waitFor("process started", () => existsSync(join(dir, "started")));
+      await waitFor("pod Running", () => status(cluster.store.get(R.pods, "default", "graceful")).phase === "Running");
+      let doneAtDeletion: boolean | undefined;
+      const unsubscribe = cluster.store.subscribe((e) => {
+        if (e.type === "DELETED" && e.resource.resource === "pods" && e.object.metadata.name === "graceful")
+          doneAtDeletion = existsSync(join(dir, "done"));
+      });
+      try {
+        const del = await api("DELETE", "/api/v1/namespaces/default/pods/graceful");
+        expect(del.code).toBe(200);
+        expect(del.json.metadata.deletionTimestamp).toBeDefined();
+        expect(del.json.metadata.deletionGracePeriodSeconds).toBe(30);
+        await waitFor("pod removed", () => doneAtDeletion !== undefined);
+      } finally {
+        unsubscribe();
+      }
+      expect(existsSync(join(dir, "term"))).toBe(true);
+      // the store's 50 ms timer would have removed the pod (and killed the process) before its SIGTERM handler ended
+      expect(doneAtDeletion).toBe(true);
+      expect((await api("GET", "/api/v1/namespaces/default/pods/graceful")).code).toBe(404);
+      expect(eventsFor(cluster.store, "default", "graceful").some((e) => e.startsWith("Killing"))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("deletes the Node when the NodeClaim is deleted over HTTP", async () => {

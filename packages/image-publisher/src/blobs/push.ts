@@ -8,7 +8,7 @@ import { drain, type HttpResponse, header } from "../transport/http.ts";
 import { isRetryableStatus } from "../transport/retry.ts";
 import { type RegistrySession, sleep } from "../transport/session.ts";
 import { retryDelay } from "../transport/retry.ts";
-import { forEachChunk } from "./range-reader.ts";
+import { ChunkBufferPool, forEachChunk, RANGE_CHUNK_SIZE } from "./range-reader.ts";
 import type { BlobSource } from "./source.ts";
 
 /** Where a blob goes. */
@@ -134,11 +134,14 @@ class Uploader {
   private readonly target: BlobTarget;
   private readonly source: BlobSource;
   private readonly options: PushBlobOptions;
+  /** Read buffers shared by the requests of this upload. */
+  private readonly buffers: ChunkBufferPool;
   constructor(session: RegistrySession, target: BlobTarget, source: BlobSource, options: PushBlobOptions) {
     this.session = session;
     this.target = target;
     this.source = source;
     this.options = options;
+    this.buffers = new ChunkBufferPool(Math.min(RANGE_CHUNK_SIZE, source.size));
   }
 
   private get scopes(): string[] {
@@ -185,11 +188,19 @@ class Uploader {
   private body(start: number, end: number, hasher: OffsetHasher | undefined): BodyWriter {
     return {
       writeTo: (out) =>
-        forEachChunk(this.source, start, end, (chunk, offset) => {
-          hasher?.update(chunk, offset);
-          this.progress("progress", offset + chunk.byteLength);
-          return writeAndWait(out, chunk);
-        }),
+        this.buffers.with((buffers) =>
+          forEachChunk(
+            this.source,
+            start,
+            end,
+            (chunk, offset) => {
+              hasher?.update(chunk, offset);
+              this.progress("progress", offset + chunk.byteLength);
+              return writeAndWait(out, chunk);
+            },
+            { buffers },
+          ),
+        ),
     };
   }
 

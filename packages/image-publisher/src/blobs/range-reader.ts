@@ -34,18 +34,47 @@ export async function fileRangeReader(path: string): Promise<RangeReader> {
 /** Size of each read (and network write) when streaming a file: 4 MiB, so that a GiB costs 256 reads, not 16 384. */
 export const RANGE_CHUNK_SIZE = 4 * 1024 * 1024;
 
+/** The two buffers {@link forEachChunk} alternates between. */
+export type ChunkBuffers = readonly [Buffer, Buffer];
+
+/**
+ * Keeps one pair of chunk buffers for successive reads of the same source (the PATCHes of one upload), so that each
+ * does not allocate its own. A pair is lent to one reader at a time: a reader that overlaps another (a retry while
+ * the failed attempt still winds down) gets a fresh pair.
+ */
+export class ChunkBufferPool {
+  private free: ChunkBuffers | undefined;
+  private readonly size: number;
+
+  /** A pool of buffers of `size` bytes. */
+  constructor(size: number) {
+    this.size = Math.max(1, size);
+  }
+
+  /** Runs `use` with a pair of buffers, returned to the pool once `use` settled. */
+  async with<T>(use: (buffers: ChunkBuffers) => Promise<T>): Promise<T> {
+    const buffers = this.free ?? ([Buffer.allocUnsafeSlow(this.size), Buffer.allocUnsafeSlow(this.size)] as const);
+    this.free = undefined;
+    try {
+      return await use(buffers);
+    } finally {
+      this.free = buffers;
+    }
+  }
+}
+
 /**
  * Reads `[start, end)` of a source in large chunks, calling `onChunk(chunk, offset)` for each, in order. Two buffers
  * alternate: the next read runs while `onChunk` of the previous one is still pending (its promise), and a buffer is
  * reused only once its `onChunk` settled. Falls back to the source's stream when it has no range reader. Throws
- * a read error as is; a file that ends early throws.
+ * a read error as is; a file that ends early throws. `buffers` (all of the same size) replace the two allocated here.
  */
 export async function forEachChunk(
   source: MaybeRangeReadable,
   start: number,
   end: number,
   onChunk: (chunk: Buffer, offset: number) => Promise<void> | void,
-  chunkSize = RANGE_CHUNK_SIZE,
+  options: { readonly chunkSize?: number; readonly buffers?: ChunkBuffers } = {},
 ): Promise<void> {
   const openReader = source[OPEN_RANGE_READER];
   if (openReader === undefined) {
@@ -59,8 +88,8 @@ export async function forEachChunk(
   if (end <= start) return;
   const reader = await openReader();
   try {
-    const size = Math.min(chunkSize, end - start);
-    const buffers = [Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] as const;
+    const size = options.buffers?.[0].byteLength ?? Math.min(options.chunkSize ?? RANGE_CHUNK_SIZE, end - start);
+    const buffers = options.buffers ?? ([Buffer.allocUnsafeSlow(size), Buffer.allocUnsafeSlow(size)] as const);
     let pending: Promise<void> = Promise.resolve();
     let offset = start;
     for (let i = 0; offset < end; i++) {
