@@ -35,7 +35,7 @@ beforeAll(async () => {
       skus: SKUS,
       nodeDelayMs: 20,
       simulation: {
-        podDelays: { pullMs: 5, readyMs: 5, probeIntervalMs: 30, killGraceMs: 500 },
+        podDelays: { pullMs: 5, readyMs: 5, probeIntervalMs: 30, killGraceMs: 2000 },
         processRuntime: {
           images: [
             { image: "sim/node:*" },
