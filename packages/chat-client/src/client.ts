@@ -244,8 +244,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   }
 
   async function postJson(path: string, body: unknown, options: RequestOptions | undefined): Promise<unknown> {
-    const call: Call = { method: "POST", path, body, accept: "application/json", options };
-    const ex = await exchange(cfg, call, false);
+    const ex = await exchange(cfg, { method: "POST", path, body, accept: "application/json", options }, false);
     return parseJsonBody(ex, "POST", secrets);
   }
 
@@ -266,7 +265,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     validateChatParams(params);
     const body = withModel(params);
     if (params.stream === true) return postStream<ChatCompletionChunk>("/v1/chat/completions", body, options);
-    const json = await postJson("/v1/chat/completions", body, options);
+    // the hot path: one async layer over the transport (no postJson) keeps the per-request promise chain short
+    const ex = await exchange(
+      cfg,
+      { method: "POST", path: "/v1/chat/completions", body, accept: "application/json", options },
+      false,
+    );
+    const json = parseJsonBody(ex, "POST", secrets);
     if (!isObject(json) || !Array.isArray(json.choices)) {
       throw shapeError(json, "/v1/chat/completions", "a chat completion (an object with a choices array)");
     }

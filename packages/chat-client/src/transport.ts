@@ -3,6 +3,7 @@
  * retries (connection errors, 429, 5xx) with backoff. Streams are handed over once headers arrive and are never
  * retried after that.
  */
+import { type Deadline, DeadlineWatch } from "./deadlines.ts";
 import { ChatClientError } from "./errors.ts";
 import { describeCause, httpError } from "./http-errors.ts";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelayMs } from "./retry.ts";
@@ -61,16 +62,22 @@ export interface Call {
 
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** The headers timeouts of all attempts share one timer (a per-attempt timer is a large part of the overhead). */
+const headerDeadlines = new DeadlineWatch();
+
 /** The cancellation state of one attempt: links the caller's signal, the timeout and the fetch. */
-export class Attempt {
+export class Attempt implements Deadline {
   readonly controller = new AbortController();
   /** Why the attempt was cut, once it was. */
   reason: "timeout" | "aborted" | undefined = undefined;
+  /** When the headers timeout cuts the attempt (on the watch's clock); Infinity when there is none. */
+  deadline = Number.POSITIVE_INFINITY;
+  private watched = false;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private idleMs = 0;
   private lastActivity = 0;
   private waiting = false;
-  private readonly hooks: Array<() => void> = [];
+  private hooks: Array<() => void> | undefined = undefined;
   private readonly onUserAbort: (() => void) | undefined;
   private readonly userSignal: AbortSignal | undefined;
 
@@ -80,7 +87,17 @@ export class Attempt {
       this.onUserAbort = () => this.abort("aborted");
       userSignal.addEventListener("abort", this.onUserAbort, { once: true });
     }
-    if (timeoutMs < MAX_TIMER_MS) this.timer = setTimeout(() => this.abort("timeout"), timeoutMs);
+    if (timeoutMs < MAX_TIMER_MS) {
+      this.deadline = headerDeadlines.now() + timeoutMs;
+      this.watched = true;
+      headerDeadlines.add(this);
+    }
+  }
+
+  /** Called by the deadline watch when the headers timeout passed. */
+  expire(): void {
+    this.watched = false;
+    this.abort("timeout");
   }
 
   /** The signal passed to `fetch`. */
@@ -94,16 +111,21 @@ export class Attempt {
     this.reason = reason;
     this.clearTimer();
     this.controller.abort(reason === "aborted" ? this.userSignal?.reason : new Error("timeout"));
-    for (const h of this.hooks) h();
+    if (this.hooks !== undefined) for (const h of this.hooks) h();
   }
 
   /** Runs `hook` when the attempt is cut (e.g. cancel a body reader a custom fetch does not cancel). */
   onAbort(hook: () => void): void {
-    this.hooks.push(hook);
+    if (this.hooks === undefined) this.hooks = [hook];
+    else this.hooks.push(hook);
   }
 
   /** Stops the headers timer. */
   clearTimer(): void {
+    if (this.watched) {
+      this.watched = false;
+      headerDeadlines.delete(this);
+    }
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -240,6 +262,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** Cache of request headers without per-call additions, keyed by body presence and accept type. */
 const headerCache = new WeakMap<TransportConfig, Map<string, Record<string, string>>>();
 
 /** The request headers without per-call additions, built once per client, accept type and body presence. */
@@ -260,25 +283,13 @@ function sharedHeaders(cfg: TransportConfig, accept: string, hasBody: boolean): 
   return h;
 }
 
-function prepare(cfg: TransportConfig, call: Call) {
-  checkRequestOptions(call.options);
-  const o = call.options;
-  const url = cfg.root + call.path;
-  let headers: Record<string, string>;
-  if (o?.headers === undefined) headers = sharedHeaders(cfg, call.accept, call.body !== undefined);
-  else {
-    headers = { ...sharedHeaders(cfg, call.accept, call.body !== undefined) };
-    for (const [k, v] of Object.entries(o.headers)) headers[k.toLowerCase()] = v;
-  }
-  return {
-    url,
-    headers,
-    body: call.body === undefined ? undefined : JSON.stringify(call.body),
-    timeoutMs: o?.timeoutMs ?? cfg.timeoutMs,
-    idleTimeoutMs: o?.idleTimeoutMs ?? cfg.idleTimeoutMs,
-    maxRetries: o?.maxRetries ?? call.defaultMaxRetries ?? cfg.retry.maxRetries,
-    signal: o?.signal,
-  };
+function callHeaders(cfg: TransportConfig, call: Call): Record<string, string> {
+  const extra = call.options?.headers;
+  const shared = sharedHeaders(cfg, call.accept, call.body !== undefined);
+  if (extra === undefined) return shared;
+  const headers = { ...shared };
+  for (const [k, v] of Object.entries(extra)) headers[k.toLowerCase()] = v;
+  return headers;
 }
 
 /**
@@ -288,11 +299,22 @@ function prepare(cfg: TransportConfig, call: Call) {
 export async function exchange(cfg: TransportConfig, call: Call, stream: true): Promise<StreamExchange>;
 export async function exchange(cfg: TransportConfig, call: Call, stream: false): Promise<Exchange>;
 export async function exchange(cfg: TransportConfig, call: Call, stream: boolean): Promise<Exchange | StreamExchange> {
-  const p = prepare(cfg, call);
-  const { url, signal } = p;
+  const o = call.options;
+  if (o !== undefined) checkRequestOptions(o);
+  const url = cfg.root + call.path;
   const method = call.method;
-  const init: RequestInit = { method, headers: p.headers };
-  if (p.body !== undefined) init.body = p.body;
+  const signal = o?.signal;
+  const p = {
+    timeoutMs: o?.timeoutMs ?? cfg.timeoutMs,
+    idleTimeoutMs: o?.idleTimeoutMs ?? cfg.idleTimeoutMs,
+    maxRetries: o?.maxRetries ?? call.defaultMaxRetries ?? cfg.retry.maxRetries,
+  };
+  // One init object for every attempt, with a fixed shape; only the signal changes per attempt.
+  const headers = callHeaders(cfg, call);
+  const init: RequestInit =
+    call.body === undefined
+      ? { method, headers, signal: null }
+      : { method, headers, body: JSON.stringify(call.body), signal: null };
   for (let attempt = 1; ; attempt++) {
     if (signal?.aborted === true) throw abortedBeforeStart(url, method, signal);
     const cut = new Attempt(signal, p.timeoutMs);

@@ -20,21 +20,14 @@ function show(v: unknown): string {
   return Array.isArray(v) ? "an array" : `a ${typeof v}`;
 }
 
-function number(
-  p: Obj,
-  key: string,
-  min: number,
-  max: number,
-  opts: { integer?: boolean; prefix?: string } = {},
-): void {
+function number(p: Obj, key: string, min: number, max: number, integer = false, prefix = ""): void {
   const v = p[key];
   if (v === undefined) return;
-  const field = `${opts.prefix ?? ""}${key}`;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw invalidRequest(field, `must be a number, got ${show(v)}`);
-  if (opts.integer === true && !Number.isInteger(v)) throw invalidRequest(field, `must be an integer, got ${v}`);
+  if (typeof v !== "number" || !Number.isFinite(v)) throw invalidRequest(prefix + key, `must be a number, got ${show(v)}`);
+  if (integer && !Number.isInteger(v)) throw invalidRequest(prefix + key, `must be an integer, got ${v}`);
   if (v < min || v > max) {
     const range = max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `between ${min} and ${max}`;
-    throw invalidRequest(field, `must be ${range}, got ${v}`);
+    throw invalidRequest(prefix + key, `must be ${range}, got ${v}`);
   }
 }
 
@@ -44,30 +37,29 @@ function bool(p: Obj, key: string, prefix = ""): void {
     throw invalidRequest(`${prefix}${key}`, `must be a boolean, got ${show(v)}`);
 }
 
-function str(p: Obj, key: string, opts: { nonEmpty?: boolean; prefix?: string } = {}): void {
+function str(p: Obj, key: string, nonEmpty = false, prefix = ""): void {
   const v = p[key];
   if (v === undefined) return;
-  const field = `${opts.prefix ?? ""}${key}`;
-  if (typeof v !== "string") throw invalidRequest(field, `must be a string, got ${show(v)}`);
-  if (opts.nonEmpty === true && v.trim() === "") throw invalidRequest(field, "must not be empty");
+  if (typeof v !== "string") throw invalidRequest(prefix + key, `must be a string, got ${show(v)}`);
+  if (nonEmpty && v.trim() === "") throw invalidRequest(prefix + key, "must not be empty");
 }
 
 function checkSampling(p: Obj): void {
-  str(p, "model", { nonEmpty: true });
-  number(p, "max_tokens", 1, Number.POSITIVE_INFINITY, { integer: true });
+  str(p, "model", true);
+  number(p, "max_tokens", 1, Number.POSITIVE_INFINITY, true);
   number(p, "temperature", 0, 2);
   number(p, "top_p", 0, 1);
-  number(p, "n", 1, 128, { integer: true });
+  number(p, "n", 1, 128, true);
   number(p, "presence_penalty", -2, 2);
   number(p, "frequency_penalty", -2, 2);
-  number(p, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, { integer: true });
+  number(p, "seed", Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, true);
   number(p, "min_p", 0, 1);
   number(p, "repetition_penalty", Number.MIN_VALUE, Number.POSITIVE_INFINITY);
   str(p, "user");
   bool(p, "stream");
   const topK = p.top_k;
   if (topK !== undefined) {
-    number(p, "top_k", -1, Number.POSITIVE_INFINITY, { integer: true });
+    number(p, "top_k", -1, Number.POSITIVE_INFINITY, true);
     if (topK === 0) throw invalidRequest("top_k", "must be -1 (disabled) or ≥ 1, got 0");
   }
   const stop = p.stop;
@@ -97,70 +89,91 @@ function checkSampling(p: Obj): void {
   }
 }
 
-function checkContent(field: string, content: unknown, allowNull: boolean): void {
+/** Checks a message's `content`; `field` builds its path only when there is an error to report. */
+function checkContent(field: () => string, content: unknown, allowNull: boolean): void {
   if (content === null || content === undefined) {
     if (allowNull) return;
-    throw invalidRequest(field, "is required (a string or an array of content parts)");
+    throw invalidRequest(field(), "is required (a string or an array of content parts)");
   }
   if (typeof content === "string") return;
   if (!Array.isArray(content))
-    throw invalidRequest(field, `must be a string or an array of content parts, got ${show(content)}`);
-  content.forEach((part: unknown, i) => {
-    const f = `${field}[${i}]`;
-    if (!isObject(part)) throw invalidRequest(f, `must be a content part object, got ${show(part)}`);
+    throw invalidRequest(field(), `must be a string or an array of content parts, got ${show(content)}`);
+  for (let i = 0; i < content.length; i++) {
+    const part: unknown = content[i];
+    if (!isObject(part)) throw invalidRequest(`${field()}[${i}]`, `must be a content part object, got ${show(part)}`);
     if (part.type === "text") {
-      if (typeof part.text !== "string") throw invalidRequest(`${f}.text`, `must be a string, got ${show(part.text)}`);
+      if (typeof part.text !== "string") {
+        throw invalidRequest(`${field()}[${i}].text`, `must be a string, got ${show(part.text)}`);
+      }
     } else if (part.type === "image_url") {
       const img = part.image_url;
-      if (!isObject(img) || typeof img.url !== "string") throw invalidRequest(`${f}.image_url.url`, "must be a string");
+      if (!isObject(img) || typeof img.url !== "string") {
+        throw invalidRequest(`${field()}[${i}].image_url.url`, "must be a string");
+      }
     } else if (typeof part.type !== "string") {
-      throw invalidRequest(`${f}.type`, `must be a string such as "text", got ${show(part.type)}`);
+      throw invalidRequest(`${field()}[${i}].type`, `must be a string such as "text", got ${show(part.type)}`);
     }
-  });
+  }
 }
 
+function checkToolCalls(i: number, toolCalls: unknown): void {
+  if (!Array.isArray(toolCalls)) throw invalidRequest(`messages[${i}].tool_calls`, "must be an array");
+  for (let j = 0; j < toolCalls.length; j++) {
+    const c: unknown = toolCalls[j];
+    const fc = `messages[${i}].tool_calls[${j}]`;
+    if (!isObject(c) || typeof c.id !== "string") throw invalidRequest(`${fc}.id`, "must be a string");
+    const fn = c.function;
+    if (!isObject(fn) || typeof fn.name !== "string" || typeof fn.arguments !== "string") {
+      throw invalidRequest(`${fc}.function`, "must have a string name and string arguments (JSON text)");
+    }
+  }
+}
+
+// Field paths are built only on error: validation runs on every request, so the happy path allocates nothing.
 function checkMessages(messages: unknown): void {
   if (!Array.isArray(messages)) throw invalidRequest("messages", `must be an array of messages, got ${show(messages)}`);
   if (messages.length === 0) throw invalidRequest("messages", "must contain at least one message");
-  messages.forEach((m: unknown, i) => {
-    const f = `messages[${i}]`;
-    if (!isObject(m)) throw invalidRequest(f, `must be an object with role and content, got ${show(m)}`);
+  for (let i = 0; i < messages.length; i++) {
+    const m: unknown = messages[i];
+    if (!isObject(m)) throw invalidRequest(`messages[${i}]`, `must be an object with role and content, got ${show(m)}`);
     const role = m.role;
     if (typeof role !== "string" || !ROLES.has(role)) {
-      throw invalidRequest(`${f}.role`, `must be one of system, developer, user, assistant, tool; got ${show(role)}`);
+      throw invalidRequest(
+        `messages[${i}].role`,
+        `must be one of system, developer, user, assistant, tool; got ${show(role)}`,
+      );
     }
     const toolCalls = m.tool_calls;
+    const content = m.content;
     if (role === "assistant") {
-      if (m.content == null) {
+      if (content == null) {
         if (!(Array.isArray(toolCalls) && toolCalls.length > 0)) {
-          throw invalidRequest(`${f}.content`, "is required unless the assistant message has tool_calls");
+          throw invalidRequest(`messages[${i}].content`, "is required unless the assistant message has tool_calls");
         }
-      } else checkContent(`${f}.content`, m.content, false);
-      if (toolCalls !== undefined) {
-        if (!Array.isArray(toolCalls)) throw invalidRequest(`${f}.tool_calls`, "must be an array");
-        toolCalls.forEach((c: unknown, j) => {
-          const fc = `${f}.tool_calls[${j}]`;
-          if (!isObject(c) || typeof c.id !== "string") throw invalidRequest(`${fc}.id`, "must be a string");
-          const fn = c.function;
-          if (!isObject(fn) || typeof fn.name !== "string" || typeof fn.arguments !== "string") {
-            throw invalidRequest(`${fc}.function`, "must have a string name and string arguments (JSON text)");
-          }
-        });
-      }
+      } else if (typeof content !== "string") checkContent(() => `messages[${i}].content`, content, false);
+      if (toolCalls !== undefined) checkToolCalls(i, toolCalls);
     } else {
-      checkContent(`${f}.content`, m.content, false);
-      if (toolCalls !== undefined)
-        throw invalidRequest(`${f}.tool_calls`, `is only allowed on assistant messages, not ${role}`);
+      if (typeof content !== "string") checkContent(() => `messages[${i}].content`, content, false);
+      if (toolCalls !== undefined) {
+        throw invalidRequest(`messages[${i}].tool_calls`, `is only allowed on assistant messages, not ${role}`);
+      }
     }
     if (role === "tool" && (typeof m.tool_call_id !== "string" || m.tool_call_id === "")) {
-      throw invalidRequest(`${f}.tool_call_id`, "is required on tool messages (the id of the call it answers)");
+      throw invalidRequest(`messages[${i}].tool_call_id`, "is required on tool messages (the id of the call it answers)");
     }
-    str(m, "name", { prefix: `${f}.` });
-  });
+    const name = m.name;
+    if (name !== undefined && typeof name !== "string") {
+      throw invalidRequest(`messages[${i}].name`, `must be a string, got ${show(name)}`);
+    }
+  }
 }
 
 function checkTools(p: Obj): void {
   const tools = p.tools;
+  if (tools === undefined && p.tool_choice === undefined) {
+    bool(p, "parallel_tool_calls");
+    return;
+  }
   const names = new Set<string>();
   if (tools !== undefined) {
     if (!Array.isArray(tools)) throw invalidRequest("tools", `must be an array of tools, got ${show(tools)}`);
@@ -205,9 +218,9 @@ export function validateChatParams(params: unknown): void {
   checkMessages(params.messages);
   checkSampling(params);
   checkTools(params);
-  number(params, "max_completion_tokens", 1, Number.POSITIVE_INFINITY, { integer: true });
+  number(params, "max_completion_tokens", 1, Number.POSITIVE_INFINITY, true);
   bool(params, "logprobs");
-  number(params, "top_logprobs", 0, 20, { integer: true });
+  number(params, "top_logprobs", 0, 20, true);
   if (params.top_logprobs !== undefined && params.logprobs !== true) {
     throw invalidRequest("top_logprobs", "requires logprobs: true");
   }
@@ -242,8 +255,8 @@ export function validateCompletionParams(params: unknown): void {
   checkSampling(params);
   bool(params, "echo");
   str(params, "suffix");
-  number(params, "logprobs", 0, Number.POSITIVE_INFINITY, { integer: true });
-  number(params, "best_of", 1, 128, { integer: true });
+  number(params, "logprobs", 0, Number.POSITIVE_INFINITY, true);
+  number(params, "best_of", 1, 128, true);
 }
 
 /** Validates the body of the classic `/chat`: exactly one of `prompt` and `messages`, and sane `generate_kwargs`. */
@@ -260,7 +273,7 @@ export function validateClassicParams(params: unknown): void {
   if (!hasPrompt && !hasMessages) {
     throw invalidRequest("prompt", "is required (or messages, for a conversational pipeline)");
   }
-  if (hasPrompt) str(params, "prompt", { nonEmpty: true });
+  if (hasPrompt) str(params, "prompt", true);
   if (hasMessages) {
     const messages = params.messages;
     if (!Array.isArray(messages) || messages.length === 0)
@@ -280,14 +293,14 @@ export function validateClassicParams(params: unknown): void {
   if (gk !== undefined) {
     if (!isObject(gk)) throw invalidRequest("generate_kwargs", `must be an object, got ${show(gk)}`);
     const prefix = "generate_kwargs.";
-    number(gk, "max_length", 1, Number.POSITIVE_INFINITY, { integer: true, prefix });
-    number(gk, "min_length", 0, Number.POSITIVE_INFINITY, { integer: true, prefix });
-    number(gk, "num_beams", 1, Number.POSITIVE_INFINITY, { integer: true, prefix });
-    number(gk, "temperature", Number.MIN_VALUE, Number.POSITIVE_INFINITY, { prefix });
-    number(gk, "top_k", 0, Number.POSITIVE_INFINITY, { integer: true, prefix });
-    number(gk, "top_p", 0, 1, { prefix });
-    number(gk, "typical_p", 0, 1, { prefix });
-    number(gk, "repetition_penalty", Number.MIN_VALUE, Number.POSITIVE_INFINITY, { prefix });
+    number(gk, "max_length", 1, Number.POSITIVE_INFINITY, true, prefix);
+    number(gk, "min_length", 0, Number.POSITIVE_INFINITY, true, prefix);
+    number(gk, "num_beams", 1, Number.POSITIVE_INFINITY, true, prefix);
+    number(gk, "temperature", Number.MIN_VALUE, Number.POSITIVE_INFINITY, false, prefix);
+    number(gk, "top_k", 0, Number.POSITIVE_INFINITY, true, prefix);
+    number(gk, "top_p", 0, 1, false, prefix);
+    number(gk, "typical_p", 0, 1, false, prefix);
+    number(gk, "repetition_penalty", Number.MIN_VALUE, Number.POSITIVE_INFINITY, false, prefix);
     bool(gk, "do_sample", prefix);
     bool(gk, "early_stopping", prefix);
     const max = gk.max_length;

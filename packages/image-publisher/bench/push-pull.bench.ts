@@ -7,7 +7,7 @@
  * ratio is the steadier figure, the wall-clock one swings with the load.
  *
  *   node --conditions=@kaito-ts/source packages/image-publisher/bench/push-pull.bench.ts [sizeMiB]
- *   BENCH_ROUNDS=5 (default 3)
+ *   BENCH_ROUNDS=5 (default 3); BENCH_NODE_HTTP_PULL=1 pulls with the node:http path instead of the fast body reader
  */
 import { execFile, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -22,7 +22,8 @@ const run = promisify(execFile);
 const CHILD = `
 import { OciRegistryClient, fileBlob } from "./bundle/index.js";
 const [mode, host, repo, file, digest] = process.argv.slice(2);
-const client = new OciRegistryClient({ plainHttp: true });
+// BENCH_NODE_HTTP_PULL=1 measures the previous pull path (node:http) instead of the fast body reader.
+const client = new OciRegistryClient({ plainHttp: true, fastBlobDownloads: process.env.BENCH_NODE_HTTP_PULL !== "1" });
 const t0 = performance.now();
 if (mode === "push") {
   const r = await client.pushBlob(host + "/" + repo, fileBlob(file));

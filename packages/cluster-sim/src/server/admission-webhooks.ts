@@ -117,8 +117,8 @@ export function createWebhookAdmission(store: MemoryStore): WebhookAdmission {
     active(def) {
       if (def.group === "admissionregistration.k8s.io") return false;
       return (
-        (mutatingDef !== undefined && store.sortedEntries(mutatingDef).length > 0) ||
-        (validatingDef !== undefined && store.sortedEntries(validatingDef).length > 0)
+        (mutatingDef !== undefined && store.hasEntries(mutatingDef)) ||
+        (validatingDef !== undefined && store.hasEntries(validatingDef))
       );
     },
     async mutate(def, op, obj, old, opts) {

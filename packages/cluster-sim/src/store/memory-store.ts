@@ -353,6 +353,11 @@ export class MemoryStore implements ClusterStore {
     return out;
   }
 
+  /** True when at least one object of the type is stored (cheaper than listing). */
+  hasEntries(def: ResourceDefinition): boolean {
+    return this.state(def).items.size > 0;
+  }
+
   /** The cached JSON text of a stored entry. */
   entryJson(e: Entry): string {
     e.json ??= this.objectJson(e.obj);

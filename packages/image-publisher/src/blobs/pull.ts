@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { repositoryScope } from "../auth/challenge.ts";
 import { OciRegistryError, redactUrl } from "../errors.ts";
 import type { ProgressListener } from "../progress/events.ts";
+import type { BodySink } from "../transport/fast-get.ts";
 import { readBytes } from "../transport/http.ts";
 import { retryDelay } from "../transport/retry.ts";
 import { type RegistrySession, sleep } from "../transport/session.ts";
@@ -21,6 +22,17 @@ export interface PullBlobOptions {
   readonly onProgress?: ProgressListener | undefined;
   /** Cancels the download. */
   readonly signal?: AbortSignal | undefined;
+  /** Use the fast body reader (default: the session's `fastBlobDownloads`); `false` forces `node:http`. */
+  readonly fast?: boolean | undefined;
+}
+
+/** Writes all of `chunk` at the file's current position. */
+async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
+  let off = 0;
+  while (off < chunk.byteLength) {
+    const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off, null);
+    off += bytesWritten;
+  }
 }
 
 /**
@@ -53,42 +65,75 @@ export async function pullBlobToFile(
       ...(options.size !== undefined ? { bytesTotal: options.size } : {}),
     });
   emit("start");
-  try {
-    for (;;) {
-      const res = await session.send({
-        registry: source.registry,
-        method: "GET",
-        path: `/v2/${source.repository}/blobs/${digest}`,
-        scopes: [repositoryScope(source.repository, ["pull"])],
-        expect: [200],
-        followRedirects: true,
-        notFoundCode: "BLOB_UNKNOWN",
-        signal: options.signal,
-      });
-      written = 0;
-      hash = createHash(algo);
-      const h = hash;
-      const counter = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          h.update(chunk);
-          written += chunk.byteLength;
-          if (options.size !== undefined && written > options.size) {
-            cb(
-              new OciRegistryError(
-                "SIZE_INVALID",
-                `blob ${digest} from ${redactUrl(res.url)} is larger than the ${options.size} bytes its descriptor says`,
-              ),
-            );
-            return;
-          }
-          emit("progress");
-          cb(null, chunk);
+  const request = {
+    registry: source.registry,
+    method: "GET",
+    path: `/v2/${source.repository}/blobs/${digest}`,
+    scopes: [repositoryScope(source.repository, ["pull"])],
+    expect: [200],
+    followRedirects: true,
+    notFoundCode: "BLOB_UNKNOWN",
+    signal: options.signal,
+  } as const;
+  /** Counts and hashes a piece of the body; throws `SIZE_INVALID` past the expected size. */
+  const account = (chunk: Buffer, h: ReturnType<typeof createHash>, url: URL) => {
+    h.update(chunk);
+    written += chunk.byteLength;
+    if (options.size !== undefined && written > options.size) {
+      throw new OciRegistryError(
+        "SIZE_INVALID",
+        `blob ${digest} from ${redactUrl(url)} is larger than the ${options.size} bytes its descriptor says`,
+      );
+    }
+    emit("progress");
+  };
+  const downloadFast = async () => {
+    const fh = await open(tmp, "w");
+    try {
+      await session.send({
+        ...request,
+        bodySink: (head): BodySink => {
+          written = 0;
+          hash = createHash(algo);
+          const h = hash;
+          return {
+            write: (chunk) => {
+              account(chunk, h, head.url);
+              return writeAll(fh, chunk);
+            },
+          };
         },
       });
+    } finally {
+      await fh.close();
+    }
+  };
+  const downloadNodeHttp = async () => {
+    const res = await session.send(request);
+    written = 0;
+    hash = createHash(algo);
+    const h = hash;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        try {
+          account(chunk, h, res.url);
+        } catch (e) {
+          cb(e as Error);
+          return;
+        }
+        cb(null, chunk);
+      },
+    });
+    await pipeline(res.body, counter, createWriteStream(tmp), {
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+    });
+  };
+  const fast = options.fast ?? session.fastBlobDownloads;
+  try {
+    for (;;) {
       try {
-        await pipeline(res.body, counter, createWriteStream(tmp), {
-          ...(options.signal !== undefined ? { signal: options.signal } : {}),
-        });
+        if (fast) await downloadFast();
+        else await downloadNodeHttp();
         break;
       } catch (e) {
         if (options.signal?.aborted)

@@ -1,4 +1,4 @@
-import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
+import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -35,8 +35,8 @@ export interface HttpResponse {
   readonly headers: IncomingHttpHeaders;
   /** URL that answered (after redirects). */
   readonly url: URL;
-  /** Body stream. */
-  readonly body: IncomingMessage;
+  /** Body stream (a node:http message, or the in-memory body of a fast GET). */
+  readonly body: Readable;
 }
 
 /** Keep-alive agents, one pair per client. */

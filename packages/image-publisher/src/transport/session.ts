@@ -9,6 +9,7 @@ import { fetchBearerToken, TokenCache } from "../auth/token.ts";
 import { type OciErrorCode, OciRegistryError, redactUrl } from "../errors.ts";
 import { isLoopbackRegistry, registryApiHost } from "../reference/reference.ts";
 import { errorFromResponse } from "./errors.ts";
+import { type BodySink, type FastResponseHead, fastGet } from "./fast-get.ts";
 import {
   type Agents,
   createAgents,
@@ -39,6 +40,11 @@ export interface SessionOptions {
   readonly retry?: RetryOptions | undefined;
   /** User-Agent header. */
   readonly userAgent?: string | undefined;
+  /**
+   * Download blobs to files with the fast HTTP/1.1 reader (own socket, large reused read buffers; default true).
+   * `false` forces the plain `node:http` path.
+   */
+  readonly fastBlobDownloads?: boolean | undefined;
 }
 
 /** One request to a registry. */
@@ -65,6 +71,12 @@ export interface RegistryRequest {
   readonly notFoundCode?: OciErrorCode;
   /** Cancels the request and its retries. */
   readonly signal?: AbortSignal | undefined;
+  /**
+   * For a GET: send it with the fast body reader and stream the body of an expected 2xx answer to the sink this
+   * returns (called once per delivered body); the returned response's body is then empty. A body that breaks off
+   * rejects with a `BodyReadError` (not retried here: the caller restarts its download).
+   */
+  readonly bodySink?: ((head: FastResponseHead) => BodySink) | undefined;
 }
 
 type AuthMode =
@@ -111,6 +123,11 @@ export class RegistrySession {
   constructor(options: SessionOptions = {}) {
     this.options = options;
     this.retry = resolveRetryOptions(options.retry);
+  }
+
+  /** True when blob downloads use the fast body reader (the {@link SessionOptions.fastBlobDownloads} option). */
+  get fastBlobDownloads(): boolean {
+    return this.options.fastBlobDownloads !== false;
   }
 
   /** Closes idle keep-alive connections. */
@@ -248,17 +265,27 @@ export class RegistrySession {
       if (auth !== undefined) headers.authorization = auth;
       let res: HttpResponse;
       try {
-        res = await sendHttp(
-          {
-            method: req.method,
-            url,
-            headers,
-            ...(req.body !== undefined ? { body: req.body } : {}),
-            signal: req.signal,
-            followRedirects: req.followRedirects ?? false,
-          },
-          this.agents,
-        );
+        const sink = req.bodySink;
+        res =
+          sink !== undefined && req.method === "GET"
+            ? await fastGet({
+                url,
+                headers,
+                signal: req.signal,
+                followRedirects: req.followRedirects ?? false,
+                onHead: (head) => (req.expect.includes(head.status) ? sink(head) : undefined),
+              })
+            : await sendHttp(
+                {
+                  method: req.method,
+                  url,
+                  headers,
+                  ...(req.body !== undefined ? { body: req.body } : {}),
+                  signal: req.signal,
+                  followRedirects: req.followRedirects ?? false,
+                },
+                this.agents,
+              );
       } catch (e) {
         const code = (e as { cause?: { code?: string } }).cause?.code;
         if (retryable && attempt < this.retry.retries && (e as OciRegistryError).code === "UNREACHABLE") {

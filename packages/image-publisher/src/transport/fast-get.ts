@@ -1,0 +1,333 @@
+/**
+ * A GET for blob bodies over its own socket, bypassing node:http's receive path: the socket reads with `onread` into
+ * one reused buffer (up to 1 MiB per read instead of 64 KiB, no Buffer per chunk), body bytes are gathered into two
+ * reused batch buffers and handed to a sink (hash + disk write) a batch at a time, with back-pressure (the socket is
+ * paused while both batches are taken). Memory stays bounded by those three buffers.
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import net from "node:net";
+import { Readable } from "node:stream";
+import tls from "node:tls";
+import { OciRegistryError, redactUrl } from "../errors.ts";
+import { Http1ResponseParser, HttpParseError, type ParsedHead } from "./http1-response.ts";
+
+/** The head of an answer as the fast path saw it. */
+export interface FastResponseHead {
+  /** Status code. */
+  readonly status: number;
+  /** Headers (lowercase names). */
+  readonly headers: IncomingHttpHeaders;
+  /** URL that answered (after redirects). */
+  readonly url: URL;
+}
+
+/** Where the body goes: `write` gets a batch whose memory is reused once the returned promise resolves. */
+export interface BodySink {
+  /** Takes a batch of body bytes (hash it, write it); resolve when `chunk` may be reused. */
+  readonly write: (chunk: Buffer) => Promise<void>;
+}
+
+/** One fast GET. */
+export interface FastGetRequest {
+  /** Absolute http: or https: URL. */
+  readonly url: URL;
+  /** Request headers (lowercase names); `host` and `connection` are set here. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Cancels the request (→ `ABORTED`). */
+  readonly signal?: AbortSignal | undefined;
+  /** Follow 3xx redirects; `Authorization` is dropped when the host or scheme changes. */
+  readonly followRedirects?: boolean;
+  /**
+   * Called with the head of the final answer: the sink for its body, or `undefined` to keep the body in memory
+   * (at most 64 KiB; for error answers).
+   */
+  readonly onHead: (head: FastResponseHead) => BodySink | undefined;
+  /** Fail when the connection is silent this long, in ms (default 120000). */
+  readonly idleTimeoutMs?: number;
+  /** Trusted CA certificates for https (default: Node's). */
+  readonly ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
+  /** Socket read buffer size (default 1 MiB). */
+  readonly readBufferBytes?: number;
+  /** Batch size handed to the sink (default 4 MiB; at least twice the read buffer). */
+  readonly batchBytes?: number;
+  /** Largest response head (default 64 KiB). */
+  readonly maxHeaderBytes?: number;
+}
+
+/** The answer: `streamed` when the body went to the sink (then `body` is empty), else `body` holds it. */
+export interface FastGetResponse extends FastResponseHead {
+  /** True when the body was delivered to the sink. */
+  readonly streamed: boolean;
+  /** The (in-memory, possibly truncated) body when not streamed. */
+  readonly body: Readable;
+}
+
+/**
+ * The body of a fast GET broke off (premature close, bad chunk framing, idle timeout) after the head arrived: a
+ * transient failure; the download should start over. `cause` is the underlying error.
+ */
+export class BodyReadError extends Error {
+  /** `ERR_BODY_READ`. */
+  readonly code = "ERR_BODY_READ";
+  /** Wraps `cause`. */
+  constructor(message: string, cause?: unknown) {
+    super(message, { cause });
+    this.name = "BodyReadError";
+  }
+}
+
+const MEMORY_LIMIT = 64 * 1024;
+
+function requestHead(url: URL, headers: Readonly<Record<string, string>>): string {
+  let out = `GET ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    if (name === "host" || name === "connection" || name === "content-length" || name === "transfer-encoding") continue;
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name) || /[\r\n\0]/.test(v)) {
+      throw new OciRegistryError("INVALID_INPUT", `invalid request header ${JSON.stringify(name)}`);
+    }
+    out += `${name}: ${v}\r\n`;
+  }
+  return `${out}connection: close\r\n\r\n`;
+}
+
+function unreachable(url: URL, e: unknown): OciRegistryError {
+  const code = (e as { code?: string }).code;
+  const text = e instanceof Error ? e.message : String(e);
+  return new OciRegistryError(
+    "UNREACHABLE",
+    `GET ${redactUrl(url)} failed: ${code ?? text}. Check that the registry address is right and reachable (use --plain-http for an http:// registry)`,
+    { url: redactUrl(url), cause: e },
+  );
+}
+
+function withCode(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** One request/answer on a fresh connection. */
+function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string, string>>): Promise<FastGetResponse> {
+  return new Promise<FastGetResponse>((resolve, reject) => {
+    const signal = req.signal;
+    if (signal?.aborted) {
+      reject(new OciRegistryError("ABORTED", `GET ${redactUrl(url)} was cancelled`));
+      return;
+    }
+    const readSize = req.readBufferBytes ?? 1024 * 1024;
+    const batchSize = Math.max(req.batchBytes ?? 4 * 1024 * 1024, 2 * readSize);
+    const readBuf = Buffer.allocUnsafe(readSize);
+    let settled = false;
+    let head: ParsedHead | undefined;
+    let sink: BodySink | undefined;
+    const memory: Buffer[] = [];
+    let memoryLen = 0;
+    // Two reused batches: one being filled, one possibly being written by the sink.
+    const batches: Buffer[] = [];
+    let fill = 0;
+    let fillLen = 0;
+    let writing = false;
+    let pendingFull = false;
+    let ended = false;
+
+    const cleanup = () => {
+      signal?.removeEventListener("abort", onAbort);
+      socket.destroy();
+    };
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      reject(e);
+    };
+    const succeed = (streamed: boolean) => {
+      if (settled || head === undefined) return;
+      settled = true;
+      cleanup();
+      const body = Readable.from(memoryLen > 0 ? [Buffer.concat(memory)] : []);
+      resolve({ status: head.status, headers: head.headers, url, streamed, body });
+    };
+    /** A failure of the connection: before the head it is a connection error, after it a broken body. */
+    const connectionFailed = (e: unknown) => {
+      if (head === undefined) fail(unreachable(url, e));
+      else fail(new BodyReadError(`GET ${redactUrl(url)}: the body broke off (${(e as Error).message})`, e));
+    };
+    const maybeDone = () => {
+      if (ended && !writing && !pendingFull && fillLen === 0) succeed(sink !== undefined);
+    };
+    const startWrite = () => {
+      const batch = batches[fill] as Buffer;
+      const chunk = batch.subarray(0, fillLen);
+      fill ^= 1;
+      fillLen = 0;
+      writing = true;
+      const s = sink as BodySink;
+      new Promise<void>((res) => res(s.write(chunk))).then(() => {
+        writing = false;
+        if (settled) return;
+        if (pendingFull) {
+          pendingFull = false;
+          startWrite();
+          socket.resume();
+        } else if (ended && fillLen > 0) startWrite();
+        maybeDone();
+      }, fail);
+    };
+    /** Called after each read: keeps room for one more read in the batch being filled, or pauses. */
+    const afterRead = (): boolean => {
+      if (sink === undefined || fillLen === 0) return true;
+      if (ended) {
+        if (!writing) startWrite();
+        return true;
+      }
+      if (batchSize - fillLen >= readSize) return true;
+      if (!writing) {
+        startWrite();
+        return true;
+      }
+      pendingFull = true;
+      return false; // pause the socket until the sink has taken the other batch
+    };
+
+    const parser = new Http1ResponseParser(
+      {
+        onHead: (h) => {
+          head = h;
+          const status = h.status;
+          const redirect = [301, 302, 303, 307, 308].includes(status) && h.headers.location !== undefined;
+          if (redirect && req.followRedirects === true) {
+            ended = true;
+            return;
+          }
+          if (status >= 200 && status < 300) sink = req.onHead({ status, headers: h.headers, url });
+          if (sink !== undefined) {
+            batches.push(Buffer.allocUnsafe(batchSize), Buffer.allocUnsafe(batchSize));
+          }
+        },
+        onBody: (buf, start, end) => {
+          if (ended) return;
+          if (sink === undefined) {
+            const n = Math.min(end - start, MEMORY_LIMIT - memoryLen);
+            if (n > 0) {
+              memory.push(Buffer.from(buf.subarray(start, start + n)));
+              memoryLen += n;
+            }
+            if (memoryLen >= MEMORY_LIMIT) ended = true; // enough to report an error; drop the rest
+            return;
+          }
+          buf.copy(batches[fill] as Buffer, fillLen, start, end);
+          fillLen += end - start;
+        },
+        onEnd: () => {
+          ended = true;
+        },
+      },
+      req.maxHeaderBytes,
+    );
+
+    const onRead = (nread: number, buf: Buffer): boolean => {
+      if (settled || ended) return false;
+      try {
+        parser.feed(buf, 0, nread);
+      } catch (e) {
+        parseFailed(e);
+        return false;
+      }
+      const goOn = afterRead();
+      if (ended) {
+        socket.destroy();
+        maybeDone();
+        return false;
+      }
+      return goOn;
+    };
+    const parseFailed = (e: unknown) => {
+      if (e instanceof HttpParseError && !e.inHead && head !== undefined) {
+        fail(new BodyReadError(`GET ${redactUrl(url)}: ${e.message}`, e));
+      } else if (e instanceof HttpParseError) {
+        fail(
+          new OciRegistryError(
+            "INVALID_RESPONSE",
+            `GET ${redactUrl(url)}: the server did not answer with valid HTTP (${e.message}); is this address a registry?`,
+            { url: redactUrl(url), cause: e },
+          ),
+        );
+      } else fail(e);
+    };
+    const onEof = () => {
+      if (settled || ended) return;
+      try {
+        parser.finish();
+      } catch (e) {
+        if (e instanceof HttpParseError && !parser.headDone) {
+          connectionFailed(withCode("socket hang up", "ECONNRESET"));
+        } else parseFailed(e);
+        return;
+      }
+      afterRead();
+      maybeDone();
+    };
+    const onAbort = () => fail(new OciRegistryError("ABORTED", `GET ${redactUrl(url)} was cancelled`));
+
+    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const isHttps = url.protocol === "https:";
+    const port = Number(url.port || (isHttps ? 443 : 80));
+    const onread = { buffer: readBuf, callback: onRead };
+    // tls.connect takes `onread` like net.connect (Node ≥ 13), though @types/node does not declare it.
+    const tlsOptions: tls.ConnectionOptions & { onread: net.OnReadOpts } = {
+      host,
+      port,
+      onread,
+      ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      ...(req.ca !== undefined ? { ca: req.ca as string | Buffer | (string | Buffer)[] } : {}),
+    };
+    const socket = isHttps ? tls.connect(tlsOptions) : net.connect({ host, port, onread });
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.setTimeout(req.idleTimeoutMs ?? 120_000, () =>
+      connectionFailed(withCode(`no data for ${req.idleTimeoutMs ?? 120_000} ms`, "ETIMEDOUT")),
+    );
+    socket.on("error", connectionFailed);
+    socket.on("end", onEof);
+    socket.on("close", onEof);
+    let head0: string;
+    try {
+      head0 = requestHead(url, headers);
+    } catch (e) {
+      fail(e);
+      return;
+    }
+    socket.write(head0);
+  });
+}
+
+/**
+ * Sends a GET on a fresh connection and streams a 2xx body to the sink that `onHead` returns, following redirects
+ * when asked (without `Authorization` across hosts). Connection failures before the answer become `UNREACHABLE`
+ * (with the node error as `cause`), a malformed head `INVALID_RESPONSE`, cancellation `ABORTED`; a body that breaks
+ * off rejects with a {@link BodyReadError}; a sink failure rejects with the sink's error.
+ */
+export async function fastGet(req: FastGetRequest): Promise<FastGetResponse> {
+  let url = req.url;
+  let headers: Record<string, string> = { ...req.headers };
+  for (let hop = 0; ; hop++) {
+    const res = await exchange(req, url, headers);
+    const location = res.headers.location;
+    const redirect = [301, 302, 303, 307, 308].includes(res.status) && typeof location === "string";
+    if (!redirect || req.followRedirects !== true) return res;
+    if (hop >= 10) {
+      throw new OciRegistryError("INVALID_RESPONSE", `${redactUrl(req.url)}: more than 10 redirects`, {
+        url: redactUrl(req.url),
+      });
+    }
+    const next = new URL(location, url);
+    if (next.protocol !== "http:" && next.protocol !== "https:") {
+      throw new OciRegistryError("INVALID_RESPONSE", `${redactUrl(url)} redirects to an unsupported URL scheme`, {
+        url: redactUrl(url),
+      });
+    }
+    if (next.host !== url.host || next.protocol !== url.protocol) {
+      const { authorization: _dropped, ...rest } = headers;
+      headers = rest;
+    }
+    url = next;
+  }
+}
