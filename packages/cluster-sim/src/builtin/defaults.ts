@@ -1,5 +1,6 @@
 /** Server-side defaulting and validation of the built-in kinds: the part of each kind's registry strategy clients see. */
 import type { FieldCause } from "../errors/index.ts";
+import { OBJECT_META_FIELDS } from "../semantics/schema-defaults.ts";
 import type { KubeObject } from "../store/api.ts";
 
 type Obj = Record<string, unknown>;
@@ -303,30 +304,12 @@ const TOP_LEVEL: Record<string, string[]> = {
   "rbac.authorization.k8s.io/ClusterRoleBinding": ["subjects", "roleRef"],
 };
 
-const META_FIELDS = new Set([
-  "name",
-  "generateName",
-  "namespace",
-  "selfLink",
-  "uid",
-  "resourceVersion",
-  "generation",
-  "creationTimestamp",
-  "deletionTimestamp",
-  "deletionGracePeriodSeconds",
-  "labels",
-  "annotations",
-  "ownerReferences",
-  "finalizers",
-  "managedFields",
-]);
-
 /** Unknown top-level and `metadata` fields of a built-in object (paths like `spek`, `metadata.lables`), sorted. */
 export function unknownBuiltinFields(kind: string, group: string, obj: KubeObject): string[] {
   const known = TOP_LEVEL[`${group}/${kind}`];
   if (!known) return [];
   const out: string[] = [];
   for (const k of Object.keys(obj)) if (!COMMON_TOP.includes(k) && !known.includes(k)) out.push(k);
-  for (const k of Object.keys(obj.metadata)) if (!META_FIELDS.has(k)) out.push(`metadata.${k}`);
+  for (const k of Object.keys(obj.metadata)) if (!OBJECT_META_FIELDS.has(k)) out.push(`metadata.${k}`);
   return out.sort();
 }

@@ -94,6 +94,7 @@ export const fakePresets: PresetLookup = {
     const suggestions = PRESETS.filter((x) => x.name.startsWith(lower.slice(0, 5))).map((x) => x.name);
     return { kind: "unknown", suggestions };
   },
+  tunablePresets: () => PRESETS.filter((p) => p.tuningMethods.length > 0).map((p) => p.name),
 };
 
 function sku(s: Partial<SkuInfo> & Pick<SkuInfo, "name" | "gpuCount" | "gpuModel" | "totalGpuMemoryGiB">): SkuInfo {

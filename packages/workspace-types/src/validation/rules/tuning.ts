@@ -23,19 +23,6 @@ const OUTPUT_IMAGE_SEGMENTS = ["tuning", "output", "image"] as const;
 const PUSH_SECRET_SEGMENTS = ["tuning", "output", "imagePushSecret"] as const;
 const PUSH_SECRET_PATH = at(...PUSH_SECRET_SEGMENTS);
 
-/** The tunable presets of Kaito's current catalog (compat §4.2), used in hints when the lookup cannot list them. */
-export const KNOWN_TUNABLE_PRESETS: readonly string[] = [
-  "phi-4",
-  "phi-4-mini-instruct",
-  "phi-3-mini-4k-instruct",
-  "phi-3-mini-128k-instruct",
-  "phi-3-medium-4k-instruct",
-  "phi-3-medium-128k-instruct",
-  "phi-3.5-mini-instruct",
-  "qwen2.5-coder-7b-instruct",
-  "qwen2.5-coder-32b-instruct",
-];
-
 function asMethod(method: string | undefined): TuningMethod | undefined {
   const m = method?.toLowerCase();
   return m === "lora" || m === "qlora" ? m : undefined;
@@ -68,29 +55,28 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
       "tuning-preset-required",
       at("tuning", "preset"),
       "Required value: tuning needs a preset (the base model to tune)",
-      `Set tuning.preset.name, e.g. ${KNOWN_TUNABLE_PRESETS[2]}`,
+      "Set tuning.preset.name to a preset that supports tuning, e.g. phi-3-mini-4k-instruct",
     );
   } else {
     checkPresetOptionsDeprecations(tuning.preset, ["tuning", "preset"], env, out);
     const r = checkPresetName(tuning.preset.name, ["tuning", "preset", "name"], env, out);
     const path = TUNING_PRESET_NAME_PATH;
-    const tunable = () => env.ctx.presets?.tunablePresets?.() ?? KNOWN_TUNABLE_PRESETS;
+    // The catalog names the tunable presets; a lookup that cannot list them gets a hint without the list.
+    const listed = env.ctx.presets?.tunablePresets?.();
+    const tunableHint = listed
+      ? `Tunable presets: ${listed.join(", ")}`
+      : "Choose a preset whose catalog entry supports tuning (`kaito presets` lists them)";
     if (r?.kind === "huggingface") {
       out.error(
         "tuning-preset-not-tunable",
         path,
         `${tuning.preset.name} is not a Kaito preset: only catalog presets with tuning support can be tuned`,
-        `Tunable presets: ${tunable().join(", ")}`,
+        tunableHint,
       );
     } else if (r?.kind === "preset" && !r.preset.deprecated) {
       preset = r.preset;
       if (preset.tuningMethods.length === 0) {
-        out.error(
-          "tuning-preset-not-tunable",
-          path,
-          `preset ${preset.name} does not support tuning`,
-          `Tunable presets: ${tunable().join(", ")}`,
-        );
+        out.error("tuning-preset-not-tunable", path, `preset ${preset.name} does not support tuning`, tunableHint);
       } else if (method !== undefined && !preset.tuningMethods.includes(method)) {
         out.error(
           "tuning-method-unsupported-by-preset",
