@@ -262,23 +262,29 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** Cache of request headers without per-call additions, keyed by body presence and accept type. */
-const headerCache = new WeakMap<TransportConfig, Map<string, Record<string, string>>>();
+/** Request headers without per-call additions, per client: [without a body, with a JSON body], by accept type. */
+const headerCache = new WeakMap<
+  TransportConfig,
+  [Map<string, Record<string, string>>, Map<string, Record<string, string>>]
+>();
 
-/** The request headers without per-call additions, built once per client, accept type and body presence. */
+/**
+ * The request headers without per-call additions, built once per client, accept type and body presence. (Keyed by
+ * the accept string itself, a constant at every call site, so a lookup builds no key string.)
+ */
 function sharedHeaders(cfg: TransportConfig, accept: string, hasBody: boolean): Record<string, string> {
-  let byKey = headerCache.get(cfg);
-  if (byKey === undefined) {
-    byKey = new Map();
-    headerCache.set(cfg, byKey);
+  let maps = headerCache.get(cfg);
+  if (maps === undefined) {
+    maps = [new Map(), new Map()];
+    headerCache.set(cfg, maps);
   }
-  const key = hasBody ? `1${accept}` : `0${accept}`;
-  let h = byKey.get(key);
+  const byAccept = hasBody ? maps[1] : maps[0];
+  let h = byAccept.get(accept);
   if (h === undefined) {
     h = { ...cfg.headers, accept };
     if (hasBody) h["content-type"] = "application/json";
     Object.freeze(h);
-    byKey.set(key, h);
+    byAccept.set(accept, h);
   }
   return h;
 }

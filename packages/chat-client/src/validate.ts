@@ -23,7 +23,8 @@ function show(v: unknown): string {
 function number(p: Obj, key: string, min: number, max: number, integer = false, prefix = ""): void {
   const v = p[key];
   if (v === undefined) return;
-  if (typeof v !== "number" || !Number.isFinite(v)) throw invalidRequest(prefix + key, `must be a number, got ${show(v)}`);
+  if (typeof v !== "number" || !Number.isFinite(v))
+    throw invalidRequest(prefix + key, `must be a number, got ${show(v)}`);
   if (integer && !Number.isInteger(v)) throw invalidRequest(prefix + key, `must be an integer, got ${v}`);
   if (v < min || v > max) {
     const range = max === Number.POSITIVE_INFINITY ? `≥ ${min}` : `between ${min} and ${max}`;
@@ -159,7 +160,10 @@ function checkMessages(messages: unknown): void {
       }
     }
     if (role === "tool" && (typeof m.tool_call_id !== "string" || m.tool_call_id === "")) {
-      throw invalidRequest(`messages[${i}].tool_call_id`, "is required on tool messages (the id of the call it answers)");
+      throw invalidRequest(
+        `messages[${i}].tool_call_id`,
+        "is required on tool messages (the id of the call it answers)",
+      );
     }
     const name = m.name;
     if (name !== undefined && typeof name !== "string") {
