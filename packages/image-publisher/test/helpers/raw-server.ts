@@ -14,7 +14,7 @@ export interface RawRequest {
 }
 
 /** Answers one request by writing to the socket (and ending or destroying it). */
-export type RawHandler = (socket: net.Socket, req: RawRequest, index: number) => void | Promise<void>;
+export type RawHandler = (socket: net.Socket, req: RawRequest, index: number) => unknown;
 
 /** A loopback TCP (or TLS) server that answers HTTP requests with hand-written bytes. */
 export interface RawServer {

@@ -48,7 +48,9 @@ describe("fastGet", () => {
       sock.end(data);
     });
     const c = collector(2);
-    const res = await get(`${s.origin}/v2/x/blobs/sha256:1?a=b`, () => c.sink, { headers: { authorization: "Bearer t" } });
+    const res = await get(`${s.origin}/v2/x/blobs/sha256:1?a=b`, () => c.sink, {
+      headers: { authorization: "Bearer t" },
+    });
     expect(res.status).toBe(200);
     expect(res.streamed).toBe(true);
     expect(c.body().equals(data)).toBe(true);
@@ -81,7 +83,12 @@ describe("fastGet", () => {
     const body = randomBytes(300);
     const wire = Buffer.concat([Buffer.from(okHead(body.length)), body]);
     const s = await serve(async (sock, req) => {
-      if (req.line.includes("bytes")) await writeSlowly(sock, [...wire].map((b) => Buffer.from([b])), 0);
+      if (req.line.includes("bytes"))
+        await writeSlowly(
+          sock,
+          [...wire].map((b) => Buffer.from([b])),
+          0,
+        );
       else await writeSlowly(sock, ["HTTP/1.1 20", "0 OK\r\nContent-Le", "ngth: 300\r", "\n\r", "\n", body], 5);
       sock.end();
     });
@@ -112,7 +119,8 @@ describe("fastGet", () => {
   it("follows redirects, dropping Authorization when the host changes", async () => {
     const target = await serve((sock) => sock.end(`${okHead(2)}ok`));
     const s = await serve((sock, req) => {
-      if (req.line.startsWith("GET /same")) sock.end("HTTP/1.1 302 Found\r\nLocation: /there\r\nContent-Length: 0\r\n\r\n");
+      if (req.line.startsWith("GET /same"))
+        sock.end("HTTP/1.1 302 Found\r\nLocation: /there\r\nContent-Length: 0\r\n\r\n");
       else if (req.line.startsWith("GET /there")) sock.end(`${okHead(2)}ok`);
       else sock.end(`HTTP/1.1 307 Temporary\r\nLocation: http://localhost:${target.port}/blob\r\n\r\n`);
     });
@@ -121,7 +129,10 @@ describe("fastGet", () => {
     expect(c.body().toString()).toBe("ok");
     expect(target.requests.at(-1)?.headers.authorization).toBeUndefined();
     expect(target.requests.at(-1)?.headers.host).toBe(`localhost:${target.port}`);
-    await get(`${s.origin}/same`, () => collector().sink, { followRedirects: true, headers: { authorization: "Basic x" } });
+    await get(`${s.origin}/same`, () => collector().sink, {
+      followRedirects: true,
+      headers: { authorization: "Basic x" },
+    });
     expect(s.requests.at(-1)?.line).toBe("GET /there HTTP/1.1");
     expect(s.requests.at(-1)?.headers.authorization).toBe("Basic x");
     const noFollow = await get(`${s.origin}/same`, () => collector().sink);
@@ -179,12 +190,16 @@ describe("fastGet", () => {
     });
     const ac = new AbortController();
     const c = collector();
-    const p = get(s.origin, () => ({
-      write: async (chunk) => {
-        await c.sink.write(chunk);
-        ac.abort();
-      },
-    }), { signal: ac.signal });
+    const p = get(
+      s.origin,
+      () => ({
+        write: async (chunk) => {
+          await c.sink.write(chunk);
+          ac.abort();
+        },
+      }),
+      { signal: ac.signal },
+    );
     await expect(p).rejects.toMatchObject({ code: "ABORTED" });
     expect(c.writes()).toBeGreaterThan(0);
     const aborted = new AbortController();

@@ -30,7 +30,9 @@ const data = randomBytes(5000);
 describe("Http1ResponseParser", () => {
   it("reads a Content-Length body, one byte at a time and all at once, ignoring bytes after it", () => {
     const wire = Buffer.concat([
-      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\nX-A: 1\r\nx-a: 2\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n\r\n`),
+      Buffer.from(
+        `HTTP/1.1 200 OK\r\nContent-Length: ${data.length}\r\nX-A: 1\r\nx-a: 2\r\nSet-Cookie: a\r\nSet-Cookie: b\r\n\r\n`,
+      ),
       data,
       Buffer.from("garbage"),
     ]);

@@ -30,7 +30,8 @@ const behaviours: Record<string, (sock: import("node:net").Socket, n: number, au
     else behaviours.ok?.(sock, n, undefined);
   },
   basic: (sock, _n, auth) => {
-    if (auth === undefined) sock.end('HTTP/1.1 401 No\r\nWWW-Authenticate: Basic realm="r"\r\nContent-Length: 0\r\n\r\n');
+    if (auth === undefined)
+      sock.end('HTTP/1.1 401 No\r\nWWW-Authenticate: Basic realm="r"\r\nContent-Length: 0\r\n\r\n');
     else behaviours.ok?.(sock, 0, undefined);
   },
   altered: (sock) => {
