@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Each test file in its own worker: integration files start real components and must not share state.
+    isolate: true,
   },
 });
