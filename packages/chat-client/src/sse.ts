@@ -21,7 +21,12 @@ export interface SseEvent {
  */
 export class SseParser {
   private readonly decoder = new TextDecoder("utf-8");
-  private buffer = "";
+  /** Text fed but not yet split into lines, read from {@link SseParser.pos}. */
+  private pending = "";
+  private pos = 0;
+  /** Cached positions of the next `\n` / `\r` at or after `pos` (-1: none; -2: not searched yet). */
+  private lfAt = -2;
+  private crAt = -2;
   private skipLeadingLf = false;
   private dataParts: string[] = [];
   private hasData = false;
@@ -32,45 +37,67 @@ export class SseParser {
 
   /** Feeds raw bytes; returns the events completed by them. */
   push(bytes: Uint8Array): SseEvent[] {
-    return this.pushText(this.decoder.decode(bytes, { stream: true }));
+    this.feed(bytes);
+    return this.drain();
   }
 
   /** Feeds already-decoded text; returns the events completed by it. */
   pushText(text: string): SseEvent[] {
-    const out: SseEvent[] = [];
-    if (text.length === 0) return out;
-    let buf = this.buffer.length === 0 ? text : this.buffer + text;
-    let pos = 0;
-    if (this.skipLeadingLf) {
-      this.skipLeadingLf = false;
-      if (buf.charCodeAt(0) === 10) pos = 1;
-    }
+    this.feedText(text);
+    return this.drain();
+  }
+
+  /**
+   * Feeds raw bytes without parsing them yet: take the completed events one at a time with
+   * {@link SseParser.next}, so that the first event of a large read is available before the rest is parsed.
+   */
+  feed(bytes: Uint8Array): void {
+    this.feedText(this.decoder.decode(bytes, { stream: true }));
+  }
+
+  /** Feeds already-decoded text without parsing it yet (see {@link SseParser.feed}). */
+  feedText(text: string): void {
+    if (text.length === 0) return;
+    this.pending = this.pos >= this.pending.length ? text : this.pending.slice(this.pos) + text;
+    this.pos = 0;
+    this.lfAt = -2;
+    this.crAt = -2;
+  }
+
+  /** The next event completed by the text fed so far, or `undefined` when none is complete yet. */
+  next(): SseEvent | undefined {
+    const buf = this.pending;
     const len = buf.length;
-    let lf = buf.indexOf("\n", pos);
-    let cr = buf.indexOf("\r", pos);
-    while (pos < len) {
-      if (lf !== -1 && lf < pos) lf = buf.indexOf("\n", pos);
-      if (cr !== -1 && cr < pos) cr = buf.indexOf("\r", pos);
-      let end: number;
-      let next: number;
-      if (cr === -1 || (lf !== -1 && lf < cr)) {
-        if (lf === -1) break;
-        end = lf;
-        next = lf + 1;
-      } else {
-        end = cr;
-        if (cr + 1 < len) next = buf.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
-        else {
-          next = cr + 1;
-          this.skipLeadingLf = true;
+    while (this.pos < len) {
+      const start = this.pos;
+      if (this.skipLeadingLf) {
+        this.skipLeadingLf = false;
+        if (buf.charCodeAt(start) === 10) {
+          this.pos = start + 1;
+          continue;
         }
       }
-      this.line(buf, pos, end, out);
-      pos = next;
+      if (this.lfAt !== -1 && this.lfAt < start) this.lfAt = buf.indexOf("\n", start);
+      if (this.crAt !== -1 && this.crAt < start) this.crAt = buf.indexOf("\r", start);
+      const lf = this.lfAt;
+      const cr = this.crAt;
+      let end: number;
+      if (cr === -1 || (lf !== -1 && lf < cr)) {
+        if (lf === -1) break; // an incomplete line: wait for more text
+        end = lf;
+        this.pos = lf + 1;
+      } else {
+        end = cr;
+        if (cr + 1 < len) this.pos = buf.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+        else {
+          this.pos = cr + 1;
+          this.skipLeadingLf = true; // a "\r\n" pair may be split across reads
+        }
+      }
+      const event = this.line(buf, start, end);
+      if (event !== undefined) return event;
     }
-    buf = pos >= len ? "" : buf.slice(pos);
-    this.buffer = buf;
-    return out;
+    return undefined;
   }
 
   /**
@@ -84,16 +111,19 @@ export class SseParser {
 
   /** True when bytes of an event that was never completed are pending (a stream cut mid-event). */
   get hasPartialEvent(): boolean {
-    return this.buffer.length > 0 || this.sawField;
+    return this.pos < this.pending.length || this.sawField;
   }
 
-  private line(buf: string, start: number, end: number, out: SseEvent[]): void {
-    if (start === end) {
-      this.dispatch(out);
-      return;
-    }
+  private drain(): SseEvent[] {
+    const out: SseEvent[] = [];
+    for (let e = this.next(); e !== undefined; e = this.next()) out.push(e);
+    return out;
+  }
+
+  private line(buf: string, start: number, end: number): SseEvent | undefined {
+    if (start === end) return this.dispatch();
     const first = buf.charCodeAt(start);
-    if (first === 58 /* ":" */) return; // comment
+    if (first === 58 /* ":" */) return undefined; // comment
     this.sawField = true;
     const colon = buf.indexOf(":", start);
     let name: string;
@@ -123,22 +153,29 @@ export class SseParser {
       default:
         break; // unknown fields are ignored
     }
+    return undefined;
   }
 
-  private dispatch(out: SseEvent[]): void {
+  private dispatch(): SseEvent | undefined {
     this.sawField = false;
     if (!this.hasData) {
       this.eventType = "";
       this.retry = undefined;
-      return;
+      return undefined;
     }
     const parts = this.dataParts;
     const data = parts.length === 1 ? (parts[0] as string) : parts.join("\n");
-    out.push({ event: this.eventType === "" ? "message" : this.eventType, data, id: this.lastId, retry: this.retry });
+    const event = {
+      event: this.eventType === "" ? "message" : this.eventType,
+      data,
+      id: this.lastId,
+      retry: this.retry,
+    };
     this.dataParts = [];
     this.hasData = false;
     this.eventType = "";
     this.retry = undefined;
+    return event;
   }
 }
 

@@ -143,9 +143,10 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
         }
         return;
       }
-      const events = parser.push(r.value);
       if (done) continue; // draining after [DONE]
-      for (const ev of events) {
+      parser.feed(r.value);
+      // Events are parsed one at a time, so the first one is handed out before the rest of a large read is parsed.
+      for (let ev = parser.next(); ev !== undefined; ev = parser.next()) {
         const data = ev.data;
         if (data === "[DONE]") {
           done = true;

@@ -104,3 +104,34 @@ describe("SseParser", () => {
     expect(events[n - 1]?.data).toBe(String(n - 1));
   });
 });
+
+describe("SseParser.feed/next (one event at a time)", () => {
+  it("hands out the first event before parsing the rest, and keeps the rest pending", () => {
+    const p = new SseParser();
+    p.feedText("data: a\n\ndata: b\n\n: comment\ndata: c");
+    expect(p.next()?.data).toBe("a");
+    expect(p.hasPartialEvent).toBe(true);
+    expect(p.next()?.data).toBe("b");
+    expect(p.next()).toBeUndefined(); // "c" has no terminating blank line yet
+    p.feedText("\n\n");
+    expect(p.next()?.data).toBe("c");
+    expect(p.next()).toBeUndefined();
+    expect(p.hasPartialEvent).toBe(false);
+  });
+
+  it("gives the same events as push for any split of the bytes, CR LF pairs and UTF-8 characters included", () => {
+    const text = "event: x\r\ndata: h\u00e9llo\r\ndata: \u{1f600}\r\n\r\nid: 7\rdata: two\r\r:c\ndata: three\n\n";
+    const bytes = new TextEncoder().encode(text);
+    const whole = new SseParser().push(bytes);
+    expect(whole.map((e) => e.data)).toEqual(["h\u00e9llo\n\u{1f600}", "two", "three"]);
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const p = new SseParser();
+      const got = [];
+      for (const part of [bytes.subarray(0, cut), bytes.subarray(cut)]) {
+        p.feed(part);
+        for (let e = p.next(); e !== undefined; e = p.next()) got.push(e);
+      }
+      expect(got, `split at byte ${cut}`).toEqual(whole);
+    }
+  });
+});
