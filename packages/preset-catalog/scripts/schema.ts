@@ -3,6 +3,7 @@
  * reads the generated tables).
  */
 import * as z from "zod";
+import { TUNING_CONFIG_SECTIONS } from "@kaito-ts/workspace-types";
 
 const runtimeName = z.enum(["vllm", "transformers"]);
 const tuningMethod = z.enum(["lora", "qlora"]);
@@ -190,20 +191,11 @@ export const runtimeFileSchema = z.strictObject({
   }),
 });
 
-const TUNING_SECTIONS = [
-  "ModelConfig",
-  "QuantizationConfig",
-  "LoraConfig",
-  "TrainingArguments",
-  "DatasetConfig",
-  "DataCollator",
-] as const;
-
 /** A tuning template's `training_config.yaml`, as Kaito's webhook checks a tuning ConfigMap (§1.6). */
 export function tuningTemplateSchema(method: "lora" | "qlora") {
   return z
     .strictObject({
-      training_config: z.partialRecord(z.enum(TUNING_SECTIONS), z.record(z.string(), z.unknown())),
+      training_config: z.partialRecord(z.enum(TUNING_CONFIG_SECTIONS), z.record(z.string(), z.unknown())),
     })
     .superRefine((doc, ctx) => {
       const q = doc.training_config.QuantizationConfig ?? {};

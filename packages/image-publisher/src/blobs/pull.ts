@@ -27,6 +27,20 @@ export interface PullBlobOptions {
 }
 
 /** Writes all of `chunk` at the file's current position. */
+/** The registry request that downloads a blob (redirects to storage followed; 404 means `BLOB_UNKNOWN`). */
+function blobGetRequest(source: BlobTarget, digest: string, signal: AbortSignal | undefined) {
+  return {
+    registry: source.registry,
+    method: "GET",
+    path: `/v2/${source.repository}/blobs/${digest}`,
+    scopes: [repositoryScope(source.repository, ["pull"])],
+    expect: [200],
+    followRedirects: true,
+    notFoundCode: "BLOB_UNKNOWN",
+    signal,
+  } as const;
+}
+
 async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
   let off = 0;
   while (off < chunk.byteLength) {
@@ -65,16 +79,7 @@ export async function pullBlobToFile(
       ...(options.size !== undefined ? { bytesTotal: options.size } : {}),
     });
   emit("start");
-  const request = {
-    registry: source.registry,
-    method: "GET",
-    path: `/v2/${source.repository}/blobs/${digest}`,
-    scopes: [repositoryScope(source.repository, ["pull"])],
-    expect: [200],
-    followRedirects: true,
-    notFoundCode: "BLOB_UNKNOWN",
-    signal: options.signal,
-  } as const;
+  const request = blobGetRequest(source, digest, options.signal);
   /** Counts and hashes a piece of the body; throws `SIZE_INVALID` past the expected size. */
   const account = (chunk: Buffer, h: ReturnType<typeof createHash>, url: URL) => {
     h.update(chunk);
@@ -177,16 +182,7 @@ export async function fetchBlobBytes(
   limit = 4 * 1024 * 1024,
   signal?: AbortSignal,
 ): Promise<Buffer> {
-  const res = await session.send({
-    registry: source.registry,
-    method: "GET",
-    path: `/v2/${source.repository}/blobs/${digest}`,
-    scopes: [repositoryScope(source.repository, ["pull"])],
-    expect: [200],
-    followRedirects: true,
-    notFoundCode: "BLOB_UNKNOWN",
-    signal,
-  });
+  const res = await session.send(blobGetRequest(source, digest, signal));
   const buf = await readBytes(res, limit, true);
   const [algo, hex] = digest.split(":");
   if (
