@@ -29,11 +29,18 @@ export function sha256Digest(bytes: Uint8Array | string): Digest {
 
 /**
  * A sha256 that is fed bytes by their offset in a blob and hashes each offset once, in order. A resumed upload that
- * re-sends bytes it already hashed (from the server's `Range`) therefore keeps a correct digest.
+ * re-sends bytes it already hashed (from the server's `Range`) therefore keeps a correct digest. With
+ * `{ hash: false }` it only keeps the watermark (how many leading bytes were seen), for uploads whose digest is
+ * computed elsewhere.
  */
 export class OffsetHasher {
-  private readonly hash: Hash = createHash("sha256");
+  private readonly hash: Hash | undefined;
   private next = 0;
+
+  /** A hasher; `hash: false` keeps only the watermark. */
+  constructor(options: { readonly hash?: boolean } = {}) {
+    this.hash = options.hash === false ? undefined : createHash("sha256");
+  }
 
   /** Number of leading bytes hashed so far. */
   get hashedBytes(): number {
@@ -47,12 +54,13 @@ export class OffsetHasher {
     if (offset > this.next) {
       throw new OciRegistryError("INVALID_INPUT", `internal: hashing gap at offset ${this.next} (chunk at ${offset})`);
     }
-    this.hash.update(offset === this.next ? chunk : chunk.subarray(this.next - offset));
+    this.hash?.update(offset === this.next ? chunk : chunk.subarray(this.next - offset));
     this.next = end;
   }
 
-  /** The final digest; call once, after every byte was fed. */
+  /** The final digest; call once, after every byte was fed (not available with `hash: false`). */
   digest(): Digest {
+    if (this.hash === undefined) throw new Error("OffsetHasher.digest: this hasher only keeps the watermark");
     return `sha256:${this.hash.digest("hex")}`;
   }
 }

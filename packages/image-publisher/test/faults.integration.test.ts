@@ -250,21 +250,38 @@ describe("garbage and unreachable registries", () => {
 });
 
 describe("downloads through a faulty connection", () => {
-  it("retries a blob download cut mid-body and still verifies it", async () => {
-    const data = randomBytes(3 * MiB);
+  it("resumes a blob download cut mid-body with a Range request, and still verifies it", async () => {
+    const data = randomBytes(12 * MiB + 5);
     const c = client();
     try {
       const pushed = await c.pushBlob(`${registry.host}/faults/dl`, bytesBlob(data));
       proxy.rules.push({
         match: (req) => req.method === "GET" && (req.url ?? "").includes(`/faults/dl/blobs/${pushed.digest}`),
-        action: { kind: "cut-response", afterBytes: MiB },
+        action: { kind: "cut-response", afterBytes: 7 * MiB },
         times: 1,
       });
       const before = proxy.seen.length;
       const out = join(tmp.path, "dl.out");
-      await c.pullBlob(`${proxy.host}/faults/dl`, pushed.digest, out, { size: data.length });
+      const resumedAt: number[] = [];
+      await c.pullBlob(`${proxy.host}/faults/dl`, pushed.digest, out, {
+        size: data.length,
+        onProgress: (e) => {
+          if (e.phase === "resumed") resumedAt.push(e.bytesDone);
+        },
+      });
       expect(Buffer.compare(await readFile(out), data)).toBe(0);
-      expect(proxy.seen.slice(before).filter((s) => s.startsWith("GET /v2/faults/dl/blobs/")).length).toBe(2);
+      const gets = proxy.seen
+        .map((line, i) => ({ line, headers: proxy.seenHeaders[i] }))
+        .slice(before)
+        .filter((r) => r.line.startsWith("GET /v2/faults/dl/blobs/"));
+      expect(gets.length).toBe(2);
+      expect(gets[0]?.headers?.range).toBeUndefined();
+      // the second GET asks for the rest only: from what was received, hashed and written before the cut
+      expect(resumedAt).toHaveLength(1);
+      const from = resumedAt[0] as number;
+      expect(from).toBeGreaterThan(0);
+      expect(from).toBeLessThanOrEqual(7 * MiB);
+      expect(gets[1]?.headers?.range).toBe(`bytes=${from}-`);
     } finally {
       c.close();
     }

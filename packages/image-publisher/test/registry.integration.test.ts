@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ANNOTATION_KAITO_MODEL_NAME,
@@ -259,7 +260,7 @@ describe("blobs and manifests", () => {
     expect(phases).toContain("exists");
   });
 
-  it("uploads in chunks with a digest computed while streaming, and pulls to disk verified", async () => {
+  it("uploads in chunks with the digest computed on the worker meanwhile, and pulls to disk verified", async () => {
     const file = join(tmp.path, "big.bin");
     const data = randomBytes(3 * 1024 * 1024 + 123);
     await writeFile(file, data);
@@ -290,6 +291,45 @@ describe("blobs and manifests", () => {
       await expect(stat(join(tmp.path, "big2.out"))).rejects.toThrow();
     } finally {
       chunked.close();
+    }
+  });
+
+  it("deduplicates a large blob whose digest is not given: the upload stops once the worker has the digest", async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    const big = new OciRegistryClient({ plainHttp: true, chunkSize: 1024 * 1024, monolithicThreshold: 1024 * 1024 });
+    try {
+      const first = await big.pushBlob(`${registry.host}/blobs/large-dedup`, bytesBlob(data));
+      expect(first).toMatchObject({ outcome: "uploaded", digest: sha256Digest(data) });
+      // The same bytes again, without a digest: the first stream (the digest's) is fast, the upload's trickles.
+      let opened = 0;
+      let uploaded = 0;
+      const source = {
+        size: data.length,
+        label: "trickle",
+        open(start: number, end = data.length) {
+          if (opened++ === 0) return Readable.from([data.subarray(start, end)]);
+          return Readable.from(
+            (async function* () {
+              for (let at = start; at < end; at += 64 * 1024) {
+                await new Promise((r) => setTimeout(r, 20));
+                const piece = data.subarray(at, Math.min(end, at + 64 * 1024));
+                uploaded += piece.length;
+                yield piece;
+              }
+            })(),
+          );
+        },
+      };
+      const phases: string[] = [];
+      const again = await big.pushBlob(`${registry.host}/blobs/large-dedup`, source, {
+        onProgress: (e) => phases.push(e.phase),
+      });
+      expect(again).toMatchObject({ outcome: "exists", digest: first.digest, size: data.length });
+      expect(uploaded).toBeLessThan(data.length);
+      expect(phases.at(-1)).toBe("exists");
+      expect(await big.blobExists(`${registry.host}/blobs/large-dedup`, first.digest)).toBe(true);
+    } finally {
+      big.close();
     }
   });
 

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
-import { Transform } from "node:stream";
+import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { repositoryScope } from "../auth/challenge.ts";
 import { OciRegistryError, redactUrl } from "../errors.ts";
@@ -10,6 +9,7 @@ import type { BodySink } from "../transport/fast-get.ts";
 import { readBytes } from "../transport/http.ts";
 import { retryDelay } from "../transport/retry.ts";
 import { type RegistrySession, sleep } from "../transport/session.ts";
+import { type HashAlgorithm, OffThreadHash, prewarmHashWorker } from "./off-thread-hash.ts";
 import type { BlobTarget } from "./push.ts";
 
 /** Options of {@link pullBlobToFile}. */
@@ -26,7 +26,6 @@ export interface PullBlobOptions {
   readonly fast?: boolean | undefined;
 }
 
-/** Writes all of `chunk` at the file's current position. */
 /** The registry request that downloads a blob (redirects to storage followed; 404 means `BLOB_UNKNOWN`). */
 function blobGetRequest(source: BlobTarget, digest: string, signal: AbortSignal | undefined) {
   return {
@@ -41,18 +40,73 @@ function blobGetRequest(source: BlobTarget, digest: string, signal: AbortSignal 
   } as const;
 }
 
-async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
+/** Bodies at least this large (or of unknown size) are hashed on the worker thread: 4 MiB. */
+const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/** Where downloaded bytes go: hashed, and written to the file at their position. */
+interface HashingFileWriter {
+  /** Hashes `bytes` (next in order) and writes them at `position`; resolves when `bytes` may be reused. */
+  take(bytes: Buffer, position: number): Promise<void>;
+  /** The hex digest of everything taken. */
+  digestHex(): Promise<string> | string;
+  /** Abandons the digest. */
+  drop(): void;
+}
+
+/**
+ * A writer for one download attempt. Large bodies are hashed on the worker thread while libuv's pool writes them, one
+ * write at a time and in order (concurrent writes to one file contend for its lock and cost more CPU than they save),
+ * so that the main thread only receives: three stages that overlap, none waiting for another's batch. (Writing on
+ * the worker after hashing cost more there: the write then sat on the digest's critical path.) Small bodies are
+ * hashed here and written through the pool.
+ */
+function hashingFileWriter(algo: HashAlgorithm, fh: FileHandle, expectedBytes: number | undefined): HashingFileWriter {
+  if (expectedBytes === undefined || expectedBytes >= OFF_THREAD_MIN_BYTES) {
+    const h = new OffThreadHash(algo);
+    let lastWrite: Promise<unknown> = Promise.resolve();
+    return {
+      take: (bytes, position) => {
+        const wrote = lastWrite.then(() => writeAllAt(fh, bytes, position));
+        lastWrite = wrote.catch(() => undefined);
+        return Promise.all([h.update(bytes), wrote]).then(() => undefined);
+      },
+      digestHex: () => h.digestHex(),
+      drop: () => h.drop(),
+    };
+  }
+  const h = createHash(algo);
+  return {
+    take: (bytes, position) => {
+      h.update(bytes);
+      return writeAllAt(fh, bytes, position);
+    },
+    digestHex: () => h.digest("hex"),
+    drop: () => undefined,
+  };
+}
+
+/** Writes all of `chunk` at `position` in the file. */
+async function writeAllAt(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
   let off = 0;
   while (off < chunk.byteLength) {
-    const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off, null);
+    const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off, position + off);
     off += bytesWritten;
   }
+}
+
+/** The first byte position of a `Content-Range: bytes <first>-<last>/<total>` header, or `undefined`. */
+export function contentRangeStart(value: string | string[] | undefined): number | undefined {
+  const m = typeof value === "string" ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value.trim()) : null;
+  return m === null ? undefined : Number(m[1]);
 }
 
 /**
  * Streams a blob to `path`, verifying its digest (and size when given) while writing; the file appears only once
  * verified (written to a temporary name, then renamed). Redirects to storage are followed without carrying
- * `Authorization` to another host. A connection lost mid-body is retried from the start.
+ * `Authorization` to another host. With the fast body reader, a download that breaks off mid-body resumes where it
+ * stopped (a `Range` request; from the start when the server ignores it), and each resume that made progress gets
+ * the full retry budget again; the `node:http` path starts over. Large bodies are hashed on a worker thread and
+ * written by libuv's pool while the main thread receives them.
  */
 export async function pullBlobToFile(
   session: RegistrySession,
@@ -66,10 +120,18 @@ export async function pullBlobToFile(
     throw new OciRegistryError("UNSUPPORTED", `digest algorithm "${algo}" of ${digest} is not supported`);
   }
   const tmp = `${path}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  /** Bytes received, hashed and written (once the batch in flight settles). */
   let written = 0;
-  let hash = createHash(algo);
-  let attempt = 0;
-  const emit = (phase: "start" | "progress" | "done") =>
+  let writer: HashingFileWriter | undefined;
+  if (options.size === undefined || options.size >= OFF_THREAD_MIN_BYTES) prewarmHashWorker();
+  const fh = await open(tmp, "w");
+  const restart = (expectedBytes: number | undefined): HashingFileWriter => {
+    writer?.drop();
+    writer = hashingFileWriter(algo, fh, expectedBytes);
+    written = 0;
+    return writer;
+  };
+  const emit = (phase: "start" | "progress" | "resumed" | "done") =>
     options.onProgress?.({
       direction: "pull",
       phase,
@@ -80,9 +142,8 @@ export async function pullBlobToFile(
     });
   emit("start");
   const request = blobGetRequest(source, digest, options.signal);
-  /** Counts and hashes a piece of the body; throws `SIZE_INVALID` past the expected size. */
-  const account = (chunk: Buffer, h: ReturnType<typeof createHash>, url: URL) => {
-    h.update(chunk);
+  /** Counts a piece of the body; throws `SIZE_INVALID` past the expected size. */
+  const account = (chunk: Buffer, url: URL) => {
     written += chunk.byteLength;
     if (options.size !== undefined && written > options.size) {
       throw new OciRegistryError(
@@ -92,48 +153,62 @@ export async function pullBlobToFile(
     }
     emit("progress");
   };
+  /** The batches being hashed and written when a download broke off; settle before the next attempt. */
+  let inflight: Promise<unknown> = Promise.resolve();
+  /** Takes a piece of the body: counted, then hashed and written at its position; file errors name the file. */
+  const take = (w: HashingFileWriter, chunk: Buffer, url: URL): Promise<void> => {
+    const position = written;
+    account(chunk, url);
+    const done = w.take(chunk, position).catch((e: unknown) => {
+      if (e instanceof OciRegistryError) throw e;
+      throw new OciRegistryError("INVALID_INPUT", `cannot write ${tmp}: ${(e as Error).message}`, { cause: e });
+    });
+    inflight = Promise.all([inflight, done.catch(() => undefined)]);
+    return done;
+  };
   const downloadFast = async () => {
-    const fh = await open(tmp, "w");
-    try {
-      await session.send({
-        ...request,
-        bodySink: (head): BodySink => {
-          written = 0;
-          hash = createHash(algo);
-          const h = hash;
-          return {
-            write: (chunk) => {
-              account(chunk, h, head.url);
-              return writeAll(fh, chunk);
-            },
-          };
-        },
-      });
-    } finally {
-      await fh.close();
-    }
+    const resumeFrom = written;
+    await session.send({
+      ...request,
+      ...(resumeFrom > 0 ? { headers: { range: `bytes=${resumeFrom}-` }, expect: [200, 206] } : {}),
+      bodySink: (head): BodySink => {
+        let w: HashingFileWriter;
+        if (head.status === 206) {
+          if (contentRangeStart(head.headers["content-range"]) !== resumeFrom) {
+            throw new OciRegistryError(
+              "INVALID_RESPONSE",
+              `${redactUrl(head.url)} answered a request for the bytes from ${resumeFrom} with Content-Range ${JSON.stringify(head.headers["content-range"] ?? "")}`,
+            );
+          }
+          w = writer as HashingFileWriter;
+          emit("resumed");
+        } else {
+          const length = Number(head.headers["content-length"] ?? Number.NaN);
+          w = restart(options.size ?? (Number.isFinite(length) ? length : undefined));
+        }
+        return { write: (chunk) => take(w, chunk, head.url) };
+      },
+    });
   };
   const downloadNodeHttp = async () => {
     const res = await session.send(request);
-    written = 0;
-    hash = createHash(algo);
-    const h = hash;
-    const counter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
+    const w = restart(options.size);
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
         try {
-          account(chunk, h, res.url);
+          take(w, chunk, res.url).then(() => cb(), cb);
         } catch (e) {
           cb(e as Error);
-          return;
         }
-        cb(null, chunk);
       },
     });
-    await pipeline(res.body, counter, createWriteStream(tmp), {
+    await pipeline(res.body, sink, {
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
   };
   const fast = options.fast ?? session.fastBlobDownloads;
+  let attempt = 0;
+  let progressAtFailure = 0;
   try {
     for (;;) {
       try {
@@ -141,9 +216,15 @@ export async function pullBlobToFile(
         else await downloadNodeHttp();
         break;
       } catch (e) {
+        await inflight;
         if (options.signal?.aborted)
           throw new OciRegistryError("ABORTED", `pull of ${digest} was cancelled`, { cause: e });
-        if (e instanceof OciRegistryError) throw e;
+        if (e instanceof OciRegistryError && e.status === 416 && written > 0) {
+          restart(options.size); // the server will not serve the rest from where we stopped: start over
+        } else if (e instanceof OciRegistryError) throw e;
+        if (!fast) restart(options.size);
+        if (written > progressAtFailure) attempt = 0; // it made progress: a fresh retry budget
+        progressAtFailure = written;
         if (attempt >= session.retry.retries) {
           throw new OciRegistryError("UNREACHABLE", `download of ${digest} broke off: ${(e as Error).message}`, {
             cause: e,
@@ -152,7 +233,8 @@ export async function pullBlobToFile(
         await sleep(retryDelay(attempt++, session.retry), options.signal);
       }
     }
-    const got = hash.digest("hex");
+    await fh.truncate(written);
+    const got = await (writer as HashingFileWriter).digestHex();
     if (got !== hex) {
       throw new OciRegistryError(
         "DIGEST_MISMATCH",
@@ -165,10 +247,13 @@ export async function pullBlobToFile(
         `blob ${digest} has ${written} bytes, its descriptor says ${options.size}`,
       );
     }
+    await fh.close();
     await rename(tmp, path);
     emit("done");
     return { digest, size: written };
   } catch (e) {
+    writer?.drop();
+    await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw e;
   }

@@ -9,7 +9,8 @@ import { isRetryableStatus } from "../transport/retry.ts";
 import { type RegistrySession, sleep } from "../transport/session.ts";
 import { retryDelay } from "../transport/retry.ts";
 import { ChunkBufferPool, forEachChunk, RANGE_CHUNK_SIZE } from "./range-reader.ts";
-import type { BlobSource } from "./source.ts";
+import { hashFileOffThread, OffThreadHash } from "./off-thread-hash.ts";
+import { type BlobSource, type MaybeFileBacked, SOURCE_FILE_PATH } from "./source.ts";
 
 /** Where a blob goes. */
 export interface BlobTarget {
@@ -127,6 +128,22 @@ export async function digestOfSource(source: BlobSource): Promise<Digest> {
   return `sha256:${h.digest("hex")}`;
 }
 
+/**
+ * Computes the sha256 of a source on the worker thread: a {@link fileBlob} is read there directly; other sources are
+ * streamed to it. The main thread stays free to upload meanwhile.
+ */
+export async function digestOfSourceOffThread(source: BlobSource): Promise<Digest> {
+  const path = (source as MaybeFileBacked)[SOURCE_FILE_PATH];
+  if (path !== undefined) return `sha256:${await hashFileOffThread(path, source.size)}`;
+  const h = new OffThreadHash("sha256");
+  try {
+    for await (const chunk of source.open(0)) await h.update(chunk as Uint8Array);
+    return `sha256:${await h.digestHex()}`;
+  } finally {
+    h.drop();
+  }
+}
+
 class Uploader {
   resumes = 0;
   restarts = 0;
@@ -136,11 +153,22 @@ class Uploader {
   private readonly options: PushBlobOptions;
   /** Read buffers shared by the requests of this upload. */
   private readonly buffers: ChunkBufferPool;
-  constructor(session: RegistrySession, target: BlobTarget, source: BlobSource, options: PushBlobOptions) {
+  /** The digest when it is being computed elsewhere (then the upload does not hash). */
+  private readonly digestElsewhere: Promise<Digest> | undefined;
+  /** The upload session's current URL, once started. */
+  location: URL | undefined;
+  constructor(
+    session: RegistrySession,
+    target: BlobTarget,
+    source: BlobSource,
+    options: PushBlobOptions,
+    digestElsewhere?: Promise<Digest>,
+  ) {
     this.session = session;
     this.target = target;
     this.source = source;
     this.options = options;
+    this.digestElsewhere = digestElsewhere;
     this.buffers = new ChunkBufferPool(Math.min(RANGE_CHUNK_SIZE, source.size));
   }
 
@@ -178,7 +206,26 @@ class Uploader {
     });
     await drain(res);
     if (res.status === 201 && q !== "") return "mounted";
-    return location(res, "starting a blob upload");
+    this.location = location(res, "starting a blob upload");
+    return this.location;
+  }
+
+  /** Cancels the upload session (`DELETE` of its URL), best effort: the registry expires it anyway. */
+  async cancel(): Promise<void> {
+    if (this.location === undefined) return;
+    try {
+      const res = await this.session.send({
+        registry: this.target.registry,
+        method: "DELETE",
+        path: this.location,
+        scopes: this.scopes,
+        expect: [202, 204, 404],
+        retry: false,
+      });
+      await drain(res);
+    } catch {
+      // nothing to clean up that the registry will not expire itself
+    }
   }
 
   /**
@@ -247,7 +294,7 @@ class Uploader {
   async chunked(firstLoc: URL): Promise<string> {
     const size = this.source.size;
     const chunkSize = Math.max(1, this.options.chunkSize ?? DEFAULT_CHUNK_SIZE);
-    const hasher = new OffsetHasher();
+    const hasher = new OffsetHasher({ hash: this.digestElsewhere === undefined });
     let loc = firstLoc;
     let offset = 0;
     let failures = 0;
@@ -271,6 +318,7 @@ class Uploader {
         });
         await drain(res);
         loc = location(res, "uploading a chunk");
+        this.location = loc;
         const next = nextOffsetFromRange(header(res, "range"));
         offset = next !== undefined && next > offset && next <= end ? next : end;
         failures = 0;
@@ -280,6 +328,7 @@ class Uploader {
         try {
           const st = await this.status(loc);
           loc = st.loc;
+          this.location = loc;
           offset = st.next;
           this.resumes++;
           this.progress("resumed", offset);
@@ -302,7 +351,7 @@ class Uploader {
         `the registry acknowledged bytes that were not sent (${hasher.hashedBytes} of ${size} hashed)`,
       );
     }
-    const computed = hasher.digest();
+    const computed = this.digestElsewhere === undefined ? hasher.digest() : await this.digestElsewhere;
     if (this.source.digest !== undefined && this.source.digest !== computed) {
       throw new OciRegistryError(
         "DIGEST_MISMATCH",
@@ -345,9 +394,12 @@ function checkCreated(res: HttpResponse, digest: string): string {
 
 /**
  * Pushes one blob: `HEAD` first (skip when present), a cross-repository mount when `mountFrom` is given, then a
- * monolithic POST+PUT for small blobs with a known digest, or a chunked upload (PATCHes with `Content-Range`,
- * following each returned `Location` and `Range`, digest computed while streaming) that resumes from the server's
- * `Range` after an interrupted PATCH, or starts over when the registry dropped the session.
+ * monolithic POST+PUT for small blobs, or a chunked upload (PATCHes with `Content-Range`, following each returned
+ * `Location` and `Range`) that resumes from the server's `Range` after an interrupted PATCH, or starts over when the
+ * registry dropped the session. A blob without a known digest has it computed first when small (or when a mount is
+ * asked for); a large one has it computed on the worker thread while the upload runs, and the `HEAD` check follows
+ * as soon as it is known: when the registry already has the blob, the upload is cancelled and the outcome is
+ * `exists`.
  */
 export async function pushBlob(
   session: RegistrySession,
@@ -357,8 +409,10 @@ export async function pushBlob(
 ): Promise<PushedBlob> {
   const threshold = options.monolithicThreshold ?? DEFAULT_MONOLITHIC_THRESHOLD;
   let src = source;
-  if (src.digest === undefined && src.size <= threshold)
-    src = { ...source, digest: await digestOfSource(source), open: source.open.bind(source) };
+  if (src.digest === undefined && (src.size <= threshold || options.mountFrom !== undefined)) {
+    const digest = src.size <= threshold ? await digestOfSource(source) : await digestOfSourceOffThread(source);
+    src = { ...source, digest, open: source.open.bind(source) };
+  }
   const known = src.digest;
   const emit = (phase: "exists" | "mounted" | "start" | "done", done: number, digest?: string) => {
     const d = digest ?? known;
@@ -371,22 +425,69 @@ export async function pushBlob(
       bytesTotal: src.size,
     });
   };
+  const exists = (digest: string): PushedBlob => {
+    emit("exists", src.size, digest);
+    return { digest, size: src.size, outcome: "exists", resumes: 0, restarts: 0 };
+  };
   if (known !== undefined) {
     const have = await headBlob(session, target, known, options.signal);
-    if (have !== undefined) {
-      emit("exists", src.size);
-      return { digest: known, size: src.size, outcome: "exists", resumes: 0, restarts: 0 };
-    }
+    if (have !== undefined) return exists(known);
+    return uploadKnown(session, target, src, known, options, threshold, emit);
   }
+  // Large, digest unknown: upload while the worker hashes; HEAD as soon as the digest is known.
+  const digestElsewhere = digestOfSourceOffThread(src);
+  digestElsewhere.catch(() => undefined); // the upload awaits it before its final PUT
+  const stop = new AbortController();
+  let present: string | undefined;
+  let finished = false;
+  void digestElsewhere.then(
+    async (d) => {
+      const have = await headBlob(session, target, d, stop.signal).catch(() => undefined);
+      if (have !== undefined && !finished) {
+        present = d;
+        stop.abort();
+      }
+    },
+    () => undefined,
+  );
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
+  const up = new Uploader(session, target, src, { ...options, signal }, digestElsewhere);
+  emit("start", 0);
+  try {
+    const loc = await up.start(false);
+    const digest = await up.chunked(loc as URL);
+    finished = true;
+    emit("done", src.size, digest);
+    return { digest, size: src.size, outcome: "uploaded", resumes: up.resumes, restarts: up.restarts };
+  } catch (e) {
+    if (present === undefined || options.signal?.aborted === true) throw e;
+    await up.cancel();
+    return exists(present);
+  } finally {
+    finished = true;
+    stop.abort(); // ends a HEAD still in flight
+  }
+}
+
+/** The upload of a blob whose digest is known and which the repository lacks: mount, monolithic or chunked. */
+async function uploadKnown(
+  session: RegistrySession,
+  target: BlobTarget,
+  src: BlobSource,
+  known: string,
+  options: PushBlobOptions,
+  threshold: number,
+  emit: (phase: "mounted" | "start" | "done", done: number, digest?: string) => void,
+): Promise<PushedBlob> {
   const up = new Uploader(session, target, src, options);
   emit("start", 0);
-  const loc = await up.start(options.mountFrom !== undefined && known !== undefined);
+  const loc = await up.start(options.mountFrom !== undefined);
   if (loc === "mounted") {
     emit("mounted", src.size);
-    return { digest: known as string, size: src.size, outcome: "mounted", resumes: 0, restarts: 0 };
+    return { digest: known, size: src.size, outcome: "mounted", resumes: 0, restarts: 0 };
   }
   let digest: string;
-  if (known !== undefined && src.size <= threshold) {
+  if (src.size <= threshold) {
     let attempt = 0;
     let current = loc;
     for (;;) {

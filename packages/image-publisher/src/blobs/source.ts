@@ -19,6 +19,15 @@ export interface BlobSource {
   open(start: number, end?: number): Readable;
 }
 
+/** Where a {@link fileBlob} source keeps its file's path (so that its digest can be computed on the worker thread). */
+export const SOURCE_FILE_PATH: unique symbol = Symbol.for("@kaito-ts/image-publisher.sourceFilePath");
+
+/** A source that may name the file it reads. */
+export interface MaybeFileBacked {
+  /** The file's path, for {@link fileBlob} sources. */
+  readonly [SOURCE_FILE_PATH]?: string | undefined;
+}
+
 /**
  * A blob read from a file on disk, never loaded whole: uploads read it in 4 MiB chunks into two reused buffers;
  * `open()` streams it (64 KiB reads).
@@ -35,7 +44,7 @@ export function fileBlob(path: string, options: { digest?: string; label?: strin
     });
   }
   const digest = options.digest === undefined ? undefined : parseDigest(options.digest, `${path} digest`);
-  const source: BlobSource & MaybeRangeReadable = {
+  const source: BlobSource & MaybeRangeReadable & MaybeFileBacked = {
     size,
     digest,
     label: options.label ?? path,
@@ -44,6 +53,7 @@ export function fileBlob(path: string, options: { digest?: string; label?: strin
       return createReadStream(path, { start, end: end - 1, highWaterMark: 64 * 1024 });
     },
     [OPEN_RANGE_READER]: () => fileRangeReader(path),
+    [SOURCE_FILE_PATH]: path,
   };
   return source;
 }

@@ -1,8 +1,9 @@
 /**
  * A GET for blob bodies over its own socket, bypassing node:http's receive path: the socket reads with `onread` into
- * one reused 256 KiB buffer (4× node:http's 64 KiB reads, and no Buffer per chunk), body bytes are gathered into two
- * reused 1 MiB batch buffers and handed to a sink (hash + disk write) a batch at a time, with back-pressure (the socket is
- * paused while both batches are taken). Memory stays bounded by those three buffers.
+ * the free end of the batch being filled (no Buffer per chunk, no copy), in reads of up to 2 MiB (node:http reads
+ * 64 KiB). Body bytes are gathered into a few reused 8 MiB batches in shared memory, each handed to a sink (hash + disk write) as
+ * soon as it is full, so that several batches can be in the sink's hands at once (being hashed on a worker while being
+ * written by libuv's pool); the socket pauses only while every batch is taken. Memory stays bounded by the batches.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import net from "node:net";
@@ -21,9 +22,13 @@ export interface FastResponseHead {
   readonly url: URL;
 }
 
-/** Where the body goes: `write` gets a batch whose memory is reused once the returned promise resolves. */
+/**
+ * Where the body goes: `write` gets the batches in body order, in shared memory (`chunk.buffer` is a
+ * `SharedArrayBuffer`); a batch's memory is reused once its promise resolves. `write` may be called again before the
+ * previous promise resolved (up to `batchCount` batches are outstanding; receiving pauses then).
+ */
 export interface BodySink {
-  /** Takes a batch of body bytes (hash it, write it); resolve when `chunk` may be reused. */
+  /** Takes the next batch of body bytes (hash it, write it); resolve when `chunk` may be reused. */
   readonly write: (chunk: Buffer) => Promise<void>;
 }
 
@@ -46,13 +51,17 @@ export interface FastGetRequest {
   readonly idleTimeoutMs?: number;
   /** Trusted CA certificates for https (default: Node's). */
   readonly ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
-  /** Socket read buffer size (default 256 KiB). */
+  /** Largest socket read, straight into a batch (default 2 MiB; a smaller body reads at most its length). */
   readonly readBufferBytes?: number;
   /**
-   * Batch size handed to the sink (default 1 MiB; at least twice the read buffer). Batches that stay in the CPU cache
-   * between the copy, the hash and the write cost less kernel time here than 4 MiB ones.
+   * Batch size handed to the sink (default 8 MiB, at least twice the read size; a smaller body gets batches of its
+   * length). With the digest on a worker, fewer and larger batches and reads cost less CPU than the 1 MiB batches and
+   * 256 KiB reads that suited a single thread: a 1 GiB pull took 1.04× curl's time with 4 MiB batches and 1 MiB reads,
+   * 0.92× with these defaults (3 batches: ~26 MiB per download).
    */
   readonly batchBytes?: number;
+  /** Number of batches (default 3, at least 2): how far receiving may run ahead of the sink. */
+  readonly batchCount?: number;
   /** Largest response head (default 64 KiB). */
   readonly maxHeaderBytes?: number;
 }
@@ -116,22 +125,31 @@ function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string
       reject(new OciRegistryError("ABORTED", `GET ${redactUrl(url)} was cancelled`));
       return;
     }
-    const readSize = req.readBufferBytes ?? 256 * 1024;
-    const batchSize = Math.max(req.batchBytes ?? 1024 * 1024, 2 * readSize);
-    // Before the head, and for the one read after a pause, the socket reads into this spare buffer; otherwise straight
-    // into the free end of the batch being filled, so that body bytes are not copied (see nextReadBuffer).
-    const readBuf = Buffer.allocUnsafeSlow(readSize);
+    // Sized for the body once its head arrived (see onHead).
+    let readSize = req.readBufferBytes ?? 2 * 1024 * 1024;
+    let batchSize = Math.max(req.batchBytes ?? 8 * 1024 * 1024, 2 * readSize);
+    // Before the head, and for a body kept in memory, the socket reads into this small spare buffer; a body going to
+    // a sink is read straight into the free end of the batch being filled, so that its bytes are not copied (see
+    // nextReadBuffer).
+    const readBuf = Buffer.allocUnsafeSlow(Math.min(readSize, 64 * 1024));
     let settled = false;
     let head: ParsedHead | undefined;
     let sink: BodySink | undefined;
     const memory: Buffer[] = [];
     let memoryLen = 0;
-    // Two reused batches: one being filled, one possibly being written by the sink.
+    const batchCount = Math.max(2, req.batchCount ?? 3);
+    // Reused batches: the one being filled (`fill`; -1 while all are with the sink), and free ones.
     const batches: Buffer[] = [];
-    let fill = 0;
+    const free: number[] = [];
+    let fill = -1;
     let fillLen = 0;
-    let writing = false;
-    let pendingFull = false;
+    /** Batches handed to the sink whose promise has not resolved, oldest first. */
+    const handed: number[] = [];
+    /**
+     * While the socket is paused for want of a free batch: the batch it resumes into, the oldest one handed (sinks
+     * usually finish in order), so that the read after the pause lands in place instead of in the spare buffer.
+     */
+    let resumeInto = -1;
     let ended = false;
 
     const cleanup = () => {
@@ -157,23 +175,25 @@ function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string
       else fail(new BodyReadError(`GET ${redactUrl(url)}: the body broke off (${(e as Error).message})`, e));
     };
     const maybeDone = () => {
-      if (ended && !writing && !pendingFull && fillLen === 0) succeed(sink !== undefined);
+      if (ended && handed.length === 0 && fillLen === 0) succeed(sink !== undefined);
     };
-    const startWrite = () => {
-      const batch = batches[fill] as Buffer;
-      const chunk = batch.subarray(0, fillLen);
-      fill ^= 1;
+    /** Hands the batch being filled to the sink and takes a free one (or none: `fill` becomes -1). */
+    const handOver = () => {
+      const index = fill;
+      const chunk = (batches[index] as Buffer).subarray(0, fillLen);
+      fill = free.pop() ?? -1;
       fillLen = 0;
-      writing = true;
+      handed.push(index);
       const s = sink as BodySink;
       new Promise<void>((res) => res(s.write(chunk))).then(() => {
-        writing = false;
+        handed.splice(handed.indexOf(index), 1);
+        if (index !== resumeInto) free.push(index);
         if (settled) return;
-        if (pendingFull) {
-          pendingFull = false;
-          startWrite();
+        if (index === resumeInto) {
+          resumeInto = -1;
+          fill = index;
           socket.resume();
-        } else if (ended && fillLen > 0) startWrite();
+        }
         maybeDone();
       }, fail);
     };
@@ -181,16 +201,14 @@ function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string
     const afterRead = (): boolean => {
       if (sink === undefined || fillLen === 0) return true;
       if (ended) {
-        if (!writing) startWrite();
+        handOver();
         return true;
       }
       if (batchSize - fillLen >= readSize) return true;
-      if (!writing) {
-        startWrite();
-        return true;
-      }
-      pendingFull = true;
-      return false; // pause the socket until the sink has taken the other batch
+      handOver();
+      if (fill !== -1) return true;
+      resumeInto = handed[0] as number;
+      return false; // pause the socket until the sink gives that batch back
     };
 
     const parser = new Http1ResponseParser(
@@ -205,7 +223,18 @@ function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string
           }
           if (status >= 200 && status < 300) sink = req.onHead({ status, headers: h.headers, url });
           if (sink !== undefined) {
-            batches.push(Buffer.allocUnsafeSlow(batchSize), Buffer.allocUnsafeSlow(batchSize));
+            const length = Number(h.headers["content-length"]);
+            if (Number.isSafeInteger(length) && length < batchSize) {
+              // a small body: reads and batches of its size (at least 64 KiB reads, room for two in a batch)
+              readSize = Math.min(readSize, Math.max(64 * 1024, length));
+              batchSize = 2 * readSize;
+            }
+            // Shared memory, so that a sink can hand batches to a worker thread (the digest) without copying.
+            for (let i = 0; i < batchCount; i++) {
+              batches.push(Buffer.from(new SharedArrayBuffer(batchSize)));
+              free.push(batchCount - 1 - i);
+            }
+            fill = free.pop() as number;
           }
         },
         onBody: (buf, start, end) => {
@@ -286,13 +315,14 @@ function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string
     const port = Number(url.port || (isHttps ? 443 : 80));
     /**
      * Node asks for the next read's buffer right after each callback (even one that pauses): the free end of the batch
-     * being filled, which afterRead keeps at least `readSize` long — or, while paused, the spare buffer, since the
-     * batch that will be free when reading resumes is not known yet.
+     * being filled, which afterRead keeps at least `readSize` long — or, while paused, the start of the batch that
+     * reading resumes into (nothing is read into it before the sink gives it back and the socket resumes).
      */
-    const nextReadBuffer = (): Buffer =>
-      sink === undefined || pendingFull || settled || ended
-        ? readBuf
-        : (batches[fill] as Buffer).subarray(fillLen, fillLen + readSize);
+    const nextReadBuffer = (): Buffer => {
+      if (sink === undefined || settled || ended) return readBuf;
+      if (fill === -1) return (batches[resumeInto] as Buffer).subarray(0, readSize);
+      return (batches[fill] as Buffer).subarray(fillLen, fillLen + readSize);
+    };
     const onread = { buffer: nextReadBuffer, callback: onRead };
     // tls.connect takes `onread` like net.connect (Node ≥ 13), though @types/node does not declare it.
     const tlsOptions: tls.ConnectionOptions & { onread: net.OnReadOpts } = {

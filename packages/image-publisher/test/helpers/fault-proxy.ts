@@ -1,4 +1,11 @@
-import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 
 /** What the proxy does with a matching request. */
 export type FaultAction =
@@ -31,6 +38,8 @@ export interface FaultProxy {
   readonly rules: FaultRule[];
   /** Requests seen (`METHOD path`, path without query). */
   readonly seen: string[];
+  /** The headers of each request in `seen`, in the same order. */
+  readonly seenHeaders: IncomingHttpHeaders[];
   /** Stops the proxy. */
   stop(): Promise<void>;
 }
@@ -86,8 +95,10 @@ function forward(
 export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const rules: FaultRule[] = [];
   const seen: string[] = [];
+  const seenHeaders: IncomingHttpHeaders[] = [];
   const server: Server = createServer((req, res) => {
     seen.push(`${req.method} ${(req.url ?? "").replace(/\?.*$/, "")}`);
+    seenHeaders.push(req.headers);
     const rule = rules.find((r) => r.times > 0 && r.match(req));
     if (rule === undefined) return forward(req, res, upstream);
     rule.times--;
@@ -113,6 +124,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     host: `127.0.0.1:${port}`,
     rules,
     seen,
+    seenHeaders,
     stop: () =>
       new Promise((r) => {
         server.closeAllConnections();

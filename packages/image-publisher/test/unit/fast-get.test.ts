@@ -5,21 +5,25 @@ import { BodyReadError, type BodySink, type FastGetRequest, fastGet } from "../.
 import { tempFolder } from "../helpers/fixtures.ts";
 import { chunked, type RawServer, rawServer, selfSignedCert, writeSlowly } from "../helpers/raw-server.ts";
 
-/** A sink collecting copies of what it gets; checks it is never called while a write is pending. */
+/**
+ * A sink collecting copies of what it gets, in call order, each copied only when its write resolves (so that a batch
+ * reused too early shows up as corrupt data); counts how many writes were outstanding at once.
+ */
 function collector(delayMs = 0) {
   const parts: Buffer[] = [];
-  let busy = false;
-  let overlapped = false;
+  let outstanding = 0;
+  let maxOutstanding = 0;
   const sink: BodySink = {
     write: async (chunk) => {
-      if (busy) overlapped = true;
-      busy = true;
+      const i = parts.push(Buffer.alloc(0)) - 1;
+      outstanding++;
+      maxOutstanding = Math.max(maxOutstanding, outstanding);
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
-      parts.push(Buffer.from(chunk));
-      busy = false;
+      parts[i] = Buffer.from(chunk);
+      outstanding--;
     },
   };
-  return { sink, body: () => Buffer.concat(parts), writes: () => parts.length, overlapped: () => overlapped };
+  return { sink, body: () => Buffer.concat(parts), writes: () => parts.length, maxOutstanding: () => maxOutstanding };
 }
 
 const small = { readBufferBytes: 1024, batchBytes: 4096 } as const;
@@ -42,23 +46,62 @@ const data = randomBytes(300_000);
 const okHead = (n: number) => `HTTP/1.1 200 OK\r\nContent-Length: ${n}\r\n\r\n`;
 
 describe("fastGet", () => {
-  it("streams a Content-Length body to the sink in reused batches, one write at a time, with back-pressure", async () => {
+  it("streams a Content-Length body to the sink in reused shared batches, at most batchCount outstanding", async () => {
     const s = await serve((sock) => {
       sock.write(okHead(data.length));
       sock.end(data);
     });
     const c = collector(2);
-    const res = await get(`${s.origin}/v2/x/blobs/sha256:1?a=b`, () => c.sink, {
-      headers: { authorization: "Bearer t" },
-    });
+    let shared = true;
+    const res = await get(
+      `${s.origin}/v2/x/blobs/sha256:1?a=b`,
+      () => ({
+        write: (chunk) => {
+          shared &&= chunk.buffer instanceof SharedArrayBuffer;
+          return c.sink.write(chunk);
+        },
+      }),
+      { headers: { authorization: "Bearer t" } },
+    );
     expect(res.status).toBe(200);
     expect(res.streamed).toBe(true);
     expect(c.body().equals(data)).toBe(true);
-    expect(c.overlapped()).toBe(false);
+    expect(shared).toBe(true);
+    expect(c.maxOutstanding()).toBe(3); // the default 3 batches, all with the slow sink while receiving pauses
     expect(c.writes()).toBeGreaterThan(data.length / 4096 - 1);
     const req = s.requests.at(-1);
     expect(req?.line).toBe("GET /v2/x/blobs/sha256:1?a=b HTTP/1.1");
     expect(req?.headers).toMatchObject({ host: `127.0.0.1:${s.port}`, authorization: "Bearer t", connection: "close" });
+  });
+
+  it("keeps the body intact when the sink finishes batches out of order (and reading resumes into the oldest)", async () => {
+    const s = await serve((sock) => {
+      sock.write(okHead(data.length));
+      sock.end(data);
+    });
+    const parts: Buffer[] = [];
+    let n = 0;
+    const sink: BodySink = {
+      write: async (chunk) => {
+        const i = parts.push(Buffer.alloc(0)) - 1;
+        // every third batch is slow, so later ones finish first
+        await new Promise((r) => setTimeout(r, n++ % 3 === 0 ? 6 : 1));
+        parts[i] = Buffer.from(chunk);
+      },
+    };
+    await get(s.origin, () => sink);
+    expect(Buffer.concat(parts).equals(data)).toBe(true);
+  });
+
+  it("with batchCount 2, the sink holds at most two batches", async () => {
+    const s = await serve((sock) => {
+      sock.write(okHead(data.length));
+      sock.end(data);
+    });
+    const c = collector(1);
+    await get(s.origin, () => c.sink, { batchCount: 2 });
+    expect(c.body().equals(data)).toBe(true);
+    expect(c.maxOutstanding()).toBe(2);
   });
 
   it("reads chunked bodies (chunks crossing read buffers, extensions, trailers) and close-delimited bodies", async () => {

@@ -44,12 +44,68 @@ const behaviours: Record<string, (sock: import("node:net").Socket, n: number, au
     const body = '{"errors":[{"code":"BLOB_UNKNOWN","message":"blob unknown to registry"}]}';
     sock.end(`HTTP/1.1 404 Not Found\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
   },
+  /** Cut after 3 MiB; then honours the Range of the next request with a 206. */
+  ranged: (sock, n, _auth) => {
+    if (n === 0) {
+      sock.write(head(data.length));
+      sock.write(data.subarray(0, 3 * 1024 * 1024), () => sock.destroy());
+      return;
+    }
+    partial(sock, rangeFrom(), data.length);
+  },
+  /** Cut, then a 206 whose Content-Range starts elsewhere than asked. */
+  badrange: (sock, n) => {
+    if (n === 0) {
+      sock.write(head(data.length));
+      sock.write(data.subarray(0, 3 * 1024 * 1024), () => sock.destroy());
+      return;
+    }
+    const from = rangeFrom() + 1;
+    sock.end(
+      `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${data.length - 1}/${data.length}\r\nContent-Length: ${data.length - from}\r\n\r\n`,
+    );
+  },
+  /** Cut, then 416 for the Range, then the whole blob again. */
+  unsatisfiable: (sock, n) => {
+    if (n === 0) {
+      sock.write(head(data.length));
+      sock.write(data.subarray(0, 3 * 1024 * 1024), () => sock.destroy());
+    } else if (n === 1) sock.end("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Length: 0\r\n\r\n");
+    else behaviours.ok?.(sock, n, undefined);
+  },
+  /** Cut three times, each time 2.5 MiB further along (more than a batch), then the rest: progress every time. */
+  flaky: (sock, n) => {
+    const from = n === 0 ? 0 : rangeFrom();
+    const end = n < 3 ? Math.min(data.length, from + 2.5 * 1024 * 1024) : data.length;
+    if (n === 0) sock.write(head(data.length));
+    else
+      sock.write(
+        `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${data.length - 1}/${data.length}\r\nContent-Length: ${data.length - from}\r\n\r\n`,
+      );
+    if (n < 3) sock.write(data.subarray(from, end), () => sock.destroy());
+    else sock.end(data.subarray(from));
+  },
   stall: (sock) => {
     sock.write(head(data.length));
     sock.write(data.subarray(0, 5 * 1024 * 1024)); // more than a batch, then nothing more
   },
 };
 const counts = new Map<string, number>();
+/** The Range header of the request being answered. */
+let currentRange: string | undefined;
+/** The first byte the current request's `Range: bytes=<n>-` asks for (fails the test when absent). */
+function rangeFrom(): number {
+  const m = /^bytes=(\d+)-$/.exec(currentRange ?? "");
+  if (m === null) throw new Error(`expected a Range request, got ${String(currentRange)}`);
+  return Number(m[1]);
+}
+/** Answers 206 with the bytes from `from` on. */
+function partial(sock: import("node:net").Socket, from: number, total: number) {
+  sock.write(
+    `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${total - 1}/${total}\r\nContent-Length: ${total - from}\r\n\r\n`,
+  );
+  sock.end(data.subarray(from));
+}
 
 beforeAll(async () => {
   tmp = await tempFolder();
@@ -57,7 +113,12 @@ beforeAll(async () => {
     const repo = req.line.split("/")[2] ?? "";
     const n = counts.get(repo) ?? 0;
     counts.set(repo, n + 1);
-    behaviours[repo]?.(sock, n, req.headers.authorization);
+    currentRange = req.headers.range;
+    try {
+      behaviours[repo]?.(sock, n, req.headers.authorization);
+    } catch {
+      sock.destroy(); // a request the behaviour did not expect (e.g. no Range): fail fast, not by a timeout
+    }
   });
 });
 afterAll(async () => {
@@ -97,10 +158,53 @@ describe("pullBlobToFile over the fast body reader", () => {
     }
   });
 
-  it("starts over after a connection cut mid-body and still verifies the file", async () => {
+  it("starts over when the server ignores the Range of a resumed download (200), and still verifies the file", async () => {
     const out = join(tmp.path, "cut.bin");
     await pullBlobToFile(session(), { registry: registry(), repository: "cut" }, digest, out);
     expect(counts.get("cut")).toBe(2);
+    expect(server.requests.filter((r) => r.line.includes("/cut/")).at(-1)?.headers.range).toMatch(/^bytes=\d+-$/);
+    expect((await readFile(out)).equals(data)).toBe(true);
+  });
+
+  it("resumes a download cut mid-body from where it stopped (Range → 206)", async () => {
+    const out = join(tmp.path, "ranged.bin");
+    const phases: string[] = [];
+    await pullBlobToFile(session(), { registry: registry(), repository: "ranged" }, digest, out, {
+      onProgress: (e) => phases.push(`${e.phase}:${e.bytesDone}`),
+    });
+    expect(counts.get("ranged")).toBe(2);
+    expect((await readFile(out)).equals(data)).toBe(true);
+    const resumed = phases.filter((p) => p.startsWith("resumed:"));
+    expect(resumed).toHaveLength(1);
+    const from = Number(resumed[0]?.split(":")[1]);
+    expect(from).toBeGreaterThan(0);
+    expect(from).toBeLessThanOrEqual(3 * 1024 * 1024);
+    expect(server.requests.filter((r) => r.line.includes("/ranged/")).at(-1)?.headers.range).toBe(`bytes=${from}-`);
+    expect(phases.at(-1)).toBe(`done:${data.length}`);
+  });
+
+  it("rejects a 206 that starts elsewhere than asked, leaving no file", async () => {
+    const out = join(tmp.path, "badrange.bin");
+    await expect(
+      pullBlobToFile(session(), { registry: registry(), repository: "badrange" }, digest, out),
+    ).rejects.toMatchObject({ code: "INVALID_RESPONSE", message: expect.stringMatching(/Content-Range/) });
+    expect((await readdir(tmp.path)).filter((f) => f.startsWith("badrange"))).toEqual([]);
+  });
+
+  it("starts over when the server cannot serve the Range (416)", async () => {
+    const out = join(tmp.path, "unsatisfiable.bin");
+    await pullBlobToFile(session(), { registry: registry(), repository: "unsatisfiable" }, digest, out);
+    expect(counts.get("unsatisfiable")).toBe(3);
+    expect(server.requests.filter((r) => r.line.includes("/unsatisfiable/")).at(-1)?.headers.range).toBeUndefined();
+    expect((await readFile(out)).equals(data)).toBe(true);
+  });
+
+  it("gives each resume that made progress a fresh retry budget", async () => {
+    const out = join(tmp.path, "flaky.bin");
+    // one retry allowed, cut after cut: it only completes because every attempt got further
+    const s = session({ retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 5 } });
+    await pullBlobToFile(s, { registry: registry(), repository: "flaky" }, digest, out, { size: data.length });
+    expect(counts.get("flaky")).toBeGreaterThanOrEqual(3); // without the fresh budget, the second cut ends it
     expect((await readFile(out)).equals(data)).toBe(true);
   });
 
