@@ -258,24 +258,34 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return new ChatStream<T>(ex, secrets);
   }
 
-  async function createChat(
-    params: ChatCompletionCreateParams,
-    options?: RequestOptions,
-  ): Promise<ChatCompletion | ChatStream<ChatCompletionChunk>> {
-    validateChatParams(params);
-    const body = withModel(params);
-    if (params.stream === true) return postStream<ChatCompletionChunk>("/v1/chat/completions", body, options);
-    // the hot path: one async layer over the transport (no postJson) keeps the per-request promise chain short
-    const ex = await exchange(
-      cfg,
-      { method: "POST", path: "/v1/chat/completions", body, accept: "application/json", options },
-      false,
-    );
+  /** A chat completion from a successful exchange, or `invalid_response`. */
+  function finishChat(ex: Exchange): ChatCompletion {
     const json = parseJsonBody(ex, "POST", secrets);
     if (!isObject(json) || !Array.isArray(json.choices)) {
       throw shapeError(json, "/v1/chat/completions", "a chat completion (an object with a choices array)");
     }
     return json as unknown as ChatCompletion;
+  }
+
+  function createChat(
+    params: ChatCompletionCreateParams,
+    options?: RequestOptions,
+  ): Promise<ChatCompletion | ChatStream<ChatCompletionChunk>> {
+    try {
+      validateChatParams(params);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const body = withModel(params);
+    if (params.stream === true) return postStream<ChatCompletionChunk>("/v1/chat/completions", body, options);
+    // The hot path is not an async function: the transport's own async body parses the result (`finishChat`), so a
+    // request costs one async layer, as a hand-written fetch + JSON.parse does.
+    return exchange(
+      cfg,
+      { method: "POST", path: "/v1/chat/completions", body, accept: "application/json", options },
+      false,
+      finishChat,
+    );
   }
 
   async function createCompletion(

@@ -72,6 +72,8 @@ export class Attempt implements Deadline {
   reason: "timeout" | "aborted" | undefined = undefined;
   /** When the headers timeout cuts the attempt (on the watch's clock); Infinity when there is none. */
   deadline = Number.POSITIVE_INFINITY;
+  /** Set by the deadline watch. */
+  watchSlot = -1;
   private watched = false;
   private timer: ReturnType<typeof setTimeout> | undefined = undefined;
   private idleMs = 0;
@@ -299,12 +301,23 @@ function callHeaders(cfg: TransportConfig, call: Call): Record<string, string> {
 }
 
 /**
- * Performs the call. Non-streaming: resolves with the body text. Streaming (`stream: true`): resolves once a 2xx
- * response's headers arrived, leaving the body to the caller.
+ * Performs the call. Non-streaming: resolves with the body text, or with what `finish` makes of it. Streaming
+ * (`stream: true`): resolves once a 2xx response's headers arrived, leaving the body to the caller.
  */
 export async function exchange(cfg: TransportConfig, call: Call, stream: true): Promise<StreamExchange>;
 export async function exchange(cfg: TransportConfig, call: Call, stream: false): Promise<Exchange>;
-export async function exchange(cfg: TransportConfig, call: Call, stream: boolean): Promise<Exchange | StreamExchange> {
+export async function exchange<T>(
+  cfg: TransportConfig,
+  call: Call,
+  stream: false,
+  finish: (ex: Exchange) => T,
+): Promise<T>;
+export async function exchange<T>(
+  cfg: TransportConfig,
+  call: Call,
+  stream: boolean,
+  finish?: (ex: Exchange) => T,
+): Promise<Exchange | StreamExchange | T> {
   const o = call.options;
   if (o !== undefined) checkRequestOptions(o);
   const url = cfg.root + call.path;
@@ -351,7 +364,10 @@ export async function exchange(cfg: TransportConfig, call: Call, stream: boolean
           );
         }
         cut.dispose();
-        return { response, text, url, attempts: attempt };
+        const ex: Exchange = { response, text, url, attempts: attempt };
+        // `finish` runs here rather than after an `await` in the caller: one async layer less per request, which
+        // measured ~2% of a loopback request.
+        return finish === undefined ? ex : finish(ex);
       }
       let bodyText = "";
       try {

@@ -147,23 +147,23 @@ describe("DeadlineWatch", () => {
     expect(w.size).toBe(1);
   });
 
-  it("keeps a refable timer between entries but unrefs it, and refs it again for the next entry", () => {
+  it("keeps one unref'd timer for all entries (a request in flight keeps the process alive by its socket)", () => {
     const f = fakeClock(true);
     const w = new DeadlineWatch(f.clock);
     const log: string[] = [];
     const a = entry(1_000, log, "a");
     w.add(a);
     expect(f.live()).toHaveLength(1);
-    expect(f.live()[0]?.refed).toBe(true);
+    expect(f.live()[0]?.refed).toBe(false); // unref'd once, when armed
     w.delete(a);
-    expect(f.live()).toHaveLength(1); // not cleared…
-    expect(f.live()[0]?.refed).toBe(false); // …but no longer keeps the process alive
+    expect(f.live()).toHaveLength(1); // not cleared: kept for the next entry
     const b = entry(1_500, log, "b");
     w.add(b);
-    expect(f.live()).toHaveLength(1); // same timer, no new one
-    expect(f.live()[0]?.refed).toBe(true);
+    expect(f.live()).toHaveLength(1); // same timer, no new one, still unref'd
+    expect(f.live()[0]?.refed).toBe(false);
     f.advance(1_000); // fires early for b: re-arms for b
     expect(log).toEqual([]);
+    expect(f.live()[0]?.refed).toBe(false);
     f.advance(1_500);
     expect(log).toEqual(["b"]);
   });
