@@ -124,7 +124,12 @@ export async function pullBlobToFile(
   let written = 0;
   let writer: HashingFileWriter | undefined;
   if (options.size === undefined || options.size >= OFF_THREAD_MIN_BYTES) prewarmHashWorker();
-  const fh = await open(tmp, "w");
+  let fh: FileHandle;
+  try {
+    fh = await open(tmp, "w");
+  } catch (e) {
+    throw new OciRegistryError("INVALID_INPUT", `cannot create ${tmp}: ${(e as Error).message}`, { cause: e });
+  }
   const restart = (expectedBytes: number | undefined): HashingFileWriter => {
     writer?.drop();
     writer = hashingFileWriter(algo, fh, expectedBytes);

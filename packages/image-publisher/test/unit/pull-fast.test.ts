@@ -183,6 +183,13 @@ describe("pullBlobToFile over the fast body reader", () => {
     expect(phases.at(-1)).toBe(`done:${data.length}`);
   });
 
+  it("reports a target folder that does not exist as INVALID_INPUT naming the file", async () => {
+    const out = join(tmp.path, "no-such-folder", "x.bin");
+    await expect(
+      pullBlobToFile(session(), { registry: registry(), repository: "ok" }, digest, out),
+    ).rejects.toMatchObject({ code: "INVALID_INPUT", message: expect.stringContaining("no-such-folder") });
+  });
+
   it("rejects a 206 that starts elsewhere than asked, leaving no file", async () => {
     const out = join(tmp.path, "badrange.bin");
     await expect(
