@@ -11,6 +11,9 @@ import { type RawServer, rawServer } from "../helpers/raw-server.ts";
 const data = randomBytes(6 * 1024 * 1024 + 123);
 const digest = `sha256:${createHash("sha256").update(data).digest("hex")}`;
 const head = (n: number) => `HTTP/1.1 200 OK\r\nContent-Length: ${n}\r\n\r\n`;
+/** The head of a 206 carrying the bytes from `from` to the end. */
+const partialHead = (from: number) =>
+  `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${data.length - 1}/${data.length}\r\nContent-Length: ${data.length - from}\r\n\r\n`;
 
 let tmp: { path: string; dispose: () => Promise<void> };
 let server: RawServer;
@@ -51,7 +54,7 @@ const behaviours: Record<string, (sock: import("node:net").Socket, n: number, au
       sock.write(data.subarray(0, 3 * 1024 * 1024), () => sock.destroy());
       return;
     }
-    partial(sock, rangeFrom(), data.length);
+    partial(sock, rangeFrom());
   },
   /** Cut, then a 206 whose Content-Range starts elsewhere than asked. */
   badrange: (sock, n) => {
@@ -61,9 +64,7 @@ const behaviours: Record<string, (sock: import("node:net").Socket, n: number, au
       return;
     }
     const from = rangeFrom() + 1;
-    sock.end(
-      `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${data.length - 1}/${data.length}\r\nContent-Length: ${data.length - from}\r\n\r\n`,
-    );
+    sock.end(partialHead(from));
   },
   /** Cut, then 416 for the Range, then the whole blob again. */
   unsatisfiable: (sock, n) => {
@@ -78,10 +79,7 @@ const behaviours: Record<string, (sock: import("node:net").Socket, n: number, au
     const from = n === 0 ? 0 : rangeFrom();
     const end = n < 3 ? Math.min(data.length, from + 2.5 * 1024 * 1024) : data.length;
     if (n === 0) sock.write(head(data.length));
-    else
-      sock.write(
-        `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${data.length - 1}/${data.length}\r\nContent-Length: ${data.length - from}\r\n\r\n`,
-      );
+    else sock.write(partialHead(from));
     if (n < 3) sock.write(data.subarray(from, end), () => sock.destroy());
     else sock.end(data.subarray(from));
   },
@@ -100,10 +98,8 @@ function rangeFrom(): number {
   return Number(m[1]);
 }
 /** Answers 206 with the bytes from `from` on. */
-function partial(sock: import("node:net").Socket, from: number, total: number) {
-  sock.write(
-    `HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ${from}-${total - 1}/${total}\r\nContent-Length: ${total - from}\r\n\r\n`,
-  );
+function partial(sock: import("node:net").Socket, from: number) {
+  sock.write(partialHead(from));
   sock.end(data.subarray(from));
 }
 
