@@ -28,8 +28,9 @@ export class SseParser {
   private lfAt = -2;
   private crAt = -2;
   private skipLeadingLf = false;
-  private dataParts: string[] = [];
-  private hasData = false;
+  /** The event's first `data:` line, and the further ones (rare) in `moreData`. */
+  private firstData: string | undefined = undefined;
+  private moreData: string[] | undefined = undefined;
   private eventType = "";
   private lastId: string | undefined = undefined;
   private retry: number | undefined = undefined;
@@ -125,54 +126,41 @@ export class SseParser {
     const first = buf.charCodeAt(start);
     if (first === 58 /* ":" */) return undefined; // comment
     this.sawField = true;
-    const colon = buf.indexOf(":", start);
-    let name: string;
-    let value: string;
-    if (colon === -1 || colon >= end) {
-      name = buf.slice(start, end);
-      value = "";
-    } else {
-      name = buf.slice(start, colon);
-      const v = buf.charCodeAt(colon + 1) === 32 && colon + 1 < end ? colon + 2 : colon + 1;
-      value = buf.slice(v, end);
-    }
-    switch (name) {
-      case "data":
-        this.dataParts.push(value);
-        this.hasData = true;
-        break;
-      case "event":
-        this.eventType = value;
-        break;
-      case "id":
-        if (!value.includes("\0")) this.lastId = value;
-        break;
-      case "retry":
-        if (/^\d+$/.test(value)) this.retry = Number(value);
-        break;
-      default:
-        break; // unknown fields are ignored
-    }
+    let colon = buf.indexOf(":", start);
+    if (colon === -1 || colon > end) colon = end;
+    // The field name is compared in place (no string per line for it); the value starts after ": " or ":".
+    const nameLength = colon - start;
+    const v = colon < end && buf.charCodeAt(colon + 1) === 32 && colon + 1 < end ? colon + 2 : colon + 1;
+    const value = colon === end ? "" : buf.slice(v, end);
+    if (nameLength === 4 && buf.startsWith("data", start)) {
+      if (this.firstData === undefined) this.firstData = value;
+      else (this.moreData ??= []).push(value);
+    } else if (nameLength === 5 && buf.startsWith("event", start)) this.eventType = value;
+    else if (nameLength === 2 && buf.startsWith("id", start)) {
+      if (!value.includes("\0")) this.lastId = value;
+    } else if (nameLength === 5 && buf.startsWith("retry", start)) {
+      if (/^\d+$/.test(value)) this.retry = Number(value);
+    } // unknown fields are ignored
     return undefined;
   }
 
   private dispatch(): SseEvent | undefined {
     this.sawField = false;
-    if (!this.hasData) {
+    const first = this.firstData;
+    if (first === undefined) {
       this.eventType = "";
       this.retry = undefined;
       return undefined;
     }
-    const parts = this.dataParts;
-    const data = parts.length === 1 ? (parts[0] as string) : parts.join("\n");
+    const data = this.moreData === undefined ? first : [first, ...this.moreData].join("\n");
     const event = {
       event: this.eventType === "" ? "message" : this.eventType,
       data,
       id: this.lastId,
       retry: this.retry,
     };
-    this.dataParts = [];
-    this.hasData = false;
+    this.firstData = undefined;
+    this.moreData = undefined;
     this.eventType = "";
     this.retry = undefined;
     return event;
