@@ -134,7 +134,8 @@ export class SseParser {
     const value = colon === end ? "" : buf.slice(v, end);
     if (nameLength === 4 && buf.startsWith("data", start)) {
       if (this.firstData === undefined) this.firstData = value;
-      else (this.moreData ??= []).push(value);
+      else if (this.moreData === undefined) this.moreData = [value];
+      else this.moreData.push(value);
     } else if (nameLength === 5 && buf.startsWith("event", start)) this.eventType = value;
     else if (nameLength === 2 && buf.startsWith("id", start)) {
       if (!value.includes("\0")) this.lastId = value;

@@ -47,6 +47,14 @@ describe("SseParser", () => {
     expect(parseSseText("data\n\n")).toEqual([{ event: "message", data: "", id: undefined, retry: undefined }]);
   });
 
+  it("matches field names exactly (no prefix or look-alike counts as data, event, id or retry)", () => {
+    const text = "datax: no\ndat: no\nevent2: no\nidx: no\nretryy: 5\ndata: yes\n\n";
+    expect(parseSseText(text)).toEqual([{ event: "message", data: "yes", id: undefined, retry: undefined }]);
+    expect(parseSseText("data\ndata: b\ndata\n\n")).toEqual([
+      { event: "message", data: "\nb\n", id: undefined, retry: undefined },
+    ]);
+  });
+
   it("passes [DONE] through as data", () => {
     expect(parseSseText("data: [DONE]\n\n").map((e) => e.data)).toEqual(["[DONE]"]);
   });
