@@ -7,7 +7,7 @@
  * ratio is the steadier figure, the wall-clock one swings with the load.
  *
  *   node --conditions=@kaito-ts/source packages/image-publisher/bench/push-pull.bench.ts [sizeMiB]
- *   BENCH_ROUNDS=5 (default 3); BENCH_ONLY=push|pull measures one direction; BENCH_NODE_HTTP_PULL=1 pulls with the
+ *   BENCH_ROUNDS (default 5); BENCH_ONLY=push|pull measures one direction; BENCH_NODE_HTTP_PULL=1 pulls with the
  *   node:http path instead of the fast body reader. Before each measured transfer the machine is put in the same
  *   state (see `settle`).
  */
@@ -255,7 +255,7 @@ async function main(): Promise<void> {
     }
     const floorScript = join(dir, "floor.mjs");
     await writeFile(floorScript, FLOOR);
-    const rounds = Number(process.env.BENCH_ROUNDS ?? "3");
+    const rounds = Number(process.env.BENCH_ROUNDS ?? "5");
     const only = process.env.BENCH_ONLY;
     /**
      * Puts the machine in the same state before each measured transfer. Every transfer writes a GiB (the registry's
