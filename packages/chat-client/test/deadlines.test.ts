@@ -168,6 +168,29 @@ describe("DeadlineWatch", () => {
     expect(log).toEqual(["b"]);
   });
 
+  it("keeps the others watched when one in the middle leaves; delete twice and re-adding are safe", () => {
+    const f = fakeClock(true);
+    const w = new DeadlineWatch(f.clock);
+    const log: string[] = [];
+    const a = entry(100, log, "a");
+    const b = entry(200, log, "b");
+    const c = entry(300, log, "c");
+    w.add(a);
+    w.add(b);
+    w.add(c);
+    w.delete(a); // c moves into a's place
+    w.delete(a);
+    expect(w.size).toBe(2);
+    w.add(b); // already watched: no duplicate
+    expect(w.size).toBe(2);
+    f.advance(250);
+    expect(log).toEqual(["b"]);
+    w.add(a); // back after leaving, with its old (past) deadline
+    f.advance(300);
+    expect(log.sort()).toEqual(["a", "b", "c"]);
+    expect(w.size).toBe(0);
+  });
+
   it("clears a plain (browser-style) timer once nothing is watched", () => {
     const f = fakeClock(false);
     const w = new DeadlineWatch(f.clock);
