@@ -243,9 +243,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return params.model === undefined && defaultModel !== undefined ? { ...params, model: defaultModel } : params;
   }
 
-  async function postJson(path: string, body: unknown, options: RequestOptions | undefined): Promise<unknown> {
-    const ex = await exchange(cfg, { method: "POST", path, body, accept: "application/json", options }, false);
+  /** The JSON body of a successful POST exchange, or `invalid_response`. */
+  function parseJson(ex: Exchange): unknown {
     return parseJsonBody(ex, "POST", secrets);
+  }
+
+  function postJson(path: string, body: unknown, options: RequestOptions | undefined): Promise<unknown> {
+    return exchange(cfg, { method: "POST", path, body, accept: "application/json", options }, false, parseJson);
   }
 
   async function postStream<T>(
@@ -260,7 +264,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   /** A chat completion from a successful exchange, or `invalid_response`. */
   function finishChat(ex: Exchange): ChatCompletion {
-    const json = parseJsonBody(ex, "POST", secrets);
+    const json = parseJson(ex);
     if (!isObject(json) || !Array.isArray(json.choices)) {
       throw shapeError(json, "/v1/chat/completions", "a chat completion (an object with a choices array)");
     }

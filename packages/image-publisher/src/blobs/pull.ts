@@ -54,22 +54,23 @@ interface HashingFileWriter {
 }
 
 /**
- * A writer for one download attempt. Large bodies are hashed on the worker thread while libuv's pool writes them, one
- * write at a time and in order (concurrent writes to one file contend for its lock and cost more CPU than they save),
- * so that the main thread only receives: three stages that overlap, none waiting for another's batch. (Writing on
- * the worker after hashing cost more there: the write then sat on the digest's critical path.) Small bodies are
- * hashed here and written through the pool.
+ * A writer for one download attempt. Writes go through libuv's pool one at a time and in order (concurrent writes to
+ * one file contend for its lock and cost more CPU than they save). Large bodies are hashed on the worker thread
+ * meanwhile, so that the main thread only receives: three stages that overlap, none waiting for another's batch.
+ * (Writing on the worker after hashing cost more there: the write then sat on the digest's critical path.) Small
+ * bodies are hashed here.
  */
 function hashingFileWriter(algo: HashAlgorithm, fh: FileHandle, expectedBytes: number | undefined): HashingFileWriter {
+  let lastWrite: Promise<unknown> = Promise.resolve();
+  const write = (bytes: Buffer, position: number): Promise<void> => {
+    const wrote = lastWrite.then(() => writeAllAt(fh, bytes, position));
+    lastWrite = wrote.catch(() => undefined);
+    return wrote;
+  };
   if (expectedBytes === undefined || expectedBytes >= OFF_THREAD_MIN_BYTES) {
     const h = new OffThreadHash(algo);
-    let lastWrite: Promise<unknown> = Promise.resolve();
     return {
-      take: (bytes, position) => {
-        const wrote = lastWrite.then(() => writeAllAt(fh, bytes, position));
-        lastWrite = wrote.catch(() => undefined);
-        return Promise.all([h.update(bytes), wrote]).then(() => undefined);
-      },
+      take: (bytes, position) => Promise.all([h.update(bytes), write(bytes, position)]).then(() => undefined),
       digestHex: () => h.digestHex(),
       drop: () => h.drop(),
     };
@@ -78,7 +79,7 @@ function hashingFileWriter(algo: HashAlgorithm, fh: FileHandle, expectedBytes: n
   return {
     take: (bytes, position) => {
       h.update(bytes);
-      return writeAllAt(fh, bytes, position);
+      return write(bytes, position);
     },
     digestHex: () => h.digest("hex"),
     drop: () => undefined,
@@ -95,7 +96,7 @@ async function writeAllAt(fh: FileHandle, chunk: Buffer, position: number): Prom
 }
 
 /** The first byte position of a `Content-Range: bytes <first>-<last>/<total>` header, or `undefined`. */
-export function contentRangeStart(value: string | string[] | undefined): number | undefined {
+function contentRangeStart(value: string | string[] | undefined): number | undefined {
   const m = typeof value === "string" ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value.trim()) : null;
   return m === null ? undefined : Number(m[1]);
 }
@@ -227,7 +228,7 @@ export async function pullBlobToFile(
         if (e instanceof OciRegistryError && e.status === 416 && written > 0) {
           restart(options.size); // the server will not serve the rest from where we stopped: start over
         } else if (e instanceof OciRegistryError) throw e;
-        if (!fast) restart(options.size);
+        if (!fast) written = 0; // the node:http path starts over (with a fresh writer)
         if (written > progressAtFailure) attempt = 0; // it made progress: a fresh retry budget
         progressAtFailure = written;
         if (attempt >= session.retry.retries) {
