@@ -18,6 +18,7 @@ export {
   type Status,
   type StatusCause,
   type StatusDetails,
+  type StatusReason,
 } from "./errors/index.ts";
 export type { CountFilter, RequestCount, RequestCounters } from "./server/counters.ts";
 export type { FaultInjector, FaultRule, Verb } from "./server/faults.ts";

@@ -5,8 +5,8 @@
 
 const BRAND = Symbol.for("@kaito-ts/cluster-sim/ClusterSimError");
 
-/** The `reason` values of a Kubernetes `Status` that cluster-sim produces. */
-export type ClusterSimErrorCode =
+/** The `reason` values of a Kubernetes `Status` that cluster-sim produces (the wire vocabulary). */
+export type StatusReason =
   | "NotFound"
   | "AlreadyExists"
   | "Conflict"
@@ -24,6 +24,9 @@ export type ClusterSimErrorCode =
   | "ServiceUnavailable"
   | "Timeout"
   | "RequestEntityTooLarge";
+
+/** The code of a {@link ClusterSimError}. */
+export type ClusterSimErrorCode = StatusReason;
 
 /** One entry of `Status.details.causes`. */
 export interface StatusCause {
@@ -79,6 +82,8 @@ const CODES: Record<ClusterSimErrorCode, number> = {
 export class ClusterSimError extends Error {
   /** The Status `reason`. */
   readonly code: ClusterSimErrorCode;
+  /** The Kubernetes Status `reason` sent on the wire (`NotFound`, `Conflict`, …); the same as `status.reason`. */
+  readonly reason: StatusReason;
   /** The full Status object, as sent on the wire. */
   readonly status: Status;
   /** Seconds a client should wait before retrying (sent as `Retry-After`), when known. */
@@ -93,6 +98,7 @@ export class ClusterSimError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ClusterSimError";
     this.code = code;
+    this.reason = code;
     this.retryAfterSeconds = options.details?.retryAfterSeconds;
     this.status = {
       kind: "Status",
