@@ -16,13 +16,13 @@
 import { stringify } from "yaml";
 import * as z from "zod";
 import {
-  baseWorkspaceSchemaFor,
   parseWorkspace,
   parseWorkspaceDocuments,
   validateWorkspace,
   type WorkspaceV1alpha1Schema,
   type WorkspaceV1beta1Schema,
 } from "../src/index.ts";
+import { baseWorkspaceSchemaFor } from "../src/schema/workspace.ts";
 import { catalogCtx, makeWorkspaces } from "./workload.ts";
 
 const args = process.argv.slice(2);

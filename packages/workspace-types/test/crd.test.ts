@@ -5,12 +5,11 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
 import { buildNodeClaimCrd, buildWorkspaceCrd } from "../src/crd/build.ts";
 import { crdFileText, generatedModuleText } from "../src/crd/render.ts";
-import { toStructuralSchema } from "../src/crd/structural.ts";
+import { findStructuralProblems, toStructuralSchema } from "../src/crd/structural.ts";
 import {
   allCrds,
   applyWorkspaceDefaults,
   crdsYaml,
-  findStructuralProblems,
   isWorkspaceTypesError,
   type JSONSchemaProps,
   type ValidationCode,

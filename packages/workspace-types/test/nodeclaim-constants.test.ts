@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import {
   ConditionReason,
   ConditionType,
-  findUnknownFieldPathsIn,
   KaitoLabel,
   LegacyConditionType,
   NodeClaimSchema,
@@ -13,6 +12,7 @@ import {
   WorkspaceApiVersions,
   WorkspaceState,
 } from "../src/index.ts";
+import { findUnknownFieldPathsIn } from "../src/schema/unknown-fields.ts";
 
 /** The NodeClaim Kaito emits in gpu-provisioner mode (compat §3.1). */
 const kaitoNodeClaim = {

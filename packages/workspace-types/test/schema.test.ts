@@ -2,8 +2,6 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import {
   applyWorkspaceDefaults,
-  baseWorkspaceSchemaFor,
-  COMPILE_AFTER_PARSES,
   findUnknownFields,
   formatFieldPath,
   isWorkspaceTypesError,
@@ -16,6 +14,7 @@ import {
   WorkspaceV1beta1Schema,
   workspaceSchemaFor,
 } from "../src/index.ts";
+import { baseWorkspaceSchemaFor, COMPILE_AFTER_PARSES } from "../src/schema/workspace.ts";
 import { FIXTURES, fixture } from "./helpers.ts";
 
 function load(name: string): Record<string, unknown> {

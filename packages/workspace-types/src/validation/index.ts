@@ -36,5 +36,5 @@ export {
   type TuningConfigProblem,
   validateTuningConfigYaml,
 } from "./tuning-config.ts";
-export { type InputUrlResult, METADATA_HOSTS, validateInputUrl } from "./url.ts";
+export { type InputUrlResult, validateInputUrl } from "./url.ts";
 export { defaultValidationContext, validateWorkspace, validateWorkspaceUpdate } from "./validate.ts";

@@ -8,13 +8,13 @@ import { parse as parseYaml } from "yaml";
 import { catalogCtx, makeWorkspaces, rng } from "../../bench/workload.ts";
 import {
   applyWorkspaceDefaults,
-  baseWorkspaceSchemaFor,
   findPlaceholders,
   findUnknownFieldPaths,
   sanitizeLabelSelector,
   validateWorkspace,
 } from "../../src/index.ts";
 import { scanWorkspace } from "../../src/schema/index.ts";
+import { baseWorkspaceSchemaFor } from "../../src/schema/workspace.ts";
 import { MEMO_MAX_ENTRIES, MEMO_MAX_KEY_LENGTH, memoizeStringCheck } from "../../src/validation/memo.ts";
 import { withoutNearestKey } from "../../src/validation/prepare.ts";
 import { FIXTURES, fixture } from "../helpers.ts";
