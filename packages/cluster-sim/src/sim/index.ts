@@ -20,4 +20,4 @@ export type {
   SimSku,
   Simulation,
   SimulationOptions,
-} from "./types.ts";
+} from "./shared/types.ts";

@@ -3,25 +3,25 @@
  * (never writing inside the callback), and the handle with port resolution, logs and faults.
  */
 import type { ClusterStore, KubeObject, StoreEvent } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
-import { InformerCache } from "./cache.ts";
-import { DeploymentController } from "./deployment.ts";
-import { EndpointsController, endpointSubsets, resolveTargetPort } from "./endpoints.ts";
-import { EventRecorder } from "./events.ts";
-import { FaultRegistry } from "./faults.ts";
-import { JobController } from "./job.ts";
-import { Kubelet } from "./kubelet.ts";
-import { NodeHealthController } from "./node-health.ts";
-import { NodeClaimController } from "./nodeclaim-controller.ts";
-import { asObjArray, controllerOf, keyOf, num, type Obj, specOf, str, timestamp } from "./objects.ts";
-import { resolveOptions, validateOptions } from "./options.ts";
-import { ProcessRuntime } from "./process-runtime.ts";
-import { WorkQueue } from "./queue.ts";
-import { ReplicaSetController } from "./replicaset.ts";
-import { R, sameResource } from "./resources.ts";
-import { SCHEDULE_ALL, Scheduler } from "./scheduler.ts";
-import { StatefulSetController } from "./statefulset.ts";
-import type { SimEndpoint, Simulation, SimulationOptions } from "./types.ts";
+import type { SimContext } from "./shared/context.ts";
+import { InformerCache } from "./api/cache.ts";
+import { DeploymentController } from "./controllers/deployment.ts";
+import { EndpointsController, endpointSubsets, resolveTargetPort } from "./controllers/endpoints.ts";
+import { EventRecorder } from "./shared/events.ts";
+import { FaultRegistry } from "./shared/faults.ts";
+import { JobController } from "./controllers/job.ts";
+import { Kubelet } from "./node-agent/kubelet.ts";
+import { NodeHealthController } from "./node-agent/node-health.ts";
+import { NodeClaimController } from "./cloud/nodeclaim-controller.ts";
+import { asObjArray, controllerOf, keyOf, num, type Obj, specOf, str, timestamp } from "./shared/objects.ts";
+import { resolveOptions, validateOptions } from "./shared/options.ts";
+import { ProcessRuntime } from "./node-agent/process-runtime.ts";
+import { WorkQueue } from "./shared/queue.ts";
+import { ReplicaSetController } from "./controllers/replicaset.ts";
+import { R, sameResource } from "./shared/resources.ts";
+import { SCHEDULE_ALL, Scheduler } from "./controllers/scheduler.ts";
+import { StatefulSetController } from "./controllers/statefulset.ts";
+import type { SimEndpoint, Simulation, SimulationOptions } from "./shared/types.ts";
 
 /** Resources the simulation reads through its cache. */
 const CACHED = [

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulation, type Simulation } from "../../src/sim/index.ts";
-import { R } from "../../src/sim/resources.ts";
+import { R } from "../../src/sim/shared/resources.ts";
 import type { KubeObject, ResourceKey } from "../../src/store/api.ts";
 import { cond, nodeClaim, SKUS, status, waitFor } from "./helpers.ts";
 import { StoreDouble } from "./store-double.ts";

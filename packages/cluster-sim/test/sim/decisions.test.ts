@@ -1,16 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { containerArgv, ContainerConfigError, expandVars, resolveEnv, rewriteMountPaths } from "../../src/sim/env.ts";
-import { planJob, type JobPlanInput } from "../../src/sim/job-plan.ts";
-import { globMatch, labelSelectorMatches, nodeRequirementMatches, tolerates } from "../../src/sim/match.ts";
-import { findSku, instanceTypeOf, launchFailure, nodeNameFor } from "../../src/sim/nodes.ts";
-import { parseQuantity } from "../../src/sim/quantity.ts";
-import { nodeFitReasons, podRequests, schedulePod, unschedulableMessage } from "../../src/sim/scheduling.ts";
+import {
+  containerArgv,
+  ContainerConfigError,
+  expandVars,
+  resolveEnv,
+  rewriteMountPaths,
+} from "../../src/sim/node-agent/env.ts";
+import { planJob, type JobPlanInput } from "../../src/sim/controllers/job-plan.ts";
+import { globMatch, labelSelectorMatches, nodeRequirementMatches, tolerates } from "../../src/sim/shared/match.ts";
+import { findSku, instanceTypeOf, launchFailure, nodeNameFor } from "../../src/sim/cloud/nodes.ts";
+import { parseQuantity } from "../../src/sim/shared/quantity.ts";
+import {
+  nodeFitReasons,
+  podRequests,
+  schedulePod,
+  unschedulableMessage,
+} from "../../src/sim/controllers/scheduling.ts";
 import {
   planStatefulSet,
   type StsPlanInput,
   type StsPodView,
   statefulSetCounts,
-} from "../../src/sim/statefulset-plan.ts";
+} from "../../src/sim/controllers/statefulset-plan.ts";
 import type { KubeObject } from "../../src/store/api.ts";
 import { nodeClaim, SKUS } from "./helpers.ts";
 
@@ -427,7 +438,9 @@ describe("volumes", () => {
     const { mkdtemp, readFile, rm } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
-    const { containerMounts, materializeVolumes, VolumeMountError } = await import("../../src/sim/volumes.ts");
+    const { containerMounts, materializeVolumes, VolumeMountError } = await import(
+      "../../src/sim/node-agent/volumes.ts"
+    );
     const root = await mkdtemp(join(tmpdir(), "sim-vol-test-"));
     try {
       const lookup = {

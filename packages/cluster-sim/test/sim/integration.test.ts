@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "../../src/cluster.ts";
-import { R } from "../../src/sim/resources.ts";
+import { R } from "../../src/sim/shared/resources.ts";
 import type { KubeObject } from "../../src/store/api.ts";
 import { cond, eventsFor, nodeClaim, SKUS, status, waitFor } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSimulation, type Simulation } from "../../src/sim/index.ts";
-import { R } from "../../src/sim/resources.ts";
+import { R } from "../../src/sim/shared/resources.ts";
 import type { KubeObject } from "../../src/store/api.ts";
 import { cond, eventsFor, nodeClaim, SKUS, status, waitFor } from "./helpers.ts";
 import { StoreDouble } from "./store-double.ts";

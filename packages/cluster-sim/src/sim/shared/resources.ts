@@ -1,5 +1,5 @@
 /** The resource types the simulation reads and writes, as store keys. */
-import type { ResourceKey } from "../store/api.ts";
+import type { ResourceKey } from "../../store/api.ts";
 
 const core = (resource: string): ResourceKey => ({ group: "", version: "v1", resource });
 

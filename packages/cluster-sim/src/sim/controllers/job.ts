@@ -1,11 +1,22 @@
 /** Job controller: runs {@link planJob} against the Job's pods and writes the result through the store. */
-import type { KubeObject } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
+import type { KubeObject } from "../../store/api.ts";
+import type { SimContext } from "../shared/context.ts";
 import { type JobPodView, planJob } from "./job-plan.ts";
-import { asObj, asObjArray, isPodReady, isReason, jsonEqual, num, type Obj, specOf, statusOf, str } from "./objects.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
-import { listControlled, podFromTemplate } from "./templates.ts";
+import {
+  asObj,
+  asObjArray,
+  isPodReady,
+  isReason,
+  jsonEqual,
+  num,
+  type Obj,
+  specOf,
+  statusOf,
+  str,
+} from "../shared/objects.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
+import { listControlled, podFromTemplate } from "../shared/templates.ts";
 
 /** Reconciles Jobs by `ns/name`. */
 export class JobController {

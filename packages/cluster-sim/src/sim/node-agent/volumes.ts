@@ -4,10 +4,10 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, normalize } from "node:path";
-import { ClusterSimError } from "../errors/index.ts";
-import type { KubeObject } from "../store/api.ts";
+import { ClusterSimError } from "../../errors/index.ts";
+import type { KubeObject } from "../../store/api.ts";
 import { configMapData, type ObjectLookup, podFieldValue, secretBytes } from "./env.ts";
-import { asObj, asObjArray, num, type Obj, specOf, str } from "./objects.ts";
+import { asObj, asObjArray, num, type Obj, specOf, str } from "../shared/objects.ts";
 
 /** A volume cannot be set up (the kubelet's FailedMount); shown in a pod event. */
 export class VolumeMountError extends ClusterSimError {

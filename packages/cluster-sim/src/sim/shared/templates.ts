@@ -1,5 +1,5 @@
 /** Building pods from pod templates, and finding the objects a controller owns. */
-import type { ClusterStore, KubeObject, ResourceKey } from "../store/api.ts";
+import type { ClusterStore, KubeObject, ResourceKey } from "../../store/api.ts";
 import { asObj, asStringRecord, clone, controllerRef, isControlledBy, type Obj } from "./objects.ts";
 
 /** Naming and extra metadata of a pod created from a template. */

@@ -3,7 +3,7 @@
  * create or remove, back-off after failures, and the terminal conditions — `FailureTarget`/`SuccessCriteriaMet`
  * first, then `Failed`/`Complete` once no pod is active.
  */
-import type { Obj } from "./objects.ts";
+import type { Obj } from "../shared/objects.ts";
 
 /** A Job pod as the planner sees it. */
 export interface JobPodView {

@@ -2,9 +2,9 @@
  * StatefulSet controller: ControllerRevisions per pod template, pods `<name>-<i>` with the StatefulSet labels,
  * OrderedReady/Parallel management, rolling updates, and the status the real controller reports.
  */
-import type { KubeObject } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
-import { templateHash } from "./hash.ts";
+import type { KubeObject } from "../../store/api.ts";
+import type { SimContext } from "../shared/context.ts";
+import { templateHash } from "../shared/hash.ts";
 import {
   asObj,
   asObjArray,
@@ -20,11 +20,11 @@ import {
   specOf,
   statusOf,
   str,
-} from "./objects.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
+} from "../shared/objects.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
 import { planStatefulSet, type StsPodView, statefulSetCounts } from "./statefulset-plan.ts";
-import { listControlled, ordinalOf, podFromTemplate } from "./templates.ts";
+import { listControlled, ordinalOf, podFromTemplate } from "../shared/templates.ts";
 
 /** Label of a pod's (and ControllerRevision's) revision. */
 export const REVISION_LABEL = "controller-revision-hash";

@@ -1,5 +1,5 @@
 /** What every controller of the simulation shares: the store, the clock, events, faults and resolved options. */
-import type { ClusterStore } from "../store/api.ts";
+import type { ClusterStore } from "../../store/api.ts";
 import type { EventRecorder } from "./events.ts";
 import type { FaultRegistry } from "./faults.ts";
 import type { SimSku } from "./types.ts";

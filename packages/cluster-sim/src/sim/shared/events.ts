@@ -1,5 +1,5 @@
 /** Records core/v1 Events through the store, aggregating repeats like the real event recorder (count, lastTimestamp). */
-import type { ClusterStore, KubeObject } from "../store/api.ts";
+import type { ClusterStore, KubeObject } from "../../store/api.ts";
 import { num, timestamp } from "./objects.ts";
 import { R } from "./resources.ts";
 

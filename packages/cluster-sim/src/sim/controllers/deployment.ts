@@ -2,9 +2,9 @@
  * Deployment controller: one ReplicaSet per pod template (`pod-template-hash`), rolling updates within
  * maxSurge/maxUnavailable (or Recreate), revision annotations, status and the Available/Progressing conditions.
  */
-import type { KubeObject } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
-import { templateHash } from "./hash.ts";
+import type { KubeObject } from "../../store/api.ts";
+import type { SimContext } from "../shared/context.ts";
+import { templateHash } from "../shared/hash.ts";
 import {
   asObj,
   asStringRecord,
@@ -16,10 +16,10 @@ import {
   type Obj,
   specOf,
   statusOf,
-} from "./objects.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
-import { listControlled } from "./templates.ts";
+} from "../shared/objects.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
+import { listControlled } from "../shared/templates.ts";
 
 const HASH_LABEL = "pod-template-hash";
 const REVISION = "deployment.kubernetes.io/revision";

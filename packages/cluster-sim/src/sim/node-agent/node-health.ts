@@ -2,10 +2,10 @@
  * Node health: a node with an injected NodeNotReady fault reports `Ready=False` (as when its kubelet stops posting
  * status) until the fault is removed, when it is Ready again. The kubelet then reports its pods unready.
  */
-import type { SimContext } from "./context.ts";
-import { conditionStatus, mergeConditions, statusOf } from "./objects.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
+import type { SimContext } from "../shared/context.ts";
+import { conditionStatus, mergeConditions, statusOf } from "../shared/objects.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
 
 const DEFAULT_MESSAGE =
   "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized";

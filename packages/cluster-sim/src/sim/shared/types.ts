@@ -2,7 +2,7 @@
  * Public types of the simulated cloud and kubelet: the SKU table, the options (`startCluster({ simulation })`), the
  * fault rules and the handle a running simulation exposes as `cluster.simulation`. Re-exported by the package barrel.
  */
-import type { KubeObject } from "../store/api.ts";
+import type { KubeObject } from "../../store/api.ts";
 
 /** One instance type the simulated cloud can launch (the caller passes the table; cluster-sim has no catalog). */
 export interface SimSku {

@@ -4,10 +4,10 @@
  * the queue handler writes the pod status the worker's state implies.
  */
 import { createHash } from "node:crypto";
-import type { KubeObject } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
+import type { KubeObject } from "../../store/api.ts";
+import type { SimContext } from "../shared/context.ts";
 import { ContainerConfigError, type ObjectLookup } from "./env.ts";
-import { globMatch } from "./match.ts";
+import { globMatch } from "../shared/match.ts";
 import {
   asObj,
   asObjArray,
@@ -20,12 +20,12 @@ import {
   specOf,
   statusOf,
   str,
-} from "./objects.ts";
+} from "../shared/objects.ts";
 import type { ContainerExit, ProcessRuntime, RunningContainer } from "./process-runtime.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
-import { qosClass } from "./scheduler.ts";
-import type { PodFaultRule } from "./types.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
+import { qosClass } from "../controllers/scheduler.ts";
+import type { PodFaultRule } from "../shared/types.ts";
 import { VolumeMountError } from "./volumes.ts";
 
 type ContainerState =

@@ -12,7 +12,7 @@ import type {
   ResourceKey,
   StoreEvent,
   WriteOptions,
-} from "../store/api.ts";
+} from "../../store/api.ts";
 
 const groupResource = (r: ResourceKey) => `${r.group}/${r.resource}`;
 const itemKey = (namespace: string | undefined, name: string) => `${namespace ?? ""}/${name}`;

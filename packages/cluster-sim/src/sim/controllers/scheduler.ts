@@ -2,11 +2,11 @@
  * The scheduler and pod garbage collector: binds pending pods to nodes (one pass over every pending pod, so
  * resources taken in the pass count for the next pod) and deletes pods left on a deleted node.
  */
-import type { KubeObject } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
-import { asObjArray, isPodTerminal, isReason, type Obj, specOf, statusOf, str, timestamp } from "./objects.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
+import type { KubeObject } from "../../store/api.ts";
+import type { SimContext } from "../shared/context.ts";
+import { asObjArray, isPodTerminal, isReason, type Obj, specOf, statusOf, str, timestamp } from "../shared/objects.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
 import { nodeUsage, podRequests, schedulePod } from "./scheduling.ts";
 
 /** Queue key of a full scheduling pass. */

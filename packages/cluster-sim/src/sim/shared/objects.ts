@@ -1,5 +1,5 @@
 /** Small helpers over untyped Kubernetes objects. */
-import type { KubeObject, OwnerReference } from "../store/api.ts";
+import type { KubeObject, OwnerReference } from "../../store/api.ts";
 
 /** A plain JSON object. */
 export type Obj = Record<string, unknown>;

@@ -2,10 +2,19 @@
  * Pure scheduling decisions: a pod's resource requests, whether a node fits (with the real scheduler's reason
  * strings, in its filter-plugin order), the `0/N nodes are available: …` message, and which feasible node to pick.
  */
-import type { KubeObject } from "../store/api.ts";
-import { firstUntoleratedTaint, podMatchesNodeLabels, tolerates } from "./match.ts";
-import { asObj, asObjArray, conditionStatus, isPodTerminal, type Obj, specOf, statusOf, str } from "./objects.ts";
-import { parseQuantity, parseResourceList } from "./quantity.ts";
+import type { KubeObject } from "../../store/api.ts";
+import { firstUntoleratedTaint, podMatchesNodeLabels, tolerates } from "../shared/match.ts";
+import {
+  asObj,
+  asObjArray,
+  conditionStatus,
+  isPodTerminal,
+  type Obj,
+  specOf,
+  statusOf,
+  str,
+} from "../shared/objects.ts";
+import { parseQuantity, parseResourceList } from "../shared/quantity.ts";
 
 /** The effective requests of one container: `requests`, falling back to `limits` per resource (API defaulting). */
 function containerRequests(container: Obj): Record<string, number> {

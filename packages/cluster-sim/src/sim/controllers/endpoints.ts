@@ -2,10 +2,10 @@
  * Services: a ClusterIP from the service range when the store did not allocate one, and the Endpoints object
  * (ready / not-ready addresses per resolved port set, `publishNotReadyAddresses`, named target ports, headless).
  */
-import { ClusterSimError } from "../errors/index.ts";
-import type { KubeObject } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
-import { mapSelectorMatches } from "./match.ts";
+import { ClusterSimError } from "../../errors/index.ts";
+import type { KubeObject } from "../../store/api.ts";
+import type { SimContext } from "../shared/context.ts";
+import { mapSelectorMatches } from "../shared/match.ts";
 import {
   asObj,
   asObjArray,
@@ -20,9 +20,9 @@ import {
   specOf,
   statusOf,
   str,
-} from "./objects.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
+} from "../shared/objects.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
 
 /** The container port a service port targets on a pod (by number, or by container port name); undefined if none. */
 export function resolveTargetPort(servicePort: Obj, pod: KubeObject): number | undefined {

@@ -1,5 +1,5 @@
 /** Validation and defaults of {@link SimulationOptions}. */
-import { ClusterSimError } from "../errors/index.ts";
+import { ClusterSimError } from "../../errors/index.ts";
 import type { ResolvedOptions } from "./context.ts";
 import type { SimulationOptions } from "./types.ts";
 

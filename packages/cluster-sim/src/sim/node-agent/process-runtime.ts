@@ -15,12 +15,12 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { ClusterSimError } from "../errors/index.ts";
-import type { KubeObject } from "../store/api.ts";
+import { ClusterSimError } from "../../errors/index.ts";
+import type { KubeObject } from "../../store/api.ts";
 import { type ObjectLookup, containerArgv, resolveEnv, rewriteMountPaths } from "./env.ts";
-import { globMatch } from "./match.ts";
-import { asObjArray, num, type Obj, str } from "./objects.ts";
-import type { ProcessImageMapping, ProcessSpec, SimProcessRuntimeOptions } from "./types.ts";
+import { globMatch } from "../shared/match.ts";
+import { asObjArray, num, type Obj, str } from "../shared/objects.ts";
+import type { ProcessImageMapping, ProcessSpec, SimProcessRuntimeOptions } from "../shared/types.ts";
 import { containerMounts, materializeVolumes, type VolumeDirs } from "./volumes.ts";
 
 /** How a container instance ended. */

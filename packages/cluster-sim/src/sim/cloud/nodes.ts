@@ -2,10 +2,10 @@
  * Pure construction of the simulated cloud's objects: which SKU a NodeClaim asks for, the Node a launched NodeClaim
  * becomes (labels, taints, capacity, conditions), and the NodeClaim's status at each step.
  */
-import type { KubeObject } from "../store/api.ts";
-import { fnv32a } from "./hash.ts";
-import { asObj, asObjArray, asStringArray, asStringRecord, controllerRef, type Obj, str } from "./objects.ts";
-import type { NodeClaimFaultRule, SimSku } from "./types.ts";
+import type { KubeObject } from "../../store/api.ts";
+import { fnv32a } from "../shared/hash.ts";
+import { asObj, asObjArray, asStringArray, asStringRecord, controllerRef, type Obj, str } from "../shared/objects.ts";
+import type { NodeClaimFaultRule, SimSku } from "../shared/types.ts";
 
 /** Label carrying the instance type. */
 export const INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type";

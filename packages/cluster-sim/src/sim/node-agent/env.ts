@@ -3,10 +3,19 @@
  * secretKeyRef, fieldRef, resourceFieldRef), `$(VAR)` expansion, command/args over the image's ENTRYPOINT/CMD, and
  * rewriting of mount paths to the host folders they are materialised in.
  */
-import { ClusterSimError } from "../errors/index.ts";
-import type { KubeObject } from "../store/api.ts";
-import { asObj, asObjArray, asStringArray, asStringRecord, type Obj, specOf, statusOf, str } from "./objects.ts";
-import { parseQuantity } from "./quantity.ts";
+import { ClusterSimError } from "../../errors/index.ts";
+import type { KubeObject } from "../../store/api.ts";
+import {
+  asObj,
+  asObjArray,
+  asStringArray,
+  asStringRecord,
+  type Obj,
+  specOf,
+  statusOf,
+  str,
+} from "../shared/objects.ts";
+import { parseQuantity } from "../shared/quantity.ts";
 
 /** A container cannot be configured (the kubelet's CreateContainerConfigError); shown in the container's status. */
 export class ContainerConfigError extends ClusterSimError {

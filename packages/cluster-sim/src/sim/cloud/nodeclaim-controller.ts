@@ -2,8 +2,8 @@
  * The simulated cloud provider + Karpenter lifecycle: a NodeClaim is launched (or fails to), its Node registers and
  * becomes Ready, and deleting the NodeClaim deletes the Node before the termination finalizer is released.
  */
-import type { KubeObject } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
+import type { KubeObject } from "../../store/api.ts";
+import type { SimContext } from "../shared/context.ts";
 import {
   buildNode,
   claimCondition,
@@ -17,9 +17,9 @@ import {
   skuCapacity,
   TERMINATION_FINALIZER,
 } from "./nodes.ts";
-import { asObj, conditionStatus, isReason, mergeConditions, type Obj, statusOf, str } from "./objects.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
+import { asObj, conditionStatus, isReason, mergeConditions, type Obj, statusOf, str } from "../shared/objects.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
 
 /** Reconciles one NodeClaim by name. */
 export class NodeClaimController {

@@ -1,10 +1,20 @@
 /** ReplicaSet controller: keeps `spec.replicas` active pods and reports replicas/ready/available. */
-import type { KubeObject } from "../store/api.ts";
-import type { SimContext } from "./context.ts";
-import { isPodReady, isPodTerminal, isReason, jsonEqual, num, type Obj, specOf, statusOf, str } from "./objects.ts";
-import type { HandlerResult } from "./queue.ts";
-import { R } from "./resources.ts";
-import { listControlled, podFromTemplate } from "./templates.ts";
+import type { KubeObject } from "../../store/api.ts";
+import type { SimContext } from "../shared/context.ts";
+import {
+  isPodReady,
+  isPodTerminal,
+  isReason,
+  jsonEqual,
+  num,
+  type Obj,
+  specOf,
+  statusOf,
+  str,
+} from "../shared/objects.ts";
+import type { HandlerResult } from "../shared/queue.ts";
+import { R } from "../shared/resources.ts";
+import { listControlled, podFromTemplate } from "../shared/templates.ts";
 
 /** True for pods that count toward a controller's replicas (not finished, not being deleted). */
 export function isActivePod(pod: KubeObject): boolean {
