@@ -1,7 +1,7 @@
 /**
- * Not implemented yet: this package is planned in the design (`../shared/design.md`) and filled by a later issue.
- * It exists now so that the workspace, its exports map and its dependency direction are in place.
+ * `@kaito-ts/reconciler-core`: the Kaito Workspace reconciler — pure builders (Workspace + catalog + options → the
+ * objects Kaito creates), the reconcile state machine, and a small controller runtime.
  *
  * @packageDocumentation
  */
-export {};
+export * from "./builders/index.ts";

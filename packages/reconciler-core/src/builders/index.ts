@@ -1,0 +1,42 @@
+/**
+ * The builders: pure functions from a Workspace (+ the preset catalog, + {@link BuildOptions}, + what the caller
+ * observed in the cluster) to the exact Kubernetes objects Kaito creates for it (kaito-compat §1.5, §2.2–§2.6, §6, §7).
+ * No I/O: the reconciler reads the cluster, calls these, and writes what they return.
+ *
+ * Public API (the state machine and `kaito plan` call these; names are stable):
+ * - `resolveBuildOptions(input?)` → {@link BuildOptions} (Kaito chart defaults, `DEFAULT_BUILD_OPTIONS`).
+ * - `toBuildWorkspace(ws)` → the v1beta1 internal form (accepts v1alpha1; applies CRD defaults).
+ * - `workspaceRuntime(ws, options)` → `"vllm" | "transformers"` (`kaito.sh/runtime`, the `vLLM` gate).
+ * - `computeWorkspaceHash(ws)` → Kaito's `workspace.kaito.io/hash` (sha256 hex).
+ * - `planRevision(ws, existingRevisions)` → `RevisionPlan` `{hash, name, revision, create?, delete, annotations}`:
+ *   the ControllerRevision `<ws>-<hash5>` to create, the old ones to delete (history ≤ 10), and the
+ *   `workspace.kaito.io/hash` / `workspace.kaito.io/revision` annotations to write on the Workspace.
+ * - `computeTargetNodeCount(ws, options, {maxModelLen?, gpu?})` → `status.targetNodeCount`.
+ * - `buildInferenceServices(ws, options)` → `{service, headless}`.
+ * - `buildInferenceStatefulSet(ws, context, options)` → `V1StatefulSet` (preset or template Workspaces).
+ * - `resolveTuningConfig(ws, userConfigMap?)` → `{configMapName, create?, outputDir}` (template copy or the user's).
+ * - `buildTuningJob(ws, context, options)` → `V1Job`.
+ * - `buildWorkspaceObjects(ws, context, options)` → every object at once, in creation order (golden tests, `kaito plan`).
+ * - helpers: `ownerReferenceFor(ws)`, `workspaceSelectorLabels(ws)`.
+ *
+ * `context` ({@link BuildContext}) is what the reconciler observed: the revision number, `targetNodeCount`, whether the
+ * NVMe storage class exists, BYO GPU details, the user's inference/tuning ConfigMaps.
+ * Errors are `ReconcilerError`s with the builder codes (`UNKNOWN_PRESET`, `UNKNOWN_INSTANCE_TYPE`,
+ * `NODE_ESTIMATE_FAILED`, `UNSUPPORTED_RUNTIME`, `PRESET_NOT_TUNABLE`, `TUNING_CONFIG_INVALID`,
+ * `INFERENCE_CONFIG_INVALID`, `REVISION_CONFLICT`, `INVALID_WORKSPACE`).
+ *
+ * @packageDocumentation
+ */
+export {
+  type BuildOptions,
+  type BuildOptionsInput,
+  baseImage,
+  DEFAULT_BUILD_OPTIONS,
+  DEFAULT_HELPER_IMAGES,
+  DEFAULT_PRESET_REGISTRY,
+  DEFAULT_PUSHER_IMAGE,
+  type FeatureGates,
+  type HelperImages,
+  type NodeProvisionerMode,
+  resolveBuildOptions,
+} from "./options.ts";
