@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: { conditions: ["@kaito-ts/source"] },
   ssr: { resolve: { conditions: ["@kaito-ts/source"] } },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts"],
+    include: ["packages/*/test/**/*.test.ts", "examples/**/*.test.ts", "scripts/test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/dist/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

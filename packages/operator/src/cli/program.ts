@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
-import { runClusterUp } from "./commands/cluster-up.ts";
 import { runCrds } from "./commands/crds.ts";
 import { runPresets } from "./commands/presets.ts";
 import { runSkus } from "./commands/skus.ts";
 import { runValidate } from "./commands/validate.ts";
+import { runClusterUp } from "../playground/cluster-up.ts";
 import { type CliIO, UsageError } from "./io.ts";
 
 const outputOption = () =>

@@ -1,8 +1,9 @@
-import { type KubeObject, startCluster } from "@kaito-ts/cluster-sim";
+import type { KubeObject } from "@kaito-ts/cluster-sim";
 import { listSkus, type Sku } from "@kaito-ts/preset-catalog";
 import { allCrds } from "@kaito-ts/workspace-types";
-import { workspaceAdmissionHook } from "../../playground/workspace-admission.ts";
-import { type CliIO, UsageError } from "../io.ts";
+import { type CliIO, UsageError } from "../cli/io.ts";
+import { type ClusterSimModule, loadClusterSim } from "./cluster-sim-loader.ts";
+import { workspaceAdmissionHook } from "./workspace-admission.ts";
 
 /** Options of `kaito cluster up`. */
 export interface ClusterUpOptions {
@@ -27,11 +28,18 @@ export function simulatedSku(sku: Sku) {
 /**
  * `kaito cluster up`: a Kaito playground with no cloud and no Docker — cluster-sim with the Workspace and NodeClaim
  * CRDs, Kaito's Workspace admission rules, and GPU nodes simulated from the SKU tables. Prints how to point kubectl at it and runs until interrupted.
+ * cluster-sim is loaded on demand by `load` (see {@link loadClusterSim}): a production install of the operator does
+ * not have it.
  */
-export async function runClusterUp(io: CliIO, options: ClusterUpOptions): Promise<number> {
+export async function runClusterUp(
+  io: CliIO,
+  options: ClusterUpOptions,
+  load: () => Promise<ClusterSimModule> = () => loadClusterSim("kaito cluster up"),
+): Promise<number> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
     throw new UsageError(`--port ${options.port}: give a TCP port between 0 and 65535 (0 picks a free one)`);
   if (!io.interrupted) throw new UsageError("cluster up runs until interrupted, which this environment cannot do");
+  const { startCluster } = await load();
   const cluster = await startCluster({
     // The CRDs are plain JSON data: the same objects `kaito crds` prints.
     crds: allCrds.map((crd) => structuredClone(crd) as unknown as KubeObject),
