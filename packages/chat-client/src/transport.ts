@@ -5,7 +5,7 @@
  */
 import { type Deadline, DeadlineWatch } from "./deadlines.ts";
 import { ChatClientError } from "./errors.ts";
-import { describeCause, httpError } from "./http-errors.ts";
+import { describeCause, httpError, redactSecrets } from "./http-errors.ts";
 import { isRetryableStatus, parseRetryAfter, type RetryPolicy, retryDelayMs } from "./retry.ts";
 
 /** The subset of `fetch` the client needs; inject your own (proxies, tracing, tests). */
@@ -354,7 +354,7 @@ export async function exchange<T>(
           if (cut.reason !== undefined) throw cutError(cut, url, method, p.timeoutMs, "reading the response body", e);
           throw new ChatClientError(
             "connection_error",
-            `${method} ${url}: the connection broke while reading the response body${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${describeCause(e)}`,
+            `${method} ${url}: the connection broke while reading the response body${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${redactSecrets(describeCause(e), cfg.secrets)}`,
             {
               url,
               attempts: attempt,
@@ -397,7 +397,7 @@ export async function exchange<T>(
       } else {
         failure = new ChatClientError(
           "connection_error",
-          `${method} ${url} failed to connect${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${describeCause(e)} — is the Workspace ready and the URL reachable from here?`,
+          `${method} ${url} failed to connect${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${redactSecrets(describeCause(e), cfg.secrets)} — is the Workspace ready and the URL reachable from here?`,
           { url, attempts: attempt, cause: e },
         );
       }

@@ -8,6 +8,7 @@ import {
   type ChatClientError,
   type ChatClientOptions,
   createChatClient,
+  type FetchLike,
   isChatClientError,
   type RetryInfo,
 } from "../src/index.ts";
@@ -383,40 +384,63 @@ describe("broken replies", () => {
 describe("secrets", () => {
   const key = "sk-live-SECRET-0123456789";
   const token = "eyJhbGciOiJSUzI1NiJ9.kubeconfig-token";
+  // Each way of giving the client a credential, the header the client then sends, and the secret inside it. The
+  // servers below echo that header as received, so each secret really reaches the output unless the client redacts it.
+  const credentials: [string, Partial<ChatClientOptions>, string, string][] = [
+    ["apiKey", { apiKey: key }, "authorization", key],
+    ["a bearer token in headers", { headers: { authorization: `Bearer ${token}` } }, "authorization", token],
+    ["an x-api-key header", { headers: { "x-api-key": key } }, "x-api-key", key],
+  ];
+  const sent = (header: string) => String(lb.requests[0]?.headers[header] ?? "");
+  const everything = (e: ChatClientError) =>
+    `${e.message} ${String(e)} ${JSON.stringify(e)} ${JSON.stringify(e.serverError)} ${e.stack ?? ""}`;
 
-  it("never shows the API key or a bearer token, even when the server echoes them", async () => {
-    lb.handle((req, res) =>
-      json(res, 401, {
-        error: {
-          message: `Incorrect API key provided: ${key}; header was ${req.headers["x-proxy-auth"] ?? ""}`,
-          type: "auth",
-        },
-      }),
-    );
-    const c = createChatClient({ baseURL: lb.url, apiKey: key, headers: { authorization: `Bearer ${token}` } });
-    const e = await failure(c.chat.completions.create({ messages }));
-    expect(e.code).toBe("http_error");
-    expect(e.status).toBe(401);
-    const everything = `${e.message} ${String(e)} ${JSON.stringify(e)} ${JSON.stringify(e.serverError)} ${e.stack ?? ""}`;
-    expect(everything).not.toContain(key);
-    expect(everything).not.toContain(token);
-    expect(e.message).toContain("[REDACTED]");
-    expect(e.message).toContain("check apiKey");
+  it.each(credentials)(
+    "never shows %s, even when the server echoes the header it got",
+    async (_, creds, header, secret) => {
+      lb.handle((req, res) => {
+        const got = String(req.headers[header] ?? "");
+        json(res, 401, {
+          error: { message: `Incorrect API key provided: ${got}`, type: "auth", param: got, code: got },
+        });
+      });
+      const c = createChatClient({ baseURL: lb.url, maxRetries: 0, ...creds });
+      const e = await failure(c.chat.completions.create({ messages }));
+      expect(sent(header)).toContain(secret);
+      expect(e.code).toBe("http_error");
+      expect(e.status).toBe(401);
+      expect(everything(e)).not.toContain(secret);
+      expect(e.message).toContain("Incorrect API key provided: ");
+      expect(e.message).toContain("[REDACTED]");
+      expect(e.message).toContain("check apiKey");
+    },
+  );
+
+  it.each(credentials)("keeps %s out of stream errors that echo it", async (_, creds, header, secret) => {
+    lb.handle((req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.end(`data: ${JSON.stringify({ error: { message: `bad key ${String(req.headers[header])}` } })}\n\n`);
+    });
+    const s = await createChatClient({ baseURL: lb.url, ...creds }).chat.completions.create({ messages, stream: true });
+    const e = await failure(drain(s));
+    expect(sent(header)).toContain(secret);
+    expect(e.message).toContain("bad key ");
+    expect(everything(e)).not.toContain(secret);
   });
 
-  it("keeps secrets out of connection errors and stream errors", async () => {
-    const c = createChatClient({ baseURL: "http://127.0.0.1:1", apiKey: key, maxRetries: 0 });
+  it.each(credentials)("keeps %s out of connection errors whose cause names it", async (_, creds, header, secret) => {
+    // A fetch (a proxy wrapper, a polyfill) whose failure quotes the request header it was given.
+    const seen: string[] = [];
+    const fetch: FetchLike = (_input, init) => {
+      const value = new Headers(init.headers).get(header) ?? "";
+      seen.push(value);
+      return Promise.reject(new TypeError("fetch failed", { cause: new Error(`proxy refused ${header}: ${value}`) }));
+    };
+    const c = createChatClient({ baseURL: lb.url, maxRetries: 0, fetch, ...creds });
     const e = await failure(c.models.list());
-    expect(`${e.message} ${JSON.stringify(e)}`).not.toContain(key);
-    lb.handle((_req, res) => {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      res.end(`data: {"error":{"message":"bad key ${key}"}}\n\n`);
-    });
-    const s = await createChatClient({ baseURL: lb.url, apiKey: key }).chat.completions.create({
-      messages,
-      stream: true,
-    });
-    const e2 = await failure(drain(s));
-    expect(`${e2.message} ${JSON.stringify(e2.serverError)}`).not.toContain(key);
+    expect(seen[0]).toContain(secret);
+    expect(e.code).toBe("connection_error");
+    expect(e.message).toContain(`proxy refused ${header}: `);
+    expect(everything(e)).not.toContain(secret);
   });
 });

@@ -201,14 +201,25 @@ describe("createChatClient options", () => {
     });
   }
 
-  it("does not echo a token given in the baseURL query", () => {
+  // A baseURL that carries a secret: one the URL parser accepts (query, rejected as such) and one it does not
+  // (echoed in the message after redaction), so the secret reaches the message unless the client removes it.
+  it.each([
+    ["a token in a valid URL's query", "http://x/?token=supersecret", /must not have a query/],
+    [
+      "user info and a token in an unparseable URL",
+      "ht!tp://me:supersecret@x/?token=supersecret",
+      /got "ht!tp:\/\/x\/"/,
+    ],
+  ])("does not echo %s", (_, baseURL, shown) => {
     let caught: unknown;
     try {
-      createChatClient({ baseURL: "http://x/?token=supersecret" });
+      createChatClient({ baseURL });
     } catch (e) {
       caught = e;
     }
-    expect(String(caught)).not.toContain("supersecret");
+    expect(isChatClientError(caught) && caught.field).toBe("baseURL");
+    expect(String(caught)).toMatch(shown);
+    expect(`${String(caught)} ${JSON.stringify(caught)}`).not.toContain("supersecret");
   });
 
   it("normalises baseURL: trailing slashes and /v1 removed, path prefixes kept", () => {

@@ -41,7 +41,13 @@ export function parseDockerConfig(text: string, where = "docker config"): Docker
   try {
     data = JSON.parse(text);
   } catch (e) {
-    invalid(where, 'is not valid JSON; expected a docker config.json with an "auths" object', e);
+    // JSON.parse's message quotes the text around the error, which may be a password: keep only where it stopped,
+    // and do not chain the SyntaxError as the cause.
+    const at = /at position \d+(?: \(line \d+ column \d+\))?/.exec((e as Error).message)?.[0];
+    invalid(
+      where,
+      `is not valid JSON${at === undefined ? "" : ` (${at})`}; expected a docker config.json with an "auths" object`,
+    );
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     invalid(where, 'must be a JSON object with an "auths" object');

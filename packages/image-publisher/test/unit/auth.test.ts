@@ -1,9 +1,11 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { parseTokenResponse, TokenCache } from "../../src/auth/token.ts";
 import { normaliseRegistryKey } from "../../src/auth/docker-config.ts";
 import {
   chainCredentials,
   dockerConfigCredentials,
+  isOciRegistryError,
   parseDockerConfig,
   parseDockerConfigSecret,
   parseWwwAuthenticate,
@@ -95,6 +97,39 @@ describe("docker config", () => {
       parseDockerConfig(JSON.stringify({ auths: { "r.io": { auth: Buffer.from("nocolon").toString("base64") } } })),
     );
     expect(() => bad("r.io")).toThrow(/"auth" must be base64 of "user:password"/);
+  });
+
+  // Each bad input holds a secret that the parser reads, so a message, a `cause` or a log line (util.inspect shows
+  // the cause chain) carries it unless the parser keeps it out.
+  it.each([
+    // JSON.parse's own message quotes the text around where it stopped: here, the secret.
+    [
+      "a config.json with an unquoted value",
+      () => parseDockerConfig('{"auths":{"r.io":{"auth":S3cr3t-pw}}}', "cfg.json"),
+    ],
+    [
+      "a Secret whose .dockerconfigjson is not JSON",
+      () => parseDockerConfigSecret({ ".dockerconfigjson": Buffer.from('{"password":S3cr3t-pw}').toString("base64") }),
+    ],
+    [
+      "an auth without a colon",
+      () =>
+        dockerConfigCredentials(
+          parseDockerConfig(
+            JSON.stringify({ auths: { "r.io": { auth: Buffer.from("S3cr3t-pw").toString("base64") } } }),
+          ),
+        )("r.io"),
+    ],
+  ])("keeps the secret of %s out of the error and its cause", (_, parse) => {
+    let caught: unknown;
+    try {
+      parse();
+    } catch (e) {
+      caught = e;
+    }
+    expect(isOciRegistryError(caught)).toBe(true);
+    const shown = `${inspect(caught, { depth: 10 })} ${JSON.stringify(caught)}`;
+    expect(shown).not.toContain("S3cr3t-pw");
   });
 
   it("chains and maps static credentials", () => {
