@@ -1,10 +1,15 @@
 /**
- * Wires the simulated cloud and kubelet to a store: one work queue per controller, fed by the store's events
- * (never writing inside the callback), and the handle with port resolution, logs and faults.
+ * Wires the simulated cloud and kubelet to an API (cluster-sim's store, or a remote API server): one work queue per
+ * controller, fed by the API's events (never writing inside the callback), and the handle with port resolution, logs
+ * and faults.
  */
-import type { ClusterStore, KubeObject, StoreEvent } from "../store/api.ts";
-import type { SimContext } from "./shared/context.ts";
-import { InformerCache } from "./api/cache.ts";
+import type { ClusterStore, KubeObject, ResourceKey, StoreEvent } from "../store/api.ts";
+import { StoreApi } from "./api/store-api.ts";
+import type { SimApi } from "./api/types.ts";
+import { isSimulatedNode } from "./cloud/nodes.ts";
+import { NodeHeartbeats } from "./node-agent/heartbeats.ts";
+import type { ResolvedOptions, SimContext } from "./shared/context.ts";
+import type { HandlerResult } from "./shared/queue.ts";
 import { DeploymentController } from "./controllers/deployment.ts";
 import { EndpointsController, endpointSubsets, resolveTargetPort } from "./controllers/endpoints.ts";
 import { EventRecorder } from "./shared/events.ts";
@@ -14,97 +19,108 @@ import { Kubelet } from "./node-agent/kubelet.ts";
 import { NodeHealthController } from "./node-agent/node-health.ts";
 import { NodeClaimController } from "./cloud/nodeclaim-controller.ts";
 import { asObjArray, controllerOf, keyOf, num, type Obj, specOf, str, timestamp } from "./shared/objects.ts";
-import { resolveOptions, validateOptions } from "./shared/options.ts";
+import { ALL_CONTROLLERS, resolveOptions, validateOptions } from "./shared/options.ts";
 import { ProcessRuntime } from "./node-agent/process-runtime.ts";
 import { WorkQueue } from "./shared/queue.ts";
 import { ReplicaSetController } from "./controllers/replicaset.ts";
 import { R, sameResource } from "./shared/resources.ts";
 import { SCHEDULE_ALL, Scheduler } from "./controllers/scheduler.ts";
 import { StatefulSetController } from "./controllers/statefulset.ts";
-import type { SimEndpoint, Simulation, SimulationOptions } from "./shared/types.ts";
+import type { SimControllers, SimEndpoint, Simulation, SimulationOptions } from "./shared/types.ts";
 
-/** Resources the simulation reads through its cache. */
-const CACHED = [
-  R.pods,
-  R.nodes,
-  R.services,
-  R.endpoints,
-  R.configmaps,
-  R.secrets,
-  R.deployments,
-  R.replicasets,
-  R.statefulsets,
-  R.controllerrevisions,
-  R.jobs,
-  R.nodeclaims,
-];
+/** Resources the simulation reads through its cache, for the parts that run. */
+export function cachedResources(controllers: Required<SimControllers>): ResourceKey[] {
+  const out: ResourceKey[] = [R.pods, R.nodes, R.services];
+  if (controllers.nodeClaims) out.push(R.nodeclaims);
+  if (controllers.nodeAgent) out.push(R.configmaps, R.secrets);
+  if (controllers.endpoints) out.push(R.endpoints);
+  if (controllers.workloads) out.push(R.deployments, R.replicasets, R.statefulsets, R.controllerrevisions, R.jobs);
+  return out;
+}
 
 /**
  * Starts the simulated cloud (NodeClaims → Nodes), scheduler, workload controllers, Service endpoints and kubelet
- * against `backing`. Every write goes through the store, as the real components write through the API.
+ * against cluster-sim's in-process store (`startCluster` does this). Every write goes through the store, as the real
+ * components write through the API. `options.controllers` turns parts off (all on by default).
  */
 export function createSimulation(backing: ClusterStore, options: SimulationOptions): Simulation {
   validateOptions(options);
+  const resolved = resolveOptions(options, ALL_CONTROLLERS);
+  const api = new StoreApi(backing, cachedResources(resolved.controllers));
+  api.start();
+  return runSimulation(api, options, resolved);
+}
+
+/** Wires the controllers to `api` (already synced): one work queue per controller, fed by the API's events. */
+export function runSimulation(api: SimApi, options: SimulationOptions, resolved: ResolvedOptions): Simulation {
   const now = options.now ?? (() => new Date());
   const onError = options.onError ?? (() => {});
-  const cache = new InformerCache(backing, CACHED);
-  cache.start();
   let onFaultsChanged = () => {};
   const faults = new FaultRegistry(() => onFaultsChanged());
   for (const rule of options.faults?.nodeClaims ?? []) faults.addNodeClaimFault(rule);
   for (const rule of options.faults?.pods ?? []) faults.addPodFault(rule);
   for (const rule of options.faults?.nodes ?? []) faults.addNodeFault(rule);
   const ctx: SimContext = {
-    store: cache,
+    api,
     now,
     nowIso: () => timestamp(now()),
-    events: new EventRecorder(backing, now),
+    events: new EventRecorder(api, now),
     faults,
-    options: resolveOptions(options),
+    options: resolved,
     onError,
   };
-  const store: ClusterStore = cache;
+  const on = resolved.controllers;
   const runtime = new ProcessRuntime(options.processRuntime);
   const nodeClaims = new NodeClaimController(ctx);
-  const scheduler = new Scheduler(ctx);
   const kubelet = new Kubelet(ctx, runtime);
-  const replicaSets = new ReplicaSetController(ctx);
-  const deployments = new DeploymentController(ctx);
-  const statefulSets = new StatefulSetController(ctx);
-  const jobs = new JobController(ctx);
-  const endpoints = new EndpointsController(ctx);
-  const nodeHealth = new NodeHealthController(ctx);
-
+  const queue = (enabled: boolean, name: string, handler: { handle(key: string): Promise<HandlerResult> }) =>
+    enabled ? new WorkQueue(name, (k) => handler.handle(k), onError) : undefined;
   const q = {
-    nodeClaims: new WorkQueue("nodeclaims", (k) => nodeClaims.handle(k), onError),
-    scheduler: new WorkQueue("scheduler", (k) => scheduler.handle(k), onError),
-    kubelet: new WorkQueue("kubelet", (k) => kubelet.handle(k), onError),
-    replicaSets: new WorkQueue("replicasets", (k) => replicaSets.handle(k), onError),
-    deployments: new WorkQueue("deployments", (k) => deployments.handle(k), onError),
-    statefulSets: new WorkQueue("statefulsets", (k) => statefulSets.handle(k), onError),
-    jobs: new WorkQueue("jobs", (k) => jobs.handle(k), onError),
-    endpoints: new WorkQueue("endpoints", (k) => endpoints.handle(k), onError),
-    nodeHealth: new WorkQueue("node-health", (k) => nodeHealth.handle(k), onError),
+    nodeClaims: queue(on.nodeClaims, "nodeclaims", nodeClaims),
+    scheduler: queue(on.scheduler, "scheduler", new Scheduler(ctx)),
+    kubelet: queue(on.nodeAgent, "kubelet", kubelet),
+    nodeHealth: queue(on.nodeAgent, "node-health", new NodeHealthController(ctx)),
+    replicaSets: queue(on.workloads, "replicasets", new ReplicaSetController(ctx)),
+    deployments: queue(on.workloads, "deployments", new DeploymentController(ctx)),
+    statefulSets: queue(on.workloads, "statefulsets", new StatefulSetController(ctx)),
+    jobs: queue(on.workloads, "jobs", new JobController(ctx)),
+    endpoints: queue(on.endpoints, "endpoints", new EndpointsController(ctx)),
   };
   onFaultsChanged = () => {
-    for (const node of store.list(R.nodes)) q.nodeHealth.add(node.metadata.name ?? "");
+    for (const node of api.list(R.nodes)) q.nodeHealth?.add(node.metadata.name ?? "");
   };
-  kubelet.setQueue((key) => q.kubelet.add(key));
+  kubelet.setQueue((key) => q.kubelet?.add(key));
+  const heartbeats =
+    on.nodeAgent && (resolved.heartbeats.leaseRenewMs > 0 || resolved.heartbeats.nodeStatusMs > 0)
+      ? new NodeHeartbeats({
+          api,
+          now,
+          nowIso: ctx.nowIso,
+          nodes: () =>
+            api
+              .list(R.nodes)
+              .filter((n) => n.metadata.deletionTimestamp === undefined && isSimulatedNode(n, resolved.clusterName)),
+          leaseRenewMs: resolved.heartbeats.leaseRenewMs,
+          nodeStatusMs: resolved.heartbeats.nodeStatusMs,
+          onError,
+        })
+      : undefined;
+  heartbeats?.start();
 
   const ownerQueue = (o: KubeObject) => {
     const ref = controllerOf(o);
     if (ref === undefined || o.metadata.namespace === undefined) return;
     const key = `${o.metadata.namespace}/${ref.name}`;
-    if (ref.kind === "ReplicaSet") q.replicaSets.add(key);
-    else if (ref.kind === "StatefulSet") q.statefulSets.add(key);
-    else if (ref.kind === "Job") q.jobs.add(key);
-    else if (ref.kind === "Deployment") q.deployments.add(key);
+    if (ref.kind === "ReplicaSet") q.replicaSets?.add(key);
+    else if (ref.kind === "StatefulSet") q.statefulSets?.add(key);
+    else if (ref.kind === "Job") q.jobs?.add(key);
+    else if (ref.kind === "Deployment") q.deployments?.add(key);
   };
 
   const route = (event: StoreEvent) => {
     const { resource, object: o } = event;
     if (sameResource(resource, R.pods)) {
-      q.kubelet.add(keyOf(o));
+      q.kubelet?.add(keyOf(o));
       // A pending pod needs a pass; a deleted or finished pod frees room for pending ones.
       const phase = str((o.status as Obj | undefined)?.phase);
       if (
@@ -113,41 +129,47 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
         phase === "Succeeded" ||
         phase === "Failed"
       ) {
-        q.scheduler.add(SCHEDULE_ALL);
+        q.scheduler?.add(SCHEDULE_ALL);
       }
       ownerQueue(o);
-      for (const svc of store.list(R.services, { namespace: o.metadata.namespace ?? "" })) q.endpoints.add(keyOf(svc));
+      const endpoints = q.endpoints;
+      if (endpoints !== undefined) {
+        for (const svc of api.list(R.services, { namespace: o.metadata.namespace ?? "" })) endpoints.add(keyOf(svc));
+      }
     } else if (sameResource(resource, R.nodes)) {
-      q.scheduler.add(SCHEDULE_ALL);
-      q.nodeHealth.add(o.metadata.name ?? "");
-      if (event.type === "DELETED") q.scheduler.add(`gc:${o.metadata.name ?? ""}`);
-      else {
-        for (const pod of store.list(R.pods, { fieldSelector: `spec.nodeName=${o.metadata.name ?? ""}` })) {
+      q.scheduler?.add(SCHEDULE_ALL);
+      q.nodeHealth?.add(o.metadata.name ?? "");
+      if (event.type === "DELETED") q.scheduler?.add(`gc:${o.metadata.name ?? ""}`);
+      else if (q.kubelet !== undefined) {
+        for (const pod of api.list(R.pods, { fieldSelector: `spec.nodeName=${o.metadata.name ?? ""}` })) {
           q.kubelet.add(keyOf(pod));
         }
       }
-      const claim =
-        o.metadata.ownerReferences?.find((r) => r.kind === "NodeClaim")?.name ??
-        nodeClaims.claimOfNode(o.metadata.name ?? "");
-      if (claim !== undefined) q.nodeClaims.add(claim);
-    } else if (sameResource(resource, R.nodeclaims)) q.nodeClaims.add(o.metadata.name ?? "");
+      if (q.nodeClaims !== undefined) {
+        const claim =
+          o.metadata.ownerReferences?.find((r) => r.kind === "NodeClaim")?.name ??
+          nodeClaims.claimOfNode(o.metadata.name ?? "");
+        if (claim !== undefined) q.nodeClaims.add(claim);
+      }
+    } else if (sameResource(resource, R.nodeclaims)) q.nodeClaims?.add(o.metadata.name ?? "");
     else if (sameResource(resource, R.replicasets)) {
-      q.replicaSets.add(keyOf(o));
+      q.replicaSets?.add(keyOf(o));
       ownerQueue(o);
-    } else if (sameResource(resource, R.deployments)) q.deployments.add(keyOf(o));
-    else if (sameResource(resource, R.statefulsets)) q.statefulSets.add(keyOf(o));
+    } else if (sameResource(resource, R.deployments)) q.deployments?.add(keyOf(o));
+    else if (sameResource(resource, R.statefulsets)) q.statefulSets?.add(keyOf(o));
     else if (sameResource(resource, R.controllerrevisions)) ownerQueue(o);
-    else if (sameResource(resource, R.jobs)) q.jobs.add(keyOf(o));
-    else if (sameResource(resource, R.services) || sameResource(resource, R.endpoints)) q.endpoints.add(keyOf(o));
+    else if (sameResource(resource, R.jobs)) q.jobs?.add(keyOf(o));
+    else if (sameResource(resource, R.services) || sameResource(resource, R.endpoints)) q.endpoints?.add(keyOf(o));
   };
-  const unsubscribe = store.subscribe((event) => {
+  const unsubscribe = api.subscribe((event) => {
     try {
       route(event);
     } catch (error) {
       onError(error, "simulation event routing");
     }
   });
-  // Initial sync: everything already stored.
+  // Initial sync: everything already there.
+  const cached = cachedResources(on);
   for (const resource of [
     R.nodeclaims,
     R.nodes,
@@ -158,7 +180,8 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
     R.services,
     R.pods,
   ]) {
-    for (const o of store.list(resource)) route({ type: "ADDED", resource, object: o });
+    if (!cached.some((r) => sameResource(r, resource))) continue;
+    for (const o of api.list(resource)) route({ type: "ADDED", resource, object: o });
   }
 
   const resolvePodPort = (pod: KubeObject, containerPort: number | string): SimEndpoint | undefined => {
@@ -166,23 +189,28 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
     return port === undefined ? undefined : { host: "127.0.0.1", port };
   };
 
+  let stopped = false;
   return {
     faults,
     async stop() {
+      if (stopped) return;
+      stopped = true;
       unsubscribe();
-      cache.stop();
-      await Promise.all(Object.values(q).map((queue) => queue.stop()));
+      await heartbeats?.stop();
+      await Promise.all(Object.values(q).map((queue) => queue?.stop()));
       await kubelet.stop();
       await runtime.stop(Math.min(ctx.options.killGraceMs, 1000));
+      await ctx.events.flush();
+      await api.stop();
     },
     resolvePod(namespace, name, port) {
-      const pod = store.get(R.pods, namespace, name);
+      const pod = api.get(R.pods, namespace, name);
       if (pod === undefined) return undefined;
       const numeric = typeof port === "string" && /^\d+$/.test(port) ? Number(port) : port;
       return resolvePodPort(pod, numeric);
     },
     resolveService(namespace, name, port) {
-      const svc = store.get(R.services, namespace, name);
+      const svc = api.get(R.services, namespace, name);
       if (svc === undefined) return undefined;
       const spec = specOf(svc);
       const numeric = typeof port === "string" && /^\d+$/.test(port) ? Number(port) : port;
@@ -191,7 +219,7 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
         ports.find((p) => (typeof numeric === "number" ? num(p.port) === numeric : p.name === numeric)) ??
         (ports.length === 0 && typeof numeric === "number" ? { port: numeric, targetPort: numeric } : undefined);
       if (servicePort === undefined) return undefined;
-      const pods = store.list(R.pods, { namespace });
+      const pods = api.list(R.pods, { namespace });
       const byName = new Map(pods.map((p) => [p.metadata.name ?? "", p]));
       const subsets = endpointSubsets(
         svc,
@@ -213,7 +241,7 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
       return undefined;
     },
     logs(namespace, name, container, opts) {
-      const pod = store.get(R.pods, namespace, name);
+      const pod = api.get(R.pods, namespace, name);
       const containerName = container ?? str(asObjArray(specOf(pod ?? emptyPod()).containers)[0]?.name);
       if (containerName === undefined) return undefined;
       const text = runtime.logs(`${namespace}/${name}/${containerName}`, opts?.previous === true);

@@ -3,6 +3,7 @@
  * becomes Ready, and deleting the NodeClaim deletes the Node before the termination finalizer is released.
  */
 import type { KubeObject } from "../../store/api.ts";
+import { ensureNodeLease } from "../node-agent/heartbeats.ts";
 import type { SimContext } from "../shared/context.ts";
 import {
   buildNode,
@@ -40,17 +41,17 @@ export class NodeClaimController {
     return undefined;
   }
 
-  handle(name: string): HandlerResult {
-    const { store } = this.#ctx;
-    const nc = store.get(R.nodeclaims, undefined, name);
+  async handle(name: string): Promise<HandlerResult> {
+    const { api } = this.#ctx;
+    const nc = api.get(R.nodeclaims, undefined, name);
     if (nc === undefined) {
-      this.#deleteNodeOf(name);
+      await this.#deleteNodeOf(name);
       this.#nodes.delete(name);
       return undefined;
     }
-    if (nc.metadata.deletionTimestamp !== undefined) return this.#terminate(nc);
+    if (nc.metadata.deletionTimestamp !== undefined) return await this.#terminate(nc);
     if (!(nc.metadata.finalizers ?? []).includes(TERMINATION_FINALIZER)) {
-      store.patch(R.nodeclaims, undefined, name, "merge", {
+      await api.patch(R.nodeclaims, undefined, name, "merge", {
         metadata: {
           finalizers: [...(nc.metadata.finalizers ?? []), TERMINATION_FINALIZER],
           resourceVersion: nc.metadata.resourceVersion,
@@ -66,7 +67,7 @@ export class NodeClaimController {
     const status = statusOf(nc);
 
     if (status.conditions === undefined) {
-      this.#writeStatus(nc, {}, initialClaimConditions(generation));
+      await this.#writeStatus(nc, {}, initialClaimConditions(generation));
       return undefined;
     }
     const launched = conditionStatus(nc, "Launched");
@@ -75,7 +76,9 @@ export class NodeClaimController {
     if (launched !== "True") {
       const failure = launchFailure(nc, this.#ctx.options.skus, this.#ctx.faults.nodeClaimFault(name, instanceType));
       if (failure !== undefined) {
-        this.#writeStatus(nc, {}, [claimCondition("Launched", "False", failure.reason, failure.message, generation)]);
+        await this.#writeStatus(nc, {}, [
+          claimCondition("Launched", "False", failure.reason, failure.message, generation),
+        ]);
         const insufficient = failure.message.includes("all requested instance types were unavailable");
         this.#ctx.events.record(
           nc,
@@ -91,7 +94,7 @@ export class NodeClaimController {
       const sku = findSku(this.#ctx.options.skus, instanceType);
       if (sku === undefined) return undefined;
       const capacity = skuCapacity(sku);
-      this.#writeStatus(
+      await this.#writeStatus(
         nc,
         {
           providerID: providerIdFor(name, this.#ctx.options.clusterName),
@@ -114,30 +117,34 @@ export class NodeClaimController {
     if (conditionStatus(nc, "Registered") !== "True") {
       const wait = this.#ctx.options.nodeDelayMs - elapsed;
       if (wait > 0) return { requeueAfterMs: wait };
-      this.#ensureNode(nc, sku, nodeName);
-      this.#writeStatus(nc, { nodeName }, [claimCondition("Registered", "True", "Registered", "", generation)]);
+      await this.#ensureNode(nc, sku, nodeName);
+      await this.#writeStatus(nc, { nodeName }, [claimCondition("Registered", "True", "Registered", "", generation)]);
       return undefined;
     }
-    const node = store.get(R.nodes, undefined, nodeName);
+    const node = api.get(R.nodes, undefined, nodeName);
     if (node === undefined) {
       // The Node was deleted behind Karpenter's back: the NodeClaim goes too.
-      if (this.#nodes.get(name) === nodeName) store.delete(R.nodeclaims, undefined, name);
+      if (this.#nodes.get(name) === nodeName) await api.delete(R.nodeclaims, undefined, name);
       return undefined;
     }
     this.#nodes.set(name, nodeName);
     if (conditionStatus(nc, "Initialized") !== "True") {
       if (conditionStatus(node, "Ready") !== "True") return { requeueAfterMs: 50 };
-      this.#writeStatus(nc, {}, [claimCondition("Initialized", "True", "Initialized", "", generation)]);
+      await this.#writeStatus(nc, {}, [claimCondition("Initialized", "True", "Initialized", "", generation)]);
       return undefined;
     }
     if (conditionStatus(nc, "Ready") !== "True") {
-      this.#writeStatus(nc, {}, [claimCondition("Ready", "True", "Ready", "", generation)]);
+      await this.#writeStatus(nc, {}, [claimCondition("Ready", "True", "Ready", "", generation)]);
     }
-    return this.#advertiseGpus(node, sku, elapsed);
+    return await this.#advertiseGpus(node, sku, elapsed);
   }
 
   /** The device plugin's part: GPU capacity appears `gpuCapacityDelayMs` after the node registered. */
-  #advertiseGpus(node: KubeObject, sku: NonNullable<ReturnType<typeof findSku>>, elapsed: number): HandlerResult {
+  async #advertiseGpus(
+    node: KubeObject,
+    sku: NonNullable<ReturnType<typeof findSku>>,
+    elapsed: number,
+  ): Promise<HandlerResult> {
     const delay = this.#ctx.options.gpuCapacityDelayMs;
     const resource = sku.gpuResourceName ?? "nvidia.com/gpu";
     if (delay <= 0 || sku.gpuCount <= 0) return undefined;
@@ -145,7 +152,7 @@ export class NodeClaimController {
     const wait = this.#ctx.options.nodeDelayMs + delay - elapsed;
     if (wait > 0) return { requeueAfterMs: wait };
     const count = String(sku.gpuCount);
-    this.#ctx.store.patch(
+    await this.#ctx.api.patch(
       R.nodes,
       undefined,
       node.metadata.name ?? "",
@@ -156,8 +163,8 @@ export class NodeClaimController {
     return undefined;
   }
 
-  #ensureNode(nc: KubeObject, sku: NonNullable<ReturnType<typeof findSku>>, nodeName: string): void {
-    const { store } = this.#ctx;
+  async #ensureNode(nc: KubeObject, sku: NonNullable<ReturnType<typeof findSku>>, nodeName: string): Promise<void> {
+    const { api } = this.#ctx;
     const name = nc.metadata.name ?? "";
     this.#nodes.set(name, nodeName);
     const plan = {
@@ -168,20 +175,20 @@ export class NodeClaimController {
       index: this.#nodeIndex++,
       now: this.#ctx.nowIso(),
     };
-    let node = store.get(R.nodes, undefined, nodeName);
+    let node = api.get(R.nodes, undefined, nodeName);
     if (node === undefined) {
       try {
         const status = readyNodeStatus(plan, this.#ctx.options.gpuCapacityDelayMs <= 0);
-        node = store.create(R.nodes, { ...buildNode(plan), status });
+        node = await api.create(R.nodes, { ...buildNode(plan), status });
         if (node.status === undefined) {
-          node = store.patch(R.nodes, undefined, nodeName, "merge", { status }, { subresource: "status" });
+          node = await api.patch(R.nodes, undefined, nodeName, "merge", { status }, { subresource: "status" });
         }
       } catch (error) {
         if (!isReason(error, "AlreadyExists")) throw error;
-        node = store.get(R.nodes, undefined, nodeName);
+        node = api.get(R.nodes, undefined, nodeName);
       }
       if (node !== undefined) {
-        this.#ensureLease(node);
+        await ensureNodeLease(this.#ctx.api, node, this.#ctx.now());
         this.#ctx.events.record(node, "Normal", "Starting", "Starting kubelet.", {
           component: "kubelet",
           host: nodeName,
@@ -203,7 +210,7 @@ export class NodeClaimController {
     }
     if (node !== undefined && conditionStatus(node, "Ready") !== "True") {
       const status = readyNodeStatus(plan, this.#ctx.options.gpuCapacityDelayMs <= 0);
-      store.patch(R.nodes, undefined, nodeName, "merge", { status }, { subresource: "status" });
+      await api.patch(R.nodes, undefined, nodeName, "merge", { status }, { subresource: "status" });
       this.#ctx.events.record(node, "Normal", "NodeReady", `Node ${nodeName} status is now: NodeReady`, {
         component: "kubelet",
         host: nodeName,
@@ -211,52 +218,28 @@ export class NodeClaimController {
     }
   }
 
-  /** The node's heartbeat Lease in `kube-node-lease`, as the kubelet keeps it (best effort). */
-  #ensureLease(node: KubeObject): void {
-    const name = node.metadata.name ?? "";
-    try {
-      if (this.#ctx.store.get(R.leases, "kube-node-lease", name) !== undefined) return;
-      this.#ctx.store.create(R.leases, {
-        apiVersion: "coordination.k8s.io/v1",
-        kind: "Lease",
-        metadata: {
-          name,
-          namespace: "kube-node-lease",
-          ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid: node.metadata.uid ?? "" }],
-        },
-        spec: {
-          holderIdentity: name,
-          leaseDurationSeconds: 40,
-          renewTime: this.#ctx.now().toISOString().replace("Z", "000Z"),
-        },
-      });
-    } catch {
-      // No lease namespace or kind in this store: nodes work without one.
-    }
-  }
-
-  #terminate(nc: KubeObject): HandlerResult {
-    const { store } = this.#ctx;
+  async #terminate(nc: KubeObject): Promise<HandlerResult> {
+    const { api } = this.#ctx;
     const name = nc.metadata.name ?? "";
     const nodeName = str(statusOf(nc).nodeName) ?? this.#nodes.get(name);
     if (nodeName !== undefined) {
-      const node = store.get(R.nodes, undefined, nodeName);
+      const node = api.get(R.nodes, undefined, nodeName);
       if (node !== undefined) {
         if (node.metadata.deletionTimestamp === undefined) {
           try {
-            store.delete(R.nodes, undefined, nodeName);
+            await api.delete(R.nodes, undefined, nodeName);
           } catch (error) {
             if (!isReason(error, "NotFound")) throw error;
           }
         }
-        if (store.get(R.nodes, undefined, nodeName) !== undefined) return { requeueAfterMs: 50 };
+        if (api.get(R.nodes, undefined, nodeName) !== undefined) return { requeueAfterMs: 50 };
       }
     }
     this.#nodes.delete(name);
     this.#firstSeen.delete(nc.metadata.uid ?? name);
     const finalizers = nc.metadata.finalizers ?? [];
     if (finalizers.includes(TERMINATION_FINALIZER)) {
-      store.patch(R.nodeclaims, undefined, name, "merge", {
+      await api.patch(R.nodeclaims, undefined, name, "merge", {
         metadata: {
           finalizers: finalizers.filter((f) => f !== TERMINATION_FINALIZER),
           resourceVersion: nc.metadata.resourceVersion,
@@ -266,20 +249,20 @@ export class NodeClaimController {
     return undefined;
   }
 
-  #deleteNodeOf(name: string): void {
+  async #deleteNodeOf(name: string): Promise<void> {
     const nodeName = this.#nodes.get(name);
     if (nodeName === undefined) return;
     try {
-      this.#ctx.store.delete(R.nodes, undefined, nodeName);
+      await this.#ctx.api.delete(R.nodes, undefined, nodeName);
     } catch (error) {
       if (!isReason(error, "NotFound")) throw error;
     }
   }
 
-  #writeStatus(nc: KubeObject, fields: Obj, conditions: Obj[]): void {
+  async #writeStatus(nc: KubeObject, fields: Obj, conditions: Obj[]): Promise<void> {
     const status = statusOf(nc);
     const merged = mergeConditions(status.conditions, conditions, this.#ctx.nowIso());
-    this.#ctx.store.patch(
+    await this.#ctx.api.patch(
       R.nodeclaims,
       undefined,
       nc.metadata.name ?? "",

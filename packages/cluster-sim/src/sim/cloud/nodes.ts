@@ -71,13 +71,23 @@ export function nodeNameFor(nodeClaimName: string): string {
   return `aks-${nodeClaimName}-${digits}-vmss000000`;
 }
 
+/** The start of the provider IDs of the simulated cloud named `clusterName`. */
+export function providerIdPrefix(clusterName: string): string {
+  return `azure:///subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/mc_${clusterName}_${clusterName}_local/`;
+}
+
 /** The Azure provider ID of the node a NodeClaim becomes. */
 export function providerIdFor(nodeClaimName: string, clusterName: string): string {
   const digits = String(fnv32a(nodeClaimName) % 100_000_000).padStart(8, "0");
   return (
-    `azure:///subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/mc_${clusterName}_${clusterName}_local` +
-    `/providers/Microsoft.Compute/virtualMachineScaleSets/aks-${nodeClaimName}-${digits}-vmss/virtualMachines/0`
+    providerIdPrefix(clusterName) +
+    `providers/Microsoft.Compute/virtualMachineScaleSets/aks-${nodeClaimName}-${digits}-vmss/virtualMachines/0`
   );
+}
+
+/** True when the simulated cloud named `clusterName` launched `node` (by its provider ID). */
+export function isSimulatedNode(node: KubeObject, clusterName: string): boolean {
+  return str(asObj(node.spec).providerID)?.startsWith(providerIdPrefix(clusterName)) === true;
 }
 
 /** Capacity of a node of this SKU (allocatable is the same in the simulation). */

@@ -50,37 +50,37 @@ export class DeploymentController {
     this.#ctx = ctx;
   }
 
-  handle(key: string): HandlerResult {
+  async handle(key: string): Promise<HandlerResult> {
     const [namespace, name] = key.split("/") as [string, string];
-    const { store } = this.#ctx;
-    const d = store.get(R.deployments, namespace, name);
+    const { api } = this.#ctx;
+    const d = api.get(R.deployments, namespace, name);
     if (d === undefined || d.metadata.deletionTimestamp !== undefined) return undefined;
     const spec = specOf(d);
     const replicas = num(spec.replicas) ?? 1;
     const hash = hashOf(d);
-    const all = listControlled(store, R.replicasets, d);
+    const all = listControlled(api, R.replicasets, d);
     let newRS = all.find((rs) => rs.metadata.labels?.[HASH_LABEL] === hash);
     const old = all.filter((rs) => rs !== newRS);
     const maxRevision = Math.max(0, ...all.map((rs) => Number(rs.metadata.annotations?.[REVISION] ?? 0)));
     let created = false;
     if (newRS === undefined) {
-      newRS = this.#createReplicaSet(d, hash, maxRevision + 1, old.length === 0 ? replicas : 0);
+      newRS = await this.#createReplicaSet(d, hash, maxRevision + 1, old.length === 0 ? replicas : 0);
       created = true;
     } else if (Number(newRS.metadata.annotations?.[REVISION] ?? 0) < maxRevision) {
-      newRS = store.patch(R.replicasets, namespace, newRS.metadata.name ?? "", "merge", {
+      newRS = await api.patch(R.replicasets, namespace, newRS.metadata.name ?? "", "merge", {
         metadata: { annotations: { [REVISION]: String(maxRevision + 1) } },
       });
     }
     const revision = newRS.metadata.annotations?.[REVISION] ?? "1";
     if (d.metadata.annotations?.[REVISION] !== revision) {
-      store.patch(R.deployments, namespace, name, "merge", { metadata: { annotations: { [REVISION]: revision } } });
+      await api.patch(R.deployments, namespace, name, "merge", { metadata: { annotations: { [REVISION]: revision } } });
     }
-    if (spec.paused !== true) this.#scale(d, newRS, old, replicas);
-    this.#writeStatus(d, newRS, listControlled(store, R.replicasets, d), replicas, created);
+    if (spec.paused !== true) await this.#scale(d, newRS, old, replicas);
+    await this.#writeStatus(d, newRS, listControlled(api, R.replicasets, d), replicas, created);
     return undefined;
   }
 
-  #createReplicaSet(d: KubeObject, hash: string, revision: number, replicas: number): KubeObject {
+  async #createReplicaSet(d: KubeObject, hash: string, revision: number, replicas: number): Promise<KubeObject> {
     const spec = specOf(d);
     const template = clone(asObj(spec.template));
     const tmeta = asObj(template.metadata);
@@ -89,7 +89,7 @@ export class DeploymentController {
     const selector = clone(asObj(spec.selector));
     selector.matchLabels = { ...asStringRecord(selector.matchLabels), [HASH_LABEL]: hash };
     const name = `${d.metadata.name}-${hash}`;
-    const rs = this.#ctx.store.create(R.replicasets, {
+    const rs = await this.#ctx.api.create(R.replicasets, {
       apiVersion: "apps/v1",
       kind: "ReplicaSet",
       metadata: {
@@ -119,22 +119,22 @@ export class DeploymentController {
     );
   }
 
-  #setReplicas(d: KubeObject, rs: KubeObject, to: number): void {
+  async #setReplicas(d: KubeObject, rs: KubeObject, to: number): Promise<void> {
     const from = replicasOf(rs);
     if (from === to) return;
-    this.#ctx.store.patch(R.replicasets, rs.metadata.namespace, rs.metadata.name ?? "", "merge", {
+    await this.#ctx.api.patch(R.replicasets, rs.metadata.namespace, rs.metadata.name ?? "", "merge", {
       spec: { replicas: to },
       metadata: { annotations: { "deployment.kubernetes.io/desired-replicas": String(num(specOf(d).replicas) ?? 1) } },
     });
     this.#scaledEvent(d, rs.metadata.name ?? "", from, to);
   }
 
-  #scale(d: KubeObject, newRS: KubeObject, old: KubeObject[], replicas: number): void {
+  async #scale(d: KubeObject, newRS: KubeObject, old: KubeObject[], replicas: number): Promise<void> {
     const strategy = asObj(specOf(d).strategy);
     if (strategy.type === "Recreate") {
-      for (const rs of old) this.#setReplicas(d, rs, 0);
+      for (const rs of old) await this.#setReplicas(d, rs, 0);
       const oldPods = old.reduce((n, rs) => n + (num(statusOf(rs).replicas) ?? 0), 0);
-      if (oldPods === 0) this.#setReplicas(d, newRS, replicas);
+      if (oldPods === 0) await this.#setReplicas(d, newRS, replicas);
       return;
     }
     const rolling = asObj(strategy.rollingUpdate);
@@ -148,7 +148,7 @@ export class DeploymentController {
     if (newReplicas > replicas) newReplicas = replicas;
     else if (room > 0) newReplicas = Math.min(replicas, newReplicas + room);
     if (old.every((rs) => replicasOf(rs) === 0)) newReplicas = replicas;
-    this.#setReplicas(d, newRS, newReplicas);
+    await this.#setReplicas(d, newRS, newReplicas);
     // Scale down old ReplicaSets while keeping the minimum available.
     const minAvailable = replicas - maxUnavailable;
     const newUnavailable = Math.max(0, newReplicas - (num(statusOf(newRS).availableReplicas) ?? 0));
@@ -160,17 +160,23 @@ export class DeploymentController {
     );
     for (const rs of sorted) {
       const unavailable = Math.max(0, replicasOf(rs) - (num(statusOf(rs).availableReplicas) ?? 0));
-      if (unavailable > 0) this.#setReplicas(d, rs, replicasOf(rs) - unavailable);
+      if (unavailable > 0) await this.#setReplicas(d, rs, replicasOf(rs) - unavailable);
       const cur = replicasOf(rs) - unavailable;
       const cut = Math.min(cur, Math.max(0, budget));
       if (cut > 0) {
-        this.#setReplicas(d, rs, cur - cut);
+        await this.#setReplicas(d, rs, cur - cut);
         budget -= cut;
       }
     }
   }
 
-  #writeStatus(d: KubeObject, newRS: KubeObject, all: KubeObject[], replicas: number, created: boolean): void {
+  async #writeStatus(
+    d: KubeObject,
+    newRS: KubeObject,
+    all: KubeObject[],
+    replicas: number,
+    created: boolean,
+  ): Promise<void> {
     const sum = (field: string) => all.reduce((n, rs) => n + (num(statusOf(rs)[field]) ?? 0), 0);
     const fresh = all.find((rs) => rs.metadata.uid === newRS.metadata.uid) ?? newRS;
     const available = sum("availableReplicas");
@@ -226,7 +232,7 @@ export class DeploymentController {
       k === "conditions" ? conditionsEqual(v, old[k]) : jsonEqual(v, old[k]),
     );
     if (!same) {
-      this.#ctx.store.patch(
+      await this.#ctx.api.patch(
         R.deployments,
         d.metadata.namespace,
         d.metadata.name ?? "",

@@ -128,15 +128,15 @@ export class EndpointsController {
     this.#ips = new ClusterIpAllocator(ctx.options.serviceCidr);
   }
 
-  handle(key: string): HandlerResult {
+  async handle(key: string): Promise<HandlerResult> {
     const [namespace, name] = key.split("/") as [string, string];
-    const { store } = this.#ctx;
-    let svc = store.get(R.services, namespace, name);
+    const { api } = this.#ctx;
+    let svc = api.get(R.services, namespace, name);
     if (svc === undefined) {
-      const ep = store.get(R.endpoints, namespace, name);
+      const ep = api.get(R.endpoints, namespace, name);
       if (ep?.metadata.ownerReferences?.some((r) => r.kind === "Service")) {
         try {
-          store.delete(R.endpoints, namespace, name);
+          await api.delete(R.endpoints, namespace, name);
         } catch (error) {
           if (!isReason(error, "NotFound")) throw error;
         }
@@ -144,16 +144,16 @@ export class EndpointsController {
       return undefined;
     }
     if (svc.metadata.deletionTimestamp !== undefined) return undefined;
-    svc = this.#ensureClusterIp(svc);
-    this.#ensureLoadBalancer(svc);
+    svc = await this.#ensureClusterIp(svc);
+    await this.#ensureLoadBalancer(svc);
     const spec = specOf(svc);
     const selector = asStringRecord(spec.selector);
     if (Object.keys(selector).length === 0 || spec.type === "ExternalName") return undefined;
-    const pods = store.list(R.pods, { namespace }).filter((p) => mapSelectorMatches(selector, p.metadata.labels));
+    const pods = api.list(R.pods, { namespace }).filter((p) => mapSelectorMatches(selector, p.metadata.labels));
     const subsets = endpointSubsets(svc, pods);
     const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
     if (spec.clusterIP === "None") labels["service.kubernetes.io/headless"] = "";
-    const existing = store.get(R.endpoints, namespace, name);
+    const existing = api.get(R.endpoints, namespace, name);
     const body: KubeObject = {
       apiVersion: "v1",
       kind: "Endpoints",
@@ -167,12 +167,12 @@ export class EndpointsController {
     };
     if (subsets.length > 0) body.subsets = subsets;
     if (existing === undefined) {
-      store.create(R.endpoints, body);
+      await api.create(R.endpoints, body);
       return undefined;
     }
     if (jsonEqual(existing.subsets ?? [], subsets) && jsonEqual(existing.metadata.labels ?? {}, labels))
       return undefined;
-    store.update(R.endpoints, {
+    await api.update(R.endpoints, {
       ...body,
       metadata: {
         ...existing.metadata,
@@ -184,7 +184,7 @@ export class EndpointsController {
     return undefined;
   }
 
-  #ensureClusterIp(svc: KubeObject): KubeObject {
+  async #ensureClusterIp(svc: KubeObject): Promise<KubeObject> {
     const spec = specOf(svc);
     const current = str(spec.clusterIP);
     if (current !== undefined && current !== "") {
@@ -192,21 +192,21 @@ export class EndpointsController {
       return svc;
     }
     if (spec.type === "ExternalName") return svc;
-    for (const other of this.#ctx.store.list(R.services)) {
+    for (const other of this.#ctx.api.list(R.services)) {
       const ip = str(specOf(other).clusterIP);
       if (ip && ip !== "None") this.#ips.reserve(ip);
     }
     const ip = this.#ips.allocate();
-    return this.#ctx.store.patch(R.services, svc.metadata.namespace, svc.metadata.name ?? "", "merge", {
+    return await this.#ctx.api.patch(R.services, svc.metadata.namespace, svc.metadata.name ?? "", "merge", {
       spec: { clusterIP: ip, clusterIPs: [ip] },
     });
   }
 
-  #ensureLoadBalancer(svc: KubeObject): void {
+  async #ensureLoadBalancer(svc: KubeObject): Promise<void> {
     if (specOf(svc).type !== "LoadBalancer") return;
     const ingress = asObjArray(asObj(statusOf(svc).loadBalancer).ingress);
     if (ingress.length > 0) return;
-    this.#ctx.store.patch(
+    await this.#ctx.api.patch(
       R.services,
       svc.metadata.namespace,
       svc.metadata.name ?? "",

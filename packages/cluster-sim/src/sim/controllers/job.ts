@@ -28,13 +28,13 @@ export class JobController {
     this.#ctx = ctx;
   }
 
-  handle(key: string): HandlerResult {
+  async handle(key: string): Promise<HandlerResult> {
     const [namespace, name] = key.split("/") as [string, string];
-    const { store, events } = this.#ctx;
-    const job = store.get(R.jobs, namespace, name);
+    const { api, events } = this.#ctx;
+    const job = api.get(R.jobs, namespace, name);
     if (job === undefined) {
       for (const [uid] of this.#tracking)
-        if (!store.list(R.jobs).some((j) => j.metadata.uid === uid)) this.#tracking.delete(uid);
+        if (!api.list(R.jobs).some((j) => j.metadata.uid === uid)) this.#tracking.delete(uid);
       return undefined;
     }
     if (job.metadata.deletionTimestamp !== undefined) return undefined;
@@ -43,7 +43,7 @@ export class JobController {
     this.#tracking.set(uid, tracking);
     const spec = specOf(job);
     const template = asObj(spec.template);
-    const pods = listControlled(store, R.pods, job);
+    const pods = listControlled(api, R.pods, job);
     const views: JobPodView[] = pods.map((p) => ({
       name: p.metadata.name ?? "",
       uid: p.metadata.uid ?? "",
@@ -74,7 +74,7 @@ export class JobController {
       if (views.find((v) => v.uid === podUid)?.phase === "Failed") tracking.lastFailureAt = Date.now();
     }
     for (let i = 0; i < plan.create; i++) {
-      const pod = store.create(
+      const pod = await api.create(
         R.pods,
         podFromTemplate(template, job, { namespace, generateName: `${name}-`, labels: jobPodLabels(job) }),
       );
@@ -84,24 +84,24 @@ export class JobController {
     }
     for (const podName of plan.delete) {
       try {
-        store.delete(R.pods, namespace, podName);
+        await api.delete(R.pods, namespace, podName);
         events.record(job, "Normal", "SuccessfulDelete", `Deleted pod: ${podName}`, { component: "job-controller" });
       } catch (error) {
         if (!isReason(error, "NotFound")) throw error;
       }
     }
-    this.#writeStatus(job, plan.status);
+    await this.#writeStatus(job, plan.status);
     if (plan.requeueAfterMs !== undefined) return { requeueAfterMs: plan.requeueAfterMs };
     return undefined;
   }
 
-  #writeStatus(job: KubeObject, status: Obj): void {
+  async #writeStatus(job: KubeObject, status: Obj): Promise<void> {
     const old = statusOf(job);
     const wasFinished = asObjArray(old.conditions).some(
       (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
     );
     if (Object.entries(status).every(([k, v]) => jsonEqual(v, old[k]))) return;
-    this.#ctx.store.patch(
+    await this.#ctx.api.patch(
       R.jobs,
       job.metadata.namespace,
       job.metadata.name ?? "",

@@ -39,19 +39,22 @@ export class ReplicaSetController {
     this.#ctx = ctx;
   }
 
-  handle(key: string): HandlerResult {
+  async handle(key: string): Promise<HandlerResult> {
     const [namespace, name] = key.split("/") as [string, string];
-    const { store, events } = this.#ctx;
-    const rs = store.get(R.replicasets, namespace, name);
+    const { api, events } = this.#ctx;
+    const rs = api.get(R.replicasets, namespace, name);
     if (rs === undefined || rs.metadata.deletionTimestamp !== undefined) return undefined;
     const spec = specOf(rs);
     const replicas = num(spec.replicas) ?? 1;
-    const pods = listControlled(store, R.pods, rs);
+    const pods = listControlled(api, R.pods, rs);
     const active = pods.filter(isActivePod);
     const diff = replicas - active.length;
     if (diff > 0) {
       for (let i = 0; i < diff; i++) {
-        const pod = store.create(R.pods, podFromTemplate(spec.template, rs, { namespace, generateName: `${name}-` }));
+        const pod = await api.create(
+          R.pods,
+          podFromTemplate(spec.template, rs, { namespace, generateName: `${name}-` }),
+        );
         active.push(pod);
         events.record(rs, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`, {
           component: "replicaset-controller",
@@ -60,7 +63,7 @@ export class ReplicaSetController {
     } else if (diff < 0) {
       for (const pod of scaleDownOrder(active).slice(0, -diff)) {
         try {
-          store.delete(R.pods, namespace, pod.metadata.name ?? "");
+          await api.delete(R.pods, namespace, pod.metadata.name ?? "");
         } catch (error) {
           if (!isReason(error, "NotFound")) throw error;
         }
@@ -80,7 +83,7 @@ export class ReplicaSetController {
     };
     const old = statusOf(rs);
     if (!Object.entries(status).every(([k, v]) => jsonEqual(v, old[k]))) {
-      store.patch(R.replicasets, namespace, name, "merge", { status }, { subresource: "status" });
+      await api.patch(R.replicasets, namespace, name, "merge", { status }, { subresource: "status" });
     }
     return undefined;
   }

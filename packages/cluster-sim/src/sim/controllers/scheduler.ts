@@ -23,12 +23,12 @@ export class Scheduler {
   }
 
   /** Keys: {@link SCHEDULE_ALL}, or `gc:<node>` after a node was deleted. */
-  handle(key: string): HandlerResult {
+  async handle(key: string): Promise<HandlerResult> {
     if (key.startsWith("gc:")) {
-      this.#collectPodsOf(key.slice(3));
+      await this.#collectPodsOf(key.slice(3));
       return undefined;
     }
-    return this.#schedulePass();
+    return await this.#schedulePass();
   }
 
   /** True when the pod is waiting for this scheduler. */
@@ -43,9 +43,9 @@ export class Scheduler {
     );
   }
 
-  #schedulePass(): HandlerResult {
-    const { store } = this.#ctx;
-    const pods = store.list(R.pods);
+  async #schedulePass(): Promise<HandlerResult> {
+    const { api } = this.#ctx;
+    const pods = api.list(R.pods);
     const pending = pods
       .filter(Scheduler.isPending)
       .sort(
@@ -56,7 +56,7 @@ export class Scheduler {
     const pendingUids = new Set(pending.map((p) => p.metadata.uid ?? ""));
     for (const uid of this.#lastMessage.keys()) if (!pendingUids.has(uid)) this.#lastMessage.delete(uid);
     if (pending.length === 0) return undefined;
-    const nodes = store
+    const nodes = api
       .list(R.nodes)
       .filter((n) => n.metadata.deletionTimestamp === undefined)
       .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
@@ -70,23 +70,23 @@ export class Scheduler {
     for (const pod of pending) {
       const decision = schedulePod(pod, nodes, usageOf);
       if (decision.node !== undefined) {
-        this.#bind(pod, decision.node);
+        await this.#bind(pod, decision.node);
         const u = usageOf(decision.node);
         for (const [k, v] of Object.entries(podRequests(specOf(pod)))) u.requests[k] = (u.requests[k] ?? 0) + v;
         u.count++;
         usage.set(decision.node, u);
       } else {
-        this.#markUnschedulable(pod, decision.message);
+        await this.#markUnschedulable(pod, decision.message);
       }
     }
     return undefined;
   }
 
-  #bind(pod: KubeObject, nodeName: string): void {
-    const { store } = this.#ctx;
+  async #bind(pod: KubeObject, nodeName: string): Promise<void> {
+    const { api } = this.#ctx;
     const { namespace, name } = pod.metadata;
     try {
-      store.patch(R.pods, namespace, name ?? "", "merge", {
+      await api.patch(R.pods, namespace, name ?? "", "merge", {
         metadata: { resourceVersion: pod.metadata.resourceVersion },
         spec: { nodeName },
       });
@@ -95,19 +95,19 @@ export class Scheduler {
       throw error;
     }
     const now = timestamp(this.#ctx.now());
-    const bound = store.get(R.pods, namespace, name ?? "");
+    const bound = api.get(R.pods, namespace, name ?? "");
     if (bound === undefined) return;
     const conditions = asObjArray(statusOf(bound).conditions).filter((c) => c.type !== "PodScheduled");
     conditions.unshift({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now });
-    store.patch(R.pods, namespace, name ?? "", "merge", { status: { conditions } }, { subresource: "status" });
+    await api.patch(R.pods, namespace, name ?? "", "merge", { status: { conditions } }, { subresource: "status" });
     this.#lastMessage.delete(pod.metadata.uid ?? "");
     this.#ctx.events.record(bound, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${nodeName}`, {
       component: "default-scheduler",
     });
   }
 
-  #markUnschedulable(pod: KubeObject, message: string): void {
-    const { store } = this.#ctx;
+  async #markUnschedulable(pod: KubeObject, message: string): Promise<void> {
+    const { api } = this.#ctx;
     const uid = pod.metadata.uid ?? "";
     const existing = asObjArray(statusOf(pod).conditions);
     const current = existing.find((c) => c.type === "PodScheduled");
@@ -128,7 +128,7 @@ export class Scheduler {
     if (statusOf(pod).phase === undefined) status.phase = "Pending";
     if (statusOf(pod).qosClass === undefined) status.qosClass = qosClass(specOf(pod));
     try {
-      store.patch(
+      await api.patch(
         R.pods,
         pod.metadata.namespace,
         pod.metadata.name ?? "",
@@ -146,13 +146,13 @@ export class Scheduler {
     }
   }
 
-  #collectPodsOf(nodeName: string): void {
-    const { store } = this.#ctx;
-    if (store.get(R.nodes, undefined, nodeName) !== undefined) return;
-    for (const pod of store.list(R.pods, { fieldSelector: `spec.nodeName=${nodeName}` })) {
+  async #collectPodsOf(nodeName: string): Promise<void> {
+    const { api } = this.#ctx;
+    if (api.get(R.nodes, undefined, nodeName) !== undefined) return;
+    for (const pod of api.list(R.pods, { fieldSelector: `spec.nodeName=${nodeName}` })) {
       if (str(specOf(pod).nodeName) !== nodeName) continue;
       try {
-        store.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", { gracePeriodSeconds: 0 });
+        await api.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", { gracePeriodSeconds: 0 });
       } catch (error) {
         if (!isReason(error, "NotFound")) throw error;
       }

@@ -41,10 +41,10 @@ export class StatefulSetController {
     this.#ctx = ctx;
   }
 
-  handle(key: string): HandlerResult {
+  async handle(key: string): Promise<HandlerResult> {
     const [namespace, name] = key.split("/") as [string, string];
-    const { store, events } = this.#ctx;
-    const sts = store.get(R.statefulsets, namespace, name);
+    const { api, events } = this.#ctx;
+    const sts = api.get(R.statefulsets, namespace, name);
     if (sts === undefined || sts.metadata.deletionTimestamp !== undefined) return undefined;
     const spec = specOf(sts);
     const replicas = num(spec.replicas) ?? 1;
@@ -52,12 +52,12 @@ export class StatefulSetController {
     const data = revisionData(spec.template);
     const hash = templateHash(data, collisionCount);
     const updateRevision = `${name}-${hash}`;
-    let revisions = listControlled(store, R.controllerrevisions, sts);
+    let revisions = listControlled(api, R.controllerrevisions, sts);
     const maxRevision = Math.max(0, ...revisions.map((r) => num(r.revision) ?? 0));
     const existing = revisions.find((r) => r.metadata.name === updateRevision);
     if (existing === undefined) {
       const tmeta = asObj(asObj(spec.template).metadata);
-      store.create(R.controllerrevisions, {
+      await api.create(R.controllerrevisions, {
         apiVersion: "apps/v1",
         kind: "ControllerRevision",
         metadata: {
@@ -69,9 +69,9 @@ export class StatefulSetController {
         data,
         revision: maxRevision + 1,
       });
-      revisions = listControlled(store, R.controllerrevisions, sts);
+      revisions = listControlled(api, R.controllerrevisions, sts);
     } else if ((num(existing.revision) ?? 0) < maxRevision) {
-      store.update(R.controllerrevisions, { ...existing, revision: maxRevision + 1 });
+      await api.update(R.controllerrevisions, { ...existing, revision: maxRevision + 1 });
     }
     const storedCurrent = str(statusOf(sts).currentRevision);
     const currentRevision =
@@ -79,7 +79,7 @@ export class StatefulSetController {
         ? storedCurrent
         : updateRevision;
 
-    const pods = listControlled(store, R.pods, sts);
+    const pods = listControlled(api, R.pods, sts);
     const views: StsPodView[] = [];
     for (const p of pods) {
       const ordinal = ordinalOf(name, p.metadata.name ?? "");
@@ -131,7 +131,7 @@ export class StatefulSetController {
         podSpec.volumes = volumes;
       }
       try {
-        store.create(R.pods, pod);
+        await api.create(R.pods, pod);
         events.record(sts, "Normal", "SuccessfulCreate", `create Pod ${c.name} in StatefulSet ${name} successful`, {
           component: "statefulset-controller",
         });
@@ -141,7 +141,7 @@ export class StatefulSetController {
     }
     for (const podName of plan.delete) {
       try {
-        store.delete(R.pods, namespace, podName);
+        await api.delete(R.pods, namespace, podName);
         events.record(sts, "Normal", "SuccessfulDelete", `delete Pod ${podName} in StatefulSet ${name} successful`, {
           component: "statefulset-controller",
         });
@@ -149,19 +149,19 @@ export class StatefulSetController {
         if (!isReason(error, "NotFound")) throw error;
       }
     }
-    this.#writeStatus(sts, views, replicas, currentRevision, updateRevision, strategy.type !== "OnDelete");
-    this.#prune(sts, revisions, views, currentRevision, updateRevision);
+    await this.#writeStatus(sts, views, replicas, currentRevision, updateRevision, strategy.type !== "OnDelete");
+    await this.#prune(sts, revisions, views, currentRevision, updateRevision);
     return undefined;
   }
 
-  #writeStatus(
+  async #writeStatus(
     sts: KubeObject,
     views: StsPodView[],
     replicas: number,
     currentRevision: string,
     updateRevision: string,
     rolling: boolean,
-  ): void {
+  ): Promise<void> {
     const counts = statefulSetCounts(views, currentRevision, updateRevision);
     let current = currentRevision;
     let currentReplicas = counts.currentReplicas;
@@ -187,7 +187,7 @@ export class StatefulSetController {
     };
     const old = statusOf(sts);
     if (Object.entries(status).every(([k, v]) => jsonEqual(v, old[k]))) return;
-    this.#ctx.store.patch(
+    await this.#ctx.api.patch(
       R.statefulsets,
       sts.metadata.namespace,
       sts.metadata.name ?? "",
@@ -199,7 +199,13 @@ export class StatefulSetController {
     );
   }
 
-  #prune(sts: KubeObject, revisions: KubeObject[], views: StsPodView[], current: string, update: string): void {
+  async #prune(
+    sts: KubeObject,
+    revisions: KubeObject[],
+    views: StsPodView[],
+    current: string,
+    update: string,
+  ): Promise<void> {
     const limit = num(specOf(sts).revisionHistoryLimit) ?? 10;
     const live = new Set([current, update, ...views.map((v) => v.revision)]);
     const removable = revisions
@@ -207,7 +213,7 @@ export class StatefulSetController {
       .sort((a, b) => (num(a.revision) ?? 0) - (num(b.revision) ?? 0));
     for (const r of removable.slice(0, Math.max(0, removable.length - limit))) {
       try {
-        this.#ctx.store.delete(R.controllerrevisions, r.metadata.namespace, r.metadata.name ?? "");
+        await this.#ctx.api.delete(R.controllerrevisions, r.metadata.namespace, r.metadata.name ?? "");
       } catch (error) {
         if (!isReason(error, "NotFound")) throw error;
       }

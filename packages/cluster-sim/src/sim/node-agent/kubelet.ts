@@ -210,16 +210,16 @@ class PodWorker {
 
   #lookup(): ObjectLookup {
     const ns = this.pod.metadata.namespace;
-    const store = this.#ctx.store;
+    const api = this.#ctx.api;
     return {
-      configMap: (name) => store.get(R.configmaps, ns, name),
-      secret: (name) => store.get(R.secrets, ns, name),
+      configMap: (name) => api.get(R.configmaps, ns, name),
+      secret: (name) => api.get(R.secrets, ns, name),
     };
   }
 
   /** The pod's whole life, from sandbox to the last container. */
   async run(): Promise<void> {
-    const node = this.#ctx.store.get(R.nodes, undefined, str(specOf(this.pod).nodeName) ?? "");
+    const node = this.#ctx.api.get(R.nodes, undefined, str(specOf(this.pod).nodeName) ?? "");
     this.hostIP = asObjArray(statusOf(node ?? { apiVersion: "v1", kind: "Node", metadata: {} }).addresses)
       .map((a) => (a.type === "InternalIP" ? str(a.address) : undefined))
       .find((a) => a !== undefined);
@@ -807,8 +807,8 @@ export class Kubelet {
   /** Reconciles one pod by `ns/name`. */
   async handle(key: string): Promise<HandlerResult> {
     const [namespace, name] = key.split("/") as [string, string];
-    const { store } = this.#ctx;
-    const pod = store.get(R.pods, namespace, name);
+    const { api } = this.#ctx;
+    const pod = api.get(R.pods, namespace, name);
     let worker = this.#workers.get(key);
     if (worker !== undefined && (pod === undefined || pod.metadata.uid !== worker.uid)) {
       await this.#drop(key, worker);
@@ -818,41 +818,41 @@ export class Kubelet {
     if (pod === undefined) return undefined;
     const nodeName = str(specOf(pod).nodeName);
     if (nodeName === undefined) {
-      if (pod.metadata.deletionTimestamp !== undefined) this.#forceDelete(pod);
+      if (pod.metadata.deletionTimestamp !== undefined) await this.#forceDelete(pod);
       return undefined;
     }
     if (pod.metadata.deletionTimestamp !== undefined) {
       if (worker === undefined || worker.terminated || worker.isTerminal()) {
         if (worker !== undefined) await this.#drop(key, worker);
-        this.#forceDelete(pod);
+        await this.#forceDelete(pod);
         return undefined;
       }
       const grace = num(pod.metadata.deletionGracePeriodSeconds) ?? 30;
       void worker.terminate(Math.min(grace * 1000, this.#ctx.options.killGraceMs));
-      this.#writeStatus(pod, worker);
+      await this.#writeStatus(pod, worker);
       return undefined;
     }
     if (worker === undefined) {
       if (isPodTerminal(pod)) return undefined;
-      if (store.get(R.nodes, undefined, nodeName) === undefined) return undefined;
+      if (api.get(R.nodes, undefined, nodeName) === undefined) return undefined;
       worker = new PodWorker(this, this.#ctx, pod, this.runtime.needsSandbox(pod));
       this.#workers.set(key, worker);
       const w = worker;
       void w.run().catch((error: unknown) => this.#ctx.onError(error, `kubelet ${key}`));
     }
     worker.pod = pod;
-    this.#writeStatus(pod, worker);
+    await this.#writeStatus(pod, worker);
     return undefined;
   }
 
-  #writeStatus(pod: KubeObject, worker: PodWorker): void {
+  async #writeStatus(pod: KubeObject, worker: PodWorker): Promise<void> {
     const current = statusOf(pod);
-    const node = this.#ctx.store.get(R.nodes, undefined, str(specOf(pod).nodeName) ?? "");
+    const node = this.#ctx.api.get(R.nodes, undefined, str(specOf(pod).nodeName) ?? "");
     const desired = worker.status(current, node === undefined || conditionStatus(node, "Ready") === "True");
     const same = Object.entries(desired).every(([k, v]) => jsonEqual(v === null ? undefined : v, current[k]));
     if (same) return;
     try {
-      this.#ctx.store.patch(
+      await this.#ctx.api.patch(
         R.pods,
         pod.metadata.namespace,
         pod.metadata.name ?? "",
@@ -865,11 +865,11 @@ export class Kubelet {
     }
   }
 
-  #forceDelete(pod: KubeObject): void {
+  async #forceDelete(pod: KubeObject): Promise<void> {
     try {
       const opts: { gracePeriodSeconds: number; preconditionUid?: string } = { gracePeriodSeconds: 0 };
       if (pod.metadata.uid !== undefined) opts.preconditionUid = pod.metadata.uid;
-      this.#ctx.store.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", opts);
+      await this.#ctx.api.delete(R.pods, pod.metadata.namespace, pod.metadata.name ?? "", opts);
     } catch (error) {
       if (!isReason(error, "NotFound") && !isReason(error, "Conflict")) throw error;
     }

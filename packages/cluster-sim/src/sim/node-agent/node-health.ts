@@ -20,9 +20,9 @@ export class NodeHealthController {
     this.#ctx = ctx;
   }
 
-  handle(name: string): HandlerResult {
-    const { store, events } = this.#ctx;
-    const node = store.get(R.nodes, undefined, name);
+  async handle(name: string): Promise<HandlerResult> {
+    const { api, events } = this.#ctx;
+    const node = api.get(R.nodes, undefined, name);
     if (node === undefined) {
       this.#downed.delete(name);
       return undefined;
@@ -51,7 +51,7 @@ export class NodeHealthController {
       [{ type: "Ready", ...next, lastHeartbeatTime: now }],
       now,
     );
-    store.patch(R.nodes, undefined, name, "merge", { status: { conditions } }, { subresource: "status" });
+    await api.patch(R.nodes, undefined, name, "merge", { status: { conditions } }, { subresource: "status" });
     return undefined;
   }
 }

@@ -1,8 +1,8 @@
-/** What every controller of the simulation shares: the store, the clock, events, faults and resolved options. */
-import type { ClusterStore } from "../../store/api.ts";
+/** What every controller of the simulation shares: the API, the clock, events, faults and resolved options. */
+import type { SimApi } from "../api/types.ts";
 import type { EventRecorder } from "./events.ts";
 import type { FaultRegistry } from "./faults.ts";
-import type { SimSku } from "./types.ts";
+import type { SimControllers, SimHeartbeats, SimSku } from "./types.ts";
 
 /** Options with defaults applied. */
 export interface ResolvedOptions {
@@ -20,11 +20,15 @@ export interface ResolvedOptions {
   clusterName: string;
   sidecarImages: string[];
   serviceCidr: string;
+  controllers: Required<SimControllers>;
+  /** Intervals in ms, 0 = off. */
+  heartbeats: Required<SimHeartbeats>;
 }
 
 /** Shared by the controllers. */
 export interface SimContext {
-  store: ClusterStore;
+  /** Cached reads, asynchronous writes (in-process store or a remote API server). */
+  api: SimApi;
   now: () => Date;
   /** `now()` as an RFC 3339 second-precision timestamp. */
   nowIso: () => string;

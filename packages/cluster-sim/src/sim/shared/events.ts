@@ -1,6 +1,7 @@
-/** Records core/v1 Events through the store, aggregating repeats like the real event recorder (count, lastTimestamp). */
-import type { ClusterStore, KubeObject } from "../../store/api.ts";
-import { num, timestamp } from "./objects.ts";
+/** Records core/v1 Events through the API, aggregating repeats like the real event recorder (count, lastTimestamp). */
+import type { KubeObject } from "../../store/api.ts";
+import type { SimApi } from "../api/types.ts";
+import { errorReason, timestamp } from "./objects.ts";
 import { R } from "./resources.ts";
 
 /** `Normal` or `Warning`. */
@@ -8,68 +9,82 @@ export type EventType = "Normal" | "Warning";
 
 /** Writes Events about objects; never throws (events are best effort, as in Kubernetes). */
 export class EventRecorder {
-  readonly #store: ClusterStore;
+  readonly #api: SimApi;
   readonly #now: () => Date;
   readonly #host: string;
-  readonly #seen = new Map<string, string>();
+  /** Dedup key → the Event's name and count. */
+  readonly #seen = new Map<string, { name: string; count: number }>();
+  readonly #pending = new Set<Promise<void>>();
   #seq = 0;
 
-  constructor(store: ClusterStore, now: () => Date, host = "kaito-sim") {
-    this.#store = store;
+  constructor(api: SimApi, now: () => Date, host = "kaito-sim") {
+    this.#api = api;
     this.#now = now;
     this.#host = host;
   }
 
-  /** Records `reason`/`message` about `object` as `source.component` (e.g. `kubelet`, `default-scheduler`). */
+  /**
+   * Records `reason`/`message` about `object` as `source.component` (e.g. `kubelet`, `default-scheduler`). Returns at
+   * once; the write happens in the background ({@link flush} waits for it).
+   */
   record(object: KubeObject, type: EventType, reason: string, message: string, source: EventSource): void {
+    const write = this.#write(object, type, reason, message, source).catch(() => {
+      // Events are best effort, as in Kubernetes.
+    });
+    this.#pending.add(write);
+    void write.finally(() => this.#pending.delete(write));
+  }
+
+  /** Waits for the events being written. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
+
+  async #write(object: KubeObject, type: EventType, reason: string, message: string, source: EventSource) {
     const { component, host, fieldPath } = source;
     const namespace = object.metadata.namespace ?? "default";
     const name = object.metadata.name ?? "";
     const now = timestamp(this.#now());
     const dedupKey = `${object.metadata.uid ?? name}|${fieldPath ?? ""}|${type}|${reason}|${message}|${component}`;
-    try {
-      const existingName = this.#seen.get(dedupKey);
-      if (existingName !== undefined) {
-        const existing = this.#store.get(R.events, namespace, existingName);
-        if (existing !== undefined) {
-          this.#store.patch(R.events, namespace, existingName, "merge", {
-            count: (num(existing.count) ?? 1) + 1,
-            lastTimestamp: now,
-          });
-          return;
-        }
+    const seen = this.#seen.get(dedupKey);
+    if (seen !== undefined) {
+      seen.count++;
+      try {
+        await this.#api.patch(R.events, namespace, seen.name, "merge", { count: seen.count, lastTimestamp: now });
+        return;
+      } catch (error) {
+        if (errorReason(error) !== "NotFound") throw error;
+        // The Event expired or was deleted: a new one below.
       }
-      const eventName = `${name}.${(Date.now() * 1000 + (this.#seq++ % 1000)).toString(16)}`;
-      const src: Record<string, string> = { component };
-      if (host !== undefined) src.host = host;
-      this.#store.create(R.events, {
-        apiVersion: "v1",
-        kind: "Event",
-        metadata: { name: eventName, namespace },
-        involvedObject: {
-          apiVersion: object.apiVersion,
-          kind: object.kind,
-          name,
-          namespace: object.metadata.namespace,
-          uid: object.metadata.uid,
-          resourceVersion: object.metadata.resourceVersion,
-          ...(fieldPath === undefined ? {} : { fieldPath }),
-        },
-        reason,
-        message,
-        type,
-        source: src,
-        count: 1,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        reportingComponent: component,
-        reportingInstance: host ?? this.#host,
-      });
-      this.#seen.set(dedupKey, eventName);
-      if (this.#seen.size > 5000) this.#seen.delete(this.#seen.keys().next().value as string);
-    } catch {
-      // Events are best effort.
     }
+    const eventName = `${name}.${(Date.now() * 1000 + (this.#seq++ % 1000)).toString(16)}`;
+    const src: Record<string, string> = { component };
+    if (host !== undefined) src.host = host;
+    this.#seen.set(dedupKey, { name: eventName, count: 1 });
+    if (this.#seen.size > 5000) this.#seen.delete(this.#seen.keys().next().value as string);
+    await this.#api.create(R.events, {
+      apiVersion: "v1",
+      kind: "Event",
+      metadata: { name: eventName, namespace },
+      involvedObject: {
+        apiVersion: object.apiVersion,
+        kind: object.kind,
+        name,
+        namespace: object.metadata.namespace,
+        uid: object.metadata.uid,
+        resourceVersion: object.metadata.resourceVersion,
+        ...(fieldPath === undefined ? {} : { fieldPath }),
+      },
+      reason,
+      message,
+      type,
+      source: src,
+      count: 1,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      reportingComponent: component,
+      reportingInstance: host ?? this.#host,
+    });
   }
 }
 

@@ -1,12 +1,12 @@
 /** Validation and defaults of {@link SimulationOptions}. */
 import { ClusterSimError } from "../../errors/index.ts";
 import type { ResolvedOptions } from "./context.ts";
-import type { SimulationOptions } from "./types.ts";
+import type { SimControllers, SimulationOptions } from "./types.ts";
 
 function fail(field: string, problem: string): never {
   throw new ClusterSimError(
     "BadRequest",
-    `invalid simulation option ${field}: ${problem} (fix the options passed to startCluster({ simulation }) or createSimulation)`,
+    `invalid simulation option ${field}: ${problem} (fix the options passed to startCluster({ simulation }), createSimulation or attachSimulation)`,
   );
 }
 
@@ -48,6 +48,24 @@ export function validateOptions(options: SimulationOptions): void {
     if (!ok)
       fail("serviceCidr", `must be an IPv4 CIDR between /8 and /28, e.g. "10.96.0.0/16", got "${options.serviceCidr}"`);
   }
+  if (options.controllers !== undefined) {
+    if (typeof options.controllers !== "object" || options.controllers === null) {
+      fail("controllers", "must be an object such as { scheduler: false, workloads: false }");
+    }
+    for (const [key, value] of Object.entries(options.controllers)) {
+      if (!(CONTROLLER_NAMES as readonly string[]).includes(key)) {
+        fail(`controllers.${key}`, `is not a part of the simulation (known: ${CONTROLLER_NAMES.join(", ")})`);
+      }
+      if (value !== undefined && typeof value !== "boolean") fail(`controllers.${key}`, "must be true or false");
+    }
+  }
+  if (options.heartbeats !== undefined && options.heartbeats !== false) {
+    if (typeof options.heartbeats !== "object" || options.heartbeats === null) {
+      fail("heartbeats", "must be false or an object { leaseRenewMs, nodeStatusMs }");
+    }
+    delay(options.heartbeats.leaseRenewMs, "heartbeats.leaseRenewMs");
+    delay(options.heartbeats.nodeStatusMs, "heartbeats.nodeStatusMs");
+  }
   (options.processRuntime?.images ?? []).forEach((m, i) => {
     if (typeof m?.image !== "string" || m.image === "")
       fail(`processRuntime.images[${i}].image`, "must be a non-empty string");
@@ -62,8 +80,32 @@ export function validateOptions(options: SimulationOptions): void {
   });
 }
 
-/** Options with defaults applied (after {@link validateOptions}). */
-export function resolveOptions(options: SimulationOptions): ResolvedOptions {
+/** The parts of the simulation, as `controllers` names them. */
+export const CONTROLLER_NAMES = ["nodeClaims", "nodeAgent", "scheduler", "workloads", "endpoints"] as const;
+
+/** Every part on: the simulation owns the whole cluster (cluster-sim's in-process store). */
+export const ALL_CONTROLLERS: Required<SimControllers> = {
+  nodeClaims: true,
+  nodeAgent: true,
+  scheduler: true,
+  workloads: true,
+  endpoints: true,
+};
+
+/** Only the cloud and the node agent: a real controller-manager and scheduler do the rest. */
+export const NODE_CONTROLLERS: Required<SimControllers> = {
+  nodeClaims: true,
+  nodeAgent: true,
+  scheduler: false,
+  workloads: false,
+  endpoints: false,
+};
+
+/** Options with defaults applied (after {@link validateOptions}); `controllers` fills the parts not named. */
+export function resolveOptions(
+  options: SimulationOptions,
+  controllers: Required<SimControllers> = ALL_CONTROLLERS,
+): ResolvedOptions {
   const nodeDelayMs = options.nodeDelayMs ?? 200;
   const d = options.podDelays ?? {};
   return {
@@ -81,5 +123,17 @@ export function resolveOptions(options: SimulationOptions): ResolvedOptions {
     clusterName: options.clusterName ?? "kaito-sim",
     sidecarImages: options.sidecarImages ?? ["registry.k8s.io/pause*", "*/pause", "*/pause:*"],
     serviceCidr: options.serviceCidr ?? "10.96.0.0/16",
+    controllers: { ...controllers, ...definedOnly(options.controllers ?? {}) },
+    heartbeats:
+      options.heartbeats === false
+        ? { leaseRenewMs: 0, nodeStatusMs: 0 }
+        : {
+            leaseRenewMs: options.heartbeats?.leaseRenewMs ?? 10_000,
+            nodeStatusMs: options.heartbeats?.nodeStatusMs ?? 10_000,
+          },
   };
+}
+
+function definedOnly(c: SimControllers): SimControllers {
+  return Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
 }

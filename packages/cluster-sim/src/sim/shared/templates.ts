@@ -1,5 +1,6 @@
 /** Building pods from pod templates, and finding the objects a controller owns. */
-import type { ClusterStore, KubeObject, ResourceKey } from "../../store/api.ts";
+import type { KubeObject, ResourceKey } from "../../store/api.ts";
+import type { SimApi } from "../api/types.ts";
 import { asObj, asStringRecord, clone, controllerRef, isControlledBy, type Obj } from "./objects.ts";
 
 /** Naming and extra metadata of a pod created from a template. */
@@ -30,9 +31,9 @@ export function podFromTemplate(template: unknown, owner: KubeObject, naming: Po
 }
 
 /** Objects of `resource` in the owner's namespace whose controller is `owner`. */
-export function listControlled(store: ClusterStore, resource: ResourceKey, owner: KubeObject): KubeObject[] {
+export function listControlled(api: SimApi, resource: ResourceKey, owner: KubeObject): KubeObject[] {
   const opts = owner.metadata.namespace === undefined ? {} : { namespace: owner.metadata.namespace };
-  return store.list(resource, opts).filter((o) => isControlledBy(o, owner));
+  return api.list(resource, opts).filter((o) => isControlledBy(o, owner));
 }
 
 /** Name → index of the ordinal suffix (`web-3` → 3) for a StatefulSet's pods; -1 when the name does not match. */

@@ -216,6 +216,49 @@ export interface SimulationOptions {
   clusterName?: string;
   /** Service cluster IP range (a /16 or wider, IPv4). Default `10.96.0.0/16`. */
   serviceCidr?: string;
+  /**
+   * Which parts run. Default: all of them with {@link createSimulation} (cluster-sim's own store); only the cloud and
+   * the node agent with {@link attachSimulation}, where the real controller-manager and scheduler do the rest.
+   */
+  controllers?: SimControllers;
+  /** Node Lease renewal and node status heartbeats (part of the node agent); `false` turns them off. */
+  heartbeats?: SimHeartbeats | false;
+}
+
+/** The parts of the simulation, each on (`true`) or off. */
+export interface SimControllers {
+  /** The simulated cloud provider + Karpenter lifecycle: NodeClaims → Nodes. */
+  nodeClaims?: boolean;
+  /**
+   * The kubelet of every node: pod lifecycle, processes, logs, probes, pod and node faults, Lease and node status
+   * heartbeats.
+   */
+  nodeAgent?: boolean;
+  /** kube-scheduler (binding pending pods) and the pod garbage collector of deleted nodes. */
+  scheduler?: boolean;
+  /** The Deployment, ReplicaSet, StatefulSet and Job controllers. */
+  workloads?: boolean;
+  /** Service cluster IPs, LoadBalancer ingress and Endpoints. */
+  endpoints?: boolean;
+}
+
+/** Heartbeat intervals in milliseconds (0 turns one off). */
+export interface SimHeartbeats {
+  /** Renewal of the node's Lease in `kube-node-lease` (leaseDurationSeconds 40). Default 10 000, as the kubelet. */
+  leaseRenewMs?: number;
+  /** Refresh of the node conditions' `lastHeartbeatTime`. Default 10 000 (the kubelet's nodeStatusUpdateFrequency). */
+  nodeStatusMs?: number;
+}
+
+/** Options of {@link attachSimulation}: the simulation's options, and how to reach the API server. */
+export interface AttachSimulationOptions extends SimulationOptions {
+  /**
+   * Resources listed and watched by the first sync before `attachSimulation` resolves, in milliseconds. Default 30 000.
+   * A resource that is not served (the NodeClaim CRD not installed yet) does not hold the sync up: its watch retries.
+   */
+  syncTimeoutMs?: number;
+  /** Field manager of the simulation's writes. Default `kaito-sim`. */
+  fieldManager?: string;
 }
 
 /** A resolved endpoint of a simulated pod's port. */
@@ -226,9 +269,9 @@ export interface SimEndpoint {
   port: number;
 }
 
-/** A running simulation (`cluster.simulation`). */
+/** A running simulation (`cluster.simulation`, or from {@link attachSimulation}). */
 export interface Simulation {
-  /** Stops every controller and kills every process. */
+  /** Stops every controller, watch, heartbeat and process (processes get `killGraceMs`, at most 1 s). */
   stop(): Promise<void>;
   /**
    * Where to reach a Service's port (number or name) — a loopback port of a process behind one of its ready
