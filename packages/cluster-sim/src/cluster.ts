@@ -13,7 +13,9 @@ import type { ServiceResolver } from "./server/proxy.ts";
 import { generateTlsMaterial } from "./server/tls.ts";
 import { createSimulation, type SimSku, type Simulation, type SimulationOptions } from "./sim/index.ts";
 import type { ClusterStore, KubeObject } from "./store/api.ts";
-import { type AdmissionHook, MemoryStore, type MemoryStoreOptions } from "./store/memory-store.ts";
+import type { AdmissionHook } from "./store/admission.ts";
+import { MemoryStore, storeEngine } from "./store/memory-store.ts";
+import type { MemoryStoreOptions } from "./store/options.ts";
 
 /** Options of {@link startCluster}. */
 export interface StartClusterOptions {
@@ -160,7 +162,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     if (options.nodeDelayMs !== undefined) simOptions.nodeDelayMs = options.nodeDelayMs;
     simulation = createSimulation(store, simOptions);
     // the simulated kubelet ends terminating pods (SIGTERM, grace period, then a delete with grace 0)
-    releasePodRemoval = store.deferPodRemovalToKubelet();
+    releasePodRemoval = storeEngine(store).deferPodRemovalToKubelet();
     const sim = simulation;
     server.setServiceResolver((ns, svc, port) => sim.resolveService(ns, svc, /^\d+$/.test(port) ? Number(port) : port));
     server.setPodSource({

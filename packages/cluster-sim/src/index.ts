@@ -54,9 +54,6 @@ export type {
   StoreEventType,
   WriteOptions,
 } from "./store/api.ts";
-export {
-  type AdmissionAttributes,
-  type AdmissionHook,
-  MemoryStore,
-  type MemoryStoreOptions,
-} from "./store/memory-store.ts";
+export type { AdmissionAttributes, AdmissionHook } from "./store/admission.ts";
+export { MemoryStore } from "./store/memory-store.ts";
+export type { MemoryStoreOptions } from "./store/options.ts";

@@ -11,7 +11,7 @@ import { ClusterSimError, internalError } from "../errors/index.ts";
 import { applyJsonPatch, labelSelectorFromObject, matchesLabelSelector } from "../semantics/index.ts";
 import type { KubeObject } from "../store/api.ts";
 import { isObject } from "../store/json.ts";
-import type { MemoryStore } from "../store/memory-store.ts";
+import type { StoreBackend } from "../store/backend.ts";
 import type { ServiceResolver } from "./proxy.ts";
 
 type Obj = Record<string, unknown>;
@@ -71,7 +71,7 @@ function matchRule(rule: Obj, def: ResourceDefinition, op: Operation, sub: strin
 }
 
 /** Creates the webhook admission over a store. */
-export function createWebhookAdmission(store: MemoryStore): WebhookAdmission {
+export function createWebhookAdmission(store: StoreBackend): WebhookAdmission {
   const mutatingDef = store.registry.get("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations");
   const validatingDef = store.registry.get("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations");
   const hooksOf = (def: ResourceDefinition | undefined): Hook[] => {

@@ -6,7 +6,8 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { ClusterSimError, pathNotFound } from "../errors/index.ts";
-import type { MemoryStore } from "../store/memory-store.ts";
+import type { StoreBackend } from "../store/backend.ts";
+import { type MemoryStore, storeEngine } from "../store/memory-store.ts";
 import { type WebhookAdmission, createWebhookAdmission } from "./admission-webhooks.ts";
 import { clientOf, Counters } from "./counters.ts";
 import {
@@ -40,6 +41,7 @@ export interface ApiServerOptions {
 
 /** The running HTTP API server. */
 export class ApiServer {
+  /** The store this server serves. */
   readonly store: MemoryStore;
   readonly counters = new Counters();
   readonly faultRules = new FaultRules();
@@ -50,17 +52,20 @@ export class ApiServer {
   private readonly openapi: OpenApiCache;
   private readonly handler: ResourceHandler;
   private readonly webhooks: WebhookAdmission;
+  /** The store as the HTTP layer uses it. */
+  private readonly backend: StoreBackend;
   private address = "";
   private readonly unsubscribeStore: () => void;
 
   constructor(options: ApiServerOptions) {
     this.store = options.store;
+    this.backend = storeEngine(options.store);
     this.token = options.token;
     this.tls = options.tls !== undefined;
-    this.openapi = new OpenApiCache(this.store.registry);
-    this.webhooks = createWebhookAdmission(this.store);
+    this.openapi = new OpenApiCache(this.backend.registry);
+    this.webhooks = createWebhookAdmission(this.backend);
     this.handler = new ResourceHandler({
-      store: this.store,
+      store: this.backend,
       faults: this.faultRules,
       counters: this.counters,
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
@@ -71,20 +76,20 @@ export class ApiServer {
       add: (rule) => this.faultRules.add(rule),
       clear: () => this.faultRules.clear(),
       compact: (resource) => {
-        if (resource === undefined) this.store.compact();
+        if (resource === undefined) this.backend.compact();
         else
-          for (const d of this.store.registry.definitions())
-            if (resourceMatches(resource, d.group, d.resource)) this.store.compact(d);
+          for (const d of this.backend.registry.definitions())
+            if (resourceMatches(resource, d.group, d.resource)) this.backend.compact(d);
       },
       dropWatches: (resource, abrupt) => watches.drop(resource, abrupt === true),
     };
     // Deleting a CRD ends the watches on its kinds, as on a real server.
-    const crdDef = this.store.definition({
+    const crdDef = this.backend.definition({
       group: "apiextensions.k8s.io",
       version: "v1",
       resource: "customresourcedefinitions",
     });
-    this.unsubscribeStore = this.store.watch(crdDef, undefined, (e) => {
+    this.unsubscribeStore = this.backend.watch(crdDef, undefined, (e) => {
       if (e.type !== "DELETED") return;
       const spec = e.object.spec as { group?: string; names?: { plural?: string } } | undefined;
       if (spec?.group && spec.names?.plural) watches.drop(`${spec.names.plural}.${spec.group}`);
@@ -180,7 +185,7 @@ export class ApiServer {
       case "core-versions": {
         const v = aggregatedDiscoveryVersion(accept);
         if (v)
-          sendJson(res, 200, aggregatedDiscovery(this.store.registry, true, v), {
+          sendJson(res, 200, aggregatedDiscovery(this.backend.registry, true, v), {
             contentType: aggregatedContentType(v),
           });
         else sendJson(res, 200, coreVersions(this.address));
@@ -189,20 +194,20 @@ export class ApiServer {
       case "groups": {
         const v = aggregatedDiscoveryVersion(accept);
         if (v)
-          sendJson(res, 200, aggregatedDiscovery(this.store.registry, false, v), {
+          sendJson(res, 200, aggregatedDiscovery(this.backend.registry, false, v), {
             contentType: aggregatedContentType(v),
           });
-        else sendJson(res, 200, groupList(this.store.registry));
+        else sendJson(res, 200, groupList(this.backend.registry));
         return;
       }
       case "group": {
-        const g = apiGroup(this.store.registry, target.group);
+        const g = apiGroup(this.backend.registry, target.group);
         if (!g) throw pathNotFound();
         sendJson(res, 200, g);
         return;
       }
       case "resource-list": {
-        const list = resourceList(this.store.registry, target.group, target.version);
+        const list = resourceList(this.backend.registry, target.group, target.version);
         if (!list) throw pathNotFound();
         sendJson(res, 200, list);
         return;

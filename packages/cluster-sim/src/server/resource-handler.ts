@@ -6,11 +6,11 @@ import type { KubeObject, ListOptions, PatchType } from "../store/api.ts";
 import { isObject } from "../store/json.ts";
 import type {
   FieldValidation,
-  MemoryStore,
+  StoreBackend,
   StoreDeleteOptions,
   StoreWriteOptions,
   WriteResult,
-} from "../store/memory-store.ts";
+} from "../store/backend.ts";
 import { isPathSafeName } from "../store/names.ts";
 import { acceptedPatchTypes } from "../store/patching.ts";
 import type { WebhookAdmission } from "./admission-webhooks.ts";
@@ -25,7 +25,7 @@ import { serveWatch, WatchRegistry } from "./watch.ts";
 
 /** Dependencies of the handler. */
 export interface ResourceHandlerOptions {
-  store: MemoryStore;
+  store: StoreBackend;
   faults: FaultRules;
   counters: Counters;
   bookmarkIntervalMs: number;
@@ -82,7 +82,7 @@ export class ResourceHandler {
   readonly watches = new WatchRegistry();
   serviceResolver: ServiceResolver | undefined;
   podSource: PodSource | undefined;
-  private readonly store: MemoryStore;
+  private readonly store: StoreBackend;
   private readonly faults: FaultRules;
   private readonly counters: Counters;
   private readonly bookmarkIntervalMs: number;

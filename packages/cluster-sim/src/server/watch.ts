@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ResourceDefinition } from "../builtin/types.ts";
 import { isClusterSimError } from "../errors/index.ts";
 import type { KubeObject } from "../store/api.ts";
-import type { InternalEvent, MemoryStore } from "../store/memory-store.ts";
+import type { CommittedEvent, StoreBackend } from "../store/backend.ts";
 import { resourceMatches } from "./faults.ts";
 
 /** How one watch encodes event objects. */
@@ -73,7 +73,7 @@ export class WatchRegistry {
   }
 }
 
-function objectJson(store: MemoryStore, def: ResourceDefinition, obj: KubeObject): string {
+function objectJson(store: StoreBackend, def: ResourceDefinition, obj: KubeObject): string {
   const served = store.served(def, obj);
   return served !== obj ? JSON.stringify(served) : store.objectJson(obj);
 }
@@ -84,7 +84,7 @@ function apiVersionOf(def: ResourceDefinition): string {
 
 /** Serves a watch on `res` until the client leaves, the timeout passes, or the server closes. */
 export function serveWatch(
-  store: MemoryStore,
+  store: StoreBackend,
   registry: WatchRegistry,
   req: IncomingMessage,
   res: ServerResponse,
@@ -128,7 +128,7 @@ export function serveWatch(
   res.on("close", entry.close);
 
   let lastRv = store.currentResourceVersion();
-  const onEvent = (e: InternalEvent): void => {
+  const onEvent = (e: CommittedEvent): void => {
     if (closed) return;
     lastRv = String(e.rv);
     const now = match(e.object);

@@ -11,7 +11,7 @@ import {
   validateStructural,
 } from "../semantics/index.ts";
 import type { KubeObject } from "./api.ts";
-import type { FieldValidation } from "./memory-store.ts";
+import type { FieldValidation } from "./backend.ts";
 
 /** What the pipeline found: warnings for `Warning:` headers and field errors for a 422. */
 export interface PipelineResult {

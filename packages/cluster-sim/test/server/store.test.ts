@@ -1,7 +1,8 @@
 /** MemoryStore semantics: resourceVersions, generation, status, concurrency, deletion, GC, watch history, admission. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isClusterSimError, type KubeObject, MemoryStore, type StoreEvent } from "../../src/index.ts";
-import type { InternalEvent } from "../../src/store/memory-store.ts";
+import type { CommittedEvent } from "../../src/store/backend.ts";
+import { storeEngine } from "../../src/store/memory-store.ts";
 
 const cm = { group: "", version: "v1", resource: "configmaps" };
 const ns = { group: "", version: "v1", resource: "namespaces" };
@@ -303,7 +304,7 @@ describe("pod removal handed to a kubelet", () => {
   });
 
   it("keeps a terminating pod until the kubelet deletes it with grace 0, and takes over again on release", async () => {
-    const release = store.deferPodRemovalToKubelet();
+    const release = storeEngine(store).deferPodRemovalToKubelet();
     store.create(pods, pod("p1"));
     store.create(pods, pod("p2"));
     expect(store.delete(pods, "default", "p1")?.metadata.deletionTimestamp).toBeDefined();
@@ -339,24 +340,26 @@ describe("events and watch history", () => {
   });
 
   it("replays history after a resourceVersion and answers 410 once compacted", () => {
-    const def = store.definition(cm);
+    const engine = storeEngine(store);
+    const def = engine.definition(cm);
     const start = Number(store.currentResourceVersion());
     store.create(cm, configMap("h1"));
     store.create(cm, configMap("h2"));
-    const got: InternalEvent[] = [];
-    const off = store.watch(def, start, (e) => got.push(e));
+    const got: CommittedEvent[] = [];
+    const off = engine.watch(def, start, (e) => got.push(e));
     off();
     expect(got.map((e) => e.object.metadata.name)).toEqual(["h1", "h2"]);
-    store.compact(def);
-    expect(errorOf(() => store.watch(def, start, () => {})).status).toMatchObject({ code: 410, reason: "Expired" });
+    engine.compact(def);
+    expect(errorOf(() => engine.watch(def, start, () => {})).status).toMatchObject({ code: 410, reason: "Expired" });
   });
 
   it("keeps a bounded history", () => {
     const small = new MemoryStore({ historySize: 3 });
-    const def = small.definition(cm);
+    const engine = storeEngine(small);
+    const def = engine.definition(cm);
     const start = Number(small.currentResourceVersion());
     for (let i = 0; i < 5; i++) small.create(cm, configMap(`b${i}`));
-    expect(errorOf(() => small.watch(def, start, () => {})).code).toBe("Expired");
+    expect(errorOf(() => engine.watch(def, start, () => {})).code).toBe("Expired");
     small.close();
   });
 });
