@@ -171,7 +171,7 @@ function parseJsonBody(ex: Exchange, method: string, secrets: readonly string[])
     const what = empty ? "an empty body" : truncated ? "truncated JSON" : "a body that is not JSON";
     const type = ex.response.headers.get("content-type") ?? "no content-type";
     throw new ChatClientError(
-      "invalid_response",
+      "INVALID_RESPONSE",
       `${method} ${ex.url} answered ${ex.response.status} with ${what} (${type})${empty ? "" : `: ${redactSecrets(snippet(ex.text), secrets)}`} — is baseURL the inference server?`,
       { url: ex.url, status: ex.response.status, cause: e },
     );
@@ -181,7 +181,7 @@ function parseJsonBody(ex: Exchange, method: string, secrets: readonly string[])
 function expectShape(ok: boolean, ex: Exchange, method: string, expected: string, secrets: readonly string[]): void {
   if (ok) return;
   throw new ChatClientError(
-    "invalid_response",
+    "INVALID_RESPONSE",
     `${method} ${ex.url} answered ${ex.response.status} with JSON that is not ${expected}: ${redactSecrets(snippet(ex.text), secrets)}`,
     { url: ex.url, status: ex.response.status },
   );
@@ -189,7 +189,7 @@ function expectShape(ok: boolean, ex: Exchange, method: string, expected: string
 
 /**
  * Creates a client for an inference endpoint served by a Kaito Workspace (vLLM, the transformers runtime, or any
- * OpenAI-compatible server). Throws `invalid_request` for a bad `baseURL` or options.
+ * OpenAI-compatible server). Throws `INVALID_REQUEST` for a bad `baseURL` or options.
  */
 export function createChatClient(options: ChatClientOptions): ChatClient {
   if (!isObject(options)) throw invalidRequest("options", "must be an object with at least baseURL");
@@ -243,7 +243,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return params.model === undefined && defaultModel !== undefined ? { ...params, model: defaultModel } : params;
   }
 
-  /** The JSON body of a successful POST exchange, or `invalid_response`. */
+  /** The JSON body of a successful POST exchange, or `INVALID_RESPONSE`. */
   function parseJson(ex: Exchange): unknown {
     return parseJsonBody(ex, "POST", secrets);
   }
@@ -262,7 +262,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return new ChatStream<T>(ex, secrets);
   }
 
-  /** A chat completion from a successful exchange, or `invalid_response`. */
+  /** A chat completion from a successful exchange, or `INVALID_RESPONSE`. */
   function finishChat(ex: Exchange): ChatCompletion {
     const json = parseJson(ex);
     if (!isObject(json) || !Array.isArray(json.choices)) {
@@ -309,7 +309,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   function shapeError(json: unknown, path: string, expected: string): ChatClientError {
     const text = redactSecrets(snippet(JSON.stringify(json) ?? String(json)), secrets);
     return new ChatClientError(
-      "invalid_response",
+      "INVALID_RESPONSE",
       `POST ${root}${path} answered with JSON that is not ${expected}: ${text}`,
       {
         url: root + path,

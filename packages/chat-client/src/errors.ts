@@ -5,23 +5,23 @@
 /** What went wrong, as a machine-readable code. */
 export type ChatClientErrorCode =
   /** The arguments were rejected before any request was sent (see `field`). */
-  | "invalid_request"
+  | "INVALID_REQUEST"
   /** The server answered with a 4xx status other than 429. */
-  | "http_error"
+  | "HTTP_ERROR"
   /** The server answered 429 (Kaito's rate guard, or any proxy in front of it) and retries ran out. */
-  | "rate_limited"
+  | "RATE_LIMITED"
   /** The server answered with a 5xx status (or sent an error event inside a stream) and retries ran out. */
-  | "server_error"
+  | "SERVER_ERROR"
   /** No response headers within `timeoutMs`, or no stream data within `idleTimeoutMs`. */
-  | "timeout"
+  | "TIMEOUT"
   /** The caller's `AbortSignal` fired. */
-  | "aborted"
+  | "ABORTED"
   /** The connection failed (DNS, refused, reset) and retries ran out. */
-  | "connection_error"
+  | "CONNECTION_ERROR"
   /** The server's reply is not what the API promises (not JSON, truncated JSON, wrong shape). */
-  | "invalid_response"
+  | "INVALID_RESPONSE"
   /** A stream that had started delivering chunks broke off before its end; never retried. */
-  | "stream_interrupted";
+  | "STREAM_INTERRUPTED";
 
 /** The error body a server sent, normalised from OpenAI's `{error:{…}}` or FastAPI's `{detail}` shapes. */
 export interface ServerErrorBody {
@@ -45,7 +45,7 @@ export interface ChatClientErrorOptions {
   readonly serverError?: ServerErrorBody;
   /** How long the server asked to wait (from `Retry-After`), in milliseconds. */
   readonly retryAfterMs?: number;
-  /** The request field at fault, for `invalid_request`. */
+  /** The request field at fault, for `INVALID_REQUEST`. */
   readonly field?: string;
   /** The URL of the request (credentials and query removed). */
   readonly url?: string;
@@ -71,7 +71,7 @@ export class ChatClientError extends Error {
   readonly serverError: ServerErrorBody | undefined;
   /** How long the server asked to wait before retrying, in milliseconds. */
   readonly retryAfterMs: number | undefined;
-  /** The request field at fault (`invalid_request`), e.g. `"messages[0].role"`. */
+  /** The request field at fault (`INVALID_REQUEST`), e.g. `"messages[0].role"`. */
   readonly field: string | undefined;
   /** The request URL, without credentials or query. */
   readonly url: string | undefined;
@@ -96,7 +96,7 @@ export function isChatClientError(e: unknown): e is ChatClientError {
   return typeof e === "object" && e !== null && (e as Record<PropertyKey, unknown>)[BRAND] === true;
 }
 
-/** Shorthand for an `invalid_request` error naming the field at fault. */
+/** Shorthand for an `INVALID_REQUEST` error naming the field at fault. */
 export function invalidRequest(field: string, problem: string): ChatClientError {
-  return new ChatClientError("invalid_request", `Invalid request: ${field} ${problem}`, { field });
+  return new ChatClientError("INVALID_REQUEST", `Invalid request: ${field} ${problem}`, { field });
 }

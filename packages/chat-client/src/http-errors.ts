@@ -82,9 +82,9 @@ export function normalizeErrorJson(json: unknown): ServerErrorBody | undefined {
 
 /** The error code for an HTTP status. */
 export function codeForStatus(status: number): ChatClientErrorCode {
-  if (status === 429) return "rate_limited";
-  if (status >= 500) return "server_error";
-  return "http_error";
+  if (status === 429) return "RATE_LIMITED";
+  if (status >= 500) return "SERVER_ERROR";
+  return "HTTP_ERROR";
 }
 
 function hintForStatus(status: number): string {

@@ -22,7 +22,7 @@ export {
 export { parseServerErrorBody } from "./http-errors.ts";
 export { adapterModels, baseModels } from "./models.ts";
 export { parsePrometheusText } from "./prometheus.ts";
-export { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, retryDelayMs } from "./retry.ts";
+export { parseRetryAfter, type RetryPolicy, retryDelayMs } from "./retry.ts";
 export { parseSseText, type SseEvent, SseParser } from "./sse.ts";
 export { ChatStream } from "./stream.ts";
 export type { FetchLike, RequestOptions, RetryInfo } from "./transport.ts";
@@ -70,7 +70,6 @@ export type {
   TransformersMetrics,
 } from "./types.ts";
 export {
-  normalizeBaseUrl,
   redactUrl,
   type ServiceProxyUrlOptions,
   serviceProxyUrl,

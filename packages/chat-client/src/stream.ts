@@ -24,14 +24,14 @@ export class ChatStream<T> implements AsyncIterable<T> {
     this.#secrets = secrets;
   }
 
-  /** Stops the stream: an ongoing iteration rejects with code `aborted`. */
+  /** Stops the stream: an ongoing iteration rejects with code `ABORTED`. */
   abort(): void {
     this.#exchange.attempt.abort("aborted");
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
     if (this.#used) {
-      throw new ChatClientError("invalid_request", "Invalid request: a ChatStream can be iterated only once", {
+      throw new ChatClientError("INVALID_REQUEST", "Invalid request: a ChatStream can be iterated only once", {
         field: "stream",
       });
     }
@@ -45,9 +45,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * Reads `data:` events as JSON objects with a `choices` array until `[DONE]`. Throws `server_error` for an error
- * event, `invalid_response` for a non-JSON event, `stream_interrupted` when the body ends or breaks before the
- * stream finished, `timeout` on idle, `aborted` on cancellation.
+ * Reads `data:` events as JSON objects with a `choices` array until `[DONE]`. Throws `SERVER_ERROR` for an error
+ * event, `INVALID_RESPONSE` for a non-JSON event, `STREAM_INTERRUPTED` when the body ends or breaks before the
+ * stream finished, `TIMEOUT` on idle, `ABORTED` on cancellation.
  */
 async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]): AsyncGenerator<T, void, undefined> {
   const { attempt, url } = ex;
@@ -55,7 +55,7 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
   if (body === null) {
     attempt.dispose();
     throw new ChatClientError(
-      "invalid_response",
+      "INVALID_RESPONSE",
       `POST ${url} answered ${ex.response.status} without a body; expected an event stream`,
       {
         url,
@@ -74,7 +74,7 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
     } catch (e) {
       if (attempt.reason !== undefined)
         throw cutError(attempt, url, "POST", ex.idleTimeoutMs, "reading a JSON reply", e);
-      throw new ChatClientError("connection_error", `POST ${url}: the connection broke while reading the reply`, {
+      throw new ChatClientError("CONNECTION_ERROR", `POST ${url}: the connection broke while reading the reply`, {
         url,
         status: ex.response.status,
         cause: e,
@@ -90,7 +90,7 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
     }
     const said = redactSecrets(serverError?.message ?? snippet(text), secrets);
     throw new ChatClientError(
-      serverError === undefined ? "invalid_response" : "server_error",
+      serverError === undefined ? "INVALID_RESPONSE" : "SERVER_ERROR",
       `POST ${url} answered ${ex.response.status} with JSON instead of an event stream: ${said}`,
       {
         url,
@@ -120,7 +120,7 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
         if (attempt.reason !== undefined)
           throw cutError(attempt, url, "POST", ex.idleTimeoutMs, `streaming, after ${chunks} chunks`, e);
         throw new ChatClientError(
-          "stream_interrupted",
+          "STREAM_INTERRUPTED",
           `POST ${url}: the stream broke off after ${chunks} chunks (${e instanceof Error ? e.message : String(e)}); the request is not retried because output was already delivered`,
           { url, status: ex.response.status, cause: e },
         );
@@ -136,7 +136,7 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
         if (done) return;
         if (parser.hasPartialEvent || !sawFinish) {
           throw new ChatClientError(
-            "stream_interrupted",
+            "STREAM_INTERRUPTED",
             `POST ${url}: the stream ended after ${chunks} chunks without [DONE]${parser.hasPartialEvent ? ", in the middle of an event" : ""}; the request is not retried because output was already delivered`,
             { url, status: ex.response.status },
           );
@@ -157,7 +157,7 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
           json = JSON.parse(data);
         } catch (e) {
           throw new ChatClientError(
-            "invalid_response",
+            "INVALID_RESPONSE",
             `POST ${url}: stream event ${chunks + 1} is not JSON: ${redactSecrets(snippet(data), secrets)}`,
             { url, status: ex.response.status, cause: e },
           );
@@ -167,7 +167,7 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
           if (serverError !== undefined || ev.event === "error") {
             const message = redactSecrets(serverError?.message ?? snippet(data), secrets);
             throw new ChatClientError(
-              "server_error",
+              "SERVER_ERROR",
               `POST ${url}: the server sent an error inside the stream: ${message}`,
               {
                 url,
@@ -177,7 +177,7 @@ async function* readJsonStream<T>(ex: StreamExchange, secrets: readonly string[]
             );
           }
           throw new ChatClientError(
-            "invalid_response",
+            "INVALID_RESPONSE",
             `POST ${url}: stream event ${chunks + 1} has no "choices" array: ${redactSecrets(snippet(data), secrets)}`,
             { url, status: ex.response.status },
           );

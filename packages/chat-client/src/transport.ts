@@ -188,7 +188,7 @@ export interface StreamExchange {
 function checkDuration(field: string, v: number | undefined): void {
   if (v !== undefined && (typeof v !== "number" || Number.isNaN(v) || v <= 0)) {
     throw new ChatClientError(
-      "invalid_request",
+      "INVALID_REQUEST",
       `Invalid request: ${field} must be a positive number of milliseconds, got ${String(v)}`,
       {
         field,
@@ -200,7 +200,7 @@ function checkDuration(field: string, v: number | undefined): void {
 function checkRetries(v: number | undefined): void {
   if (v !== undefined && (typeof v !== "number" || !Number.isInteger(v) || v < 0)) {
     throw new ChatClientError(
-      "invalid_request",
+      "INVALID_REQUEST",
       `Invalid request: maxRetries must be an integer ≥ 0, got ${String(v)}`,
       {
         field: "maxRetries",
@@ -227,20 +227,20 @@ export function cutError(
   cause?: unknown,
 ): ChatClientError {
   if (attempt.reason === "aborted") {
-    return new ChatClientError("aborted", `${method} ${url} was aborted by the caller (${phase})`, {
+    return new ChatClientError("ABORTED", `${method} ${url} was aborted by the caller (${phase})`, {
       url,
       cause: cause ?? attempt.controller.signal.reason,
     });
   }
   return new ChatClientError(
-    "timeout",
+    "TIMEOUT",
     `${method} ${url} timed out after ${timeoutMs} ms (${phase}); raise timeoutMs/idleTimeoutMs or check the server load`,
     { url, ...(cause === undefined ? {} : { cause }) },
   );
 }
 
 function abortedBeforeStart(url: string, method: string, signal: AbortSignal): ChatClientError {
-  return new ChatClientError("aborted", `${method} ${url} was aborted by the caller before it was sent`, {
+  return new ChatClientError("ABORTED", `${method} ${url} was aborted by the caller before it was sent`, {
     url,
     cause: signal.reason,
   });
@@ -353,7 +353,7 @@ export async function exchange<T>(
         } catch (e) {
           if (cut.reason !== undefined) throw cutError(cut, url, method, p.timeoutMs, "reading the response body", e);
           throw new ChatClientError(
-            "connection_error",
+            "CONNECTION_ERROR",
             `${method} ${url}: the connection broke while reading the response body${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${redactSecrets(describeCause(e), cfg.secrets)}`,
             {
               url,
@@ -390,13 +390,13 @@ export async function exchange<T>(
     } catch (e) {
       cut.dispose();
       if (e instanceof ChatClientError) {
-        if (e.code !== "connection_error") throw e;
+        if (e.code !== "CONNECTION_ERROR") throw e;
         failure = e;
       } else if (cut.reason !== undefined) {
         throw cutError(cut, url, method, p.timeoutMs, "waiting for response headers", e);
       } else {
         failure = new ChatClientError(
-          "connection_error",
+          "CONNECTION_ERROR",
           `${method} ${url} failed to connect${attempt > 1 ? ` (attempt ${attempt})` : ""}: ${redactSecrets(describeCause(e), cfg.secrets)} — is the Workspace ready and the URL reachable from here?`,
           { url, attempts: attempt, cause: e },
         );
@@ -409,7 +409,7 @@ export async function exchange<T>(
     try {
       await sleep(delayMs, signal);
     } catch (e) {
-      throw new ChatClientError("aborted", `${method} ${url} was aborted by the caller while waiting to retry`, {
+      throw new ChatClientError("ABORTED", `${method} ${url} was aborted by the caller while waiting to retry`, {
         url,
         cause: e,
       });

@@ -44,7 +44,7 @@ export interface WorkspaceServiceUrlOptions {
 
 /**
  * The in-cluster base URL of a Workspace's inference Service: `http://<ws>.<ns>.svc.<clusterDomain>:80`.
- * Throws `invalid_request` for names that are not DNS labels.
+ * Throws `INVALID_REQUEST` for names that are not DNS labels.
  */
 export function workspaceServiceUrl(options: WorkspaceServiceUrlOptions): string {
   const name = checkLabel("name", options.name);

@@ -1,6 +1,6 @@
 /**
  * Checks request arguments before anything is sent. Each check throws a `ChatClientError` with code
- * `invalid_request` naming the field (e.g. `messages[2].role`) and saying what is expected.
+ * `INVALID_REQUEST` naming the field (e.g. `messages[2].role`) and saying what is expected.
  */
 import { invalidRequest } from "./errors.ts";
 

@@ -237,7 +237,7 @@ describe("headers timeouts through the client", () => {
         () => undefined,
         (e: unknown) => e,
       );
-    expect(isChatClientError(short) && short.code).toBe("timeout");
+    expect(isChatClientError(short) && short.code).toBe("TIMEOUT");
     releaseLong();
     await expect(long).resolves.toMatchObject({ id: "x" });
   });

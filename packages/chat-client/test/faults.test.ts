@@ -57,7 +57,7 @@ describe("retries", () => {
     expect(lb.requests).toHaveLength(2);
     expect(retries).toHaveLength(1);
     expect(retries[0]?.delayMs).toBe(20);
-    expect(retries[0]?.error.code).toBe("rate_limited");
+    expect(retries[0]?.error.code).toBe("RATE_LIMITED");
     expect(retries[0]?.error.retryAfterMs).toBe(2000);
   });
 
@@ -71,10 +71,10 @@ describe("retries", () => {
     expect(retries[0]?.delayMs).toBe(0);
   });
 
-  it("gives up on 429 after maxRetries with rate_limited and the server's advice", async () => {
+  it("gives up on 429 after maxRetries with RATE_LIMITED and the server's advice", async () => {
     lb.handle((_req, res) => json(res, 429, { detail: "Too many requests" }, { "retry-after": "0" }));
     const e = await failure(client().chat.completions.create({ messages }));
-    expect(e.code).toBe("rate_limited");
+    expect(e.code).toBe("RATE_LIMITED");
     expect(e.status).toBe(429);
     expect(e.retryAfterMs).toBe(0);
     expect(e.attempts).toBe(3);
@@ -89,12 +89,12 @@ describe("retries", () => {
     expect(lb.requests).toHaveLength(2);
   });
 
-  it("gives up on a 500 forever with server_error after 1 + maxRetries attempts", async () => {
+  it("gives up on a 500 forever with SERVER_ERROR after 1 + maxRetries attempts", async () => {
     lb.handle((_req, res) =>
       json(res, 500, { object: "error", message: "engine dead", type: "InternalServerError", code: 500 }),
     );
     const e = await failure(client({ maxRetries: 3 }).chat.completions.create({ messages }));
-    expect(e.code).toBe("server_error");
+    expect(e.code).toBe("SERVER_ERROR");
     expect(e.status).toBe(500);
     expect(e.attempts).toBe(4);
     expect(e.serverError).toMatchObject({ message: "engine dead", type: "InternalServerError", code: 500 });
@@ -105,14 +105,14 @@ describe("retries", () => {
   it("uses the default of 2 retries for 5xx (503 here)", async () => {
     lb.handle((_req, res) => res.writeHead(503).end());
     const e = await failure(client().chat.completions.create({ messages }));
-    expect(e.code).toBe("server_error");
+    expect(e.code).toBe("SERVER_ERROR");
     expect(e.attempts).toBe(3);
     expect(lb.requests).toHaveLength(3);
   });
 
   it("does not retry 501 Not Implemented", async () => {
     lb.handle((_req, res) => json(res, 501, { detail: "no" }));
-    expect((await failure(client().chat.completions.create({ messages }))).code).toBe("server_error");
+    expect((await failure(client().chat.completions.create({ messages }))).code).toBe("SERVER_ERROR");
     expect(lb.requests).toHaveLength(1);
   });
 
@@ -126,19 +126,19 @@ describe("retries", () => {
       }),
     );
     const e = await failure(client().chat.completions.create({ messages }));
-    expect(e.code).toBe("http_error");
+    expect(e.code).toBe("HTTP_ERROR");
     expect(e.serverError?.param).toBe("max_tokens");
     expect(lb.requests).toHaveLength(1);
   });
 
-  it("retries connection errors and then reports connection_error", async () => {
+  it("retries connection errors and then reports CONNECTION_ERROR", async () => {
     const dead = await startLoopback();
     const url = dead.url;
     await dead.close();
     const retries: RetryInfo[] = [];
     const c = createChatClient({ baseURL: url, retry: { baseDelayMs: 1 }, onRetry: (i) => retries.push(i) });
     const e = await failure(c.models.list());
-    expect(e.code).toBe("connection_error");
+    expect(e.code).toBe("CONNECTION_ERROR");
     expect(e.message).toContain(url);
     expect(e.attempts).toBe(3);
     expect(retries.map((r) => r.attempt)).toEqual([1, 2]);
@@ -158,7 +158,7 @@ describe("retries", () => {
 });
 
 describe("streams that break", () => {
-  it("a stream cut mid-event (socket destroyed) gives stream_interrupted and is not retried", async () => {
+  it("a stream cut mid-event (socket destroyed) gives STREAM_INTERRUPTED and is not retried", async () => {
     lb.handle((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(chunkEvent("a") + chunkEvent("b"));
@@ -173,7 +173,7 @@ describe("streams that break", () => {
       })(),
     );
     expect(got).toEqual(["a", "b"]);
-    expect(e.code).toBe("stream_interrupted");
+    expect(e.code).toBe("STREAM_INTERRUPTED");
     expect(e.message).toContain("after 2 chunks");
     expect(lb.requests).toHaveLength(1);
   });
@@ -185,7 +185,7 @@ describe("streams that break", () => {
     });
     const s = await client().chat.completions.create({ messages, stream: true });
     const e = await failure(drain(s));
-    expect(e.code).toBe("stream_interrupted");
+    expect(e.code).toBe("STREAM_INTERRUPTED");
     expect(e.message).toContain("in the middle of an event");
     expect(lb.requests).toHaveLength(1);
   });
@@ -199,7 +199,7 @@ describe("streams that break", () => {
     expect(await drain(s)).toBe(2);
   });
 
-  it("an error event inside the stream gives server_error with the server's message", async () => {
+  it("an error event inside the stream gives SERVER_ERROR with the server's message", async () => {
     lb.handle((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.end(
@@ -208,25 +208,25 @@ describe("streams that break", () => {
     });
     const s = await client().chat.completions.create({ messages, stream: true });
     const e = await failure(drain(s));
-    expect(e.code).toBe("server_error");
+    expect(e.code).toBe("SERVER_ERROR");
     expect(e.serverError?.message).toBe("CUDA out of memory");
   });
 
-  it("a JSON reply to a streaming request gives invalid_response instead of an empty stream", async () => {
+  it("a JSON reply to a streaming request gives INVALID_RESPONSE instead of an empty stream", async () => {
     lb.handle((_req, res) => json(res, 200, completion("not streamed")));
     const s = await client().chat.completions.create({ messages, stream: true });
     const e = await failure(drain(s));
-    expect(e.code).toBe("invalid_response");
+    expect(e.code).toBe("INVALID_RESPONSE");
     expect(e.message).toContain("instead of an event stream");
   });
 
-  it("a non-JSON event gives invalid_response", async () => {
+  it("a non-JSON event gives INVALID_RESPONSE", async () => {
     lb.handle((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.end("data: not json\n\n");
     });
     const s = await client().chat.completions.create({ messages, stream: true });
-    expect((await failure(drain(s))).code).toBe("invalid_response");
+    expect((await failure(drain(s))).code).toBe("INVALID_RESPONSE");
   });
 
   it("parses bytes dribbled one at a time: CRLF, comments, multi-line data, a UTF-8 character split", async () => {
@@ -264,7 +264,7 @@ describe("timeouts and cancellation", () => {
       }, 3_000);
     });
     const e = await failure(client({ timeoutMs: 100 }).chat.completions.create({ messages }));
-    expect(e.code).toBe("timeout");
+    expect(e.code).toBe("TIMEOUT");
     expect(e.message).toContain("100 ms");
     expect(lb.requests).toHaveLength(1);
   });
@@ -282,7 +282,7 @@ describe("timeouts and cancellation", () => {
       })(),
     );
     expect(n).toBe(1);
-    expect(e.code).toBe("timeout");
+    expect(e.code).toBe("TIMEOUT");
   });
 
   it("a slow consumer does not trip the idle timeout", async () => {
@@ -302,7 +302,7 @@ describe("timeouts and cancellation", () => {
   it("an already-aborted signal sends nothing", async () => {
     lb.handle((_req, res) => json(res, 200, completion("x")));
     const e = await failure(client().chat.completions.create({ messages }, { signal: AbortSignal.abort() }));
-    expect(e.code).toBe("aborted");
+    expect(e.code).toBe("ABORTED");
     expect(lb.requests).toHaveLength(0);
   });
 
@@ -312,13 +312,13 @@ describe("timeouts and cancellation", () => {
     });
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
-    expect((await failure(client().chat.completions.create({ messages }, { signal: ac.signal }))).code).toBe("aborted");
+    expect((await failure(client().chat.completions.create({ messages }, { signal: ac.signal }))).code).toBe("ABORTED");
 
     lb.handle((_req, res) => res.writeHead(503, { "retry-after": "30" }).end());
     const ac2 = new AbortController();
     const c = client({ retry: { maxRetryAfterMs: 60_000 }, onRetry: () => ac2.abort() });
     const e = await failure(c.chat.completions.create({ messages }, { signal: ac2.signal }));
-    expect(e.code).toBe("aborted");
+    expect(e.code).toBe("ABORTED");
     expect(e.message).toContain("waiting to retry");
   });
 
@@ -333,50 +333,50 @@ describe("timeouts and cancellation", () => {
         for await (const _ of s) s.abort();
       })(),
     );
-    expect(e.code).toBe("aborted");
+    expect(e.code).toBe("ABORTED");
   });
 });
 
 describe("broken replies", () => {
-  it("a non-JSON reply gives invalid_response naming the URL", async () => {
+  it("a non-JSON reply gives INVALID_RESPONSE naming the URL", async () => {
     lb.handle((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>login page</html>"));
     const e = await failure(client().chat.completions.create({ messages }));
-    expect(e.code).toBe("invalid_response");
+    expect(e.code).toBe("INVALID_RESPONSE");
     expect(e.message).toContain(`${lb.url}/v1/chat/completions`);
     expect(e.message).toContain("not JSON");
     expect(e.message).toContain("<html>login page</html>");
   });
 
-  it("truncated JSON gives invalid_response", async () => {
+  it("truncated JSON gives INVALID_RESPONSE", async () => {
     lb.handle((_req, res) =>
       res.writeHead(200, { "content-type": "application/json" }).end('{"id":"x","choices":[{"index'),
     );
     const e = await failure(client().chat.completions.create({ messages }));
-    expect(e.code).toBe("invalid_response");
+    expect(e.code).toBe("INVALID_RESPONSE");
     expect(e.message).toContain("truncated JSON");
   });
 
-  it("a body cut short of its content-length gives connection_error, never a hang", async () => {
+  it("a body cut short of its content-length gives CONNECTION_ERROR, never a hang", async () => {
     lb.handle((_req, res) => {
       res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
       res.write('{"id":"x","choices":[');
       setTimeout(() => res.destroy(), 10);
     });
     const e = await failure(client().chat.completions.create({ messages }));
-    expect(e.code).toBe("connection_error");
+    expect(e.code).toBe("CONNECTION_ERROR");
     expect(lb.requests).toHaveLength(3);
   });
 
-  it("JSON of the wrong shape gives invalid_response", async () => {
+  it("JSON of the wrong shape gives INVALID_RESPONSE", async () => {
     lb.handle((_req, res) => json(res, 200, { hello: "world" }));
-    expect((await failure(client().chat.completions.create({ messages }))).code).toBe("invalid_response");
-    expect((await failure(client().models.list())).code).toBe("invalid_response");
+    expect((await failure(client().chat.completions.create({ messages }))).code).toBe("INVALID_RESPONSE");
+    expect((await failure(client().models.list())).code).toBe("INVALID_RESPONSE");
   });
 
-  it("an empty 200 body gives invalid_response", async () => {
+  it("an empty 200 body gives INVALID_RESPONSE", async () => {
     lb.handle((_req, res) => res.writeHead(200).end());
     const e = await failure(client().completions.create({ prompt: "x" }));
-    expect(e.code).toBe("invalid_response");
+    expect(e.code).toBe("INVALID_RESPONSE");
     expect(e.message).toContain("empty body");
   });
 });
@@ -407,7 +407,7 @@ describe("secrets", () => {
       const c = createChatClient({ baseURL: lb.url, maxRetries: 0, ...creds });
       const e = await failure(c.chat.completions.create({ messages }));
       expect(sent(header)).toContain(secret);
-      expect(e.code).toBe("http_error");
+      expect(e.code).toBe("HTTP_ERROR");
       expect(e.status).toBe(401);
       expect(everything(e)).not.toContain(secret);
       expect(e.message).toContain("Incorrect API key provided: ");
@@ -439,7 +439,7 @@ describe("secrets", () => {
     const c = createChatClient({ baseURL: lb.url, maxRetries: 0, fetch, ...creds });
     const e = await failure(c.models.list());
     expect(seen[0]).toContain(secret);
-    expect(e.code).toBe("connection_error");
+    expect(e.code).toBe("CONNECTION_ERROR");
     expect(e.message).toContain(`proxy refused ${header}: `);
     expect(everything(e)).not.toContain(secret);
   });

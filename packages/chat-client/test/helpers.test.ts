@@ -9,7 +9,6 @@ import {
   ChatClientError,
   type ChatCompletionChunk,
   ChatStreamAccumulator,
-  DEFAULT_RETRY_POLICY,
   isChatClientError,
   parsePrometheusText,
   parseRetryAfter,
@@ -19,6 +18,7 @@ import {
   serviceProxyUrl,
   workspaceServiceUrl,
 } from "../src/index.ts";
+import { DEFAULT_RETRY_POLICY } from "../src/retry.ts";
 
 function throwsField(fn: () => unknown, field: string): void {
   let caught: unknown;
@@ -27,7 +27,7 @@ function throwsField(fn: () => unknown, field: string): void {
   } catch (e) {
     caught = e;
   }
-  expect(isChatClientError(caught) && caught.code).toBe("invalid_request");
+  expect(isChatClientError(caught) && caught.code).toBe("INVALID_REQUEST");
   expect(isChatClientError(caught) && caught.field).toBe(field);
 }
 
@@ -129,7 +129,7 @@ describe("error family", () => {
   });
 
   it("brands errors with Symbol.for so the guard works across copies", () => {
-    const e = new ChatClientError("timeout", "t", { url: "http://x", cause: new Error("c") });
+    const e = new ChatClientError("TIMEOUT", "t", { url: "http://x", cause: new Error("c") });
     expect(isChatClientError(e)).toBe(true);
     expect(e).toBeInstanceOf(Error);
     expect(e.name).toBe("ChatClientError");
@@ -138,7 +138,7 @@ describe("error family", () => {
     expect(isChatClientError(foreign)).toBe(true);
     expect(isChatClientError(new Error("x"))).toBe(false);
     expect(isChatClientError(null)).toBe(false);
-    expect(isChatClientError("timeout")).toBe(false);
+    expect(isChatClientError("TIMEOUT")).toBe(false);
   });
 });
 

@@ -113,14 +113,14 @@ describe("against llama.cpp", () => {
     expect(r.model).toBe(ADAPTER_MODEL);
   });
 
-  it("reports an unknown model as http_error 404 with the server's message", async () => {
+  it("reports an unknown model as HTTP_ERROR 404 with the server's message", async () => {
     const e = await client.chat.completions.create({ model: "no-such-adapter", messages, max_tokens: 4 }).then(
       () => undefined,
       (err: unknown) => err,
     );
     expect(isChatClientError(e)).toBe(true);
     if (!isChatClientError(e)) return;
-    expect(e.code).toBe("http_error");
+    expect(e.code).toBe("HTTP_ERROR");
     expect(e.status).toBe(404);
     expect(e.serverError?.type).toBe("NotFoundError");
     expect(e.serverError?.param).toBe("model");
@@ -158,7 +158,7 @@ describe("against llama.cpp", () => {
       (e: unknown) => e,
     );
     expect(seen).toBe(3);
-    expect(isChatClientError(error) && error.code).toBe("aborted");
+    expect(isChatClientError(error) && error.code).toBe("ABORTED");
     await expect.poll(() => server.log.clientAborts).toBeGreaterThan(abortsBefore);
     // the engine is free again
     const r = await client.chat.completions.create({ model: BASE_MODEL, messages, max_tokens: 2 });

@@ -124,7 +124,7 @@ describe("running without process and Buffer", () => {
       plain: "plain ok",
       streamed: "edge ok",
       classic: "classic ok",
-      error: [true, "server_error", 3],
+      error: [true, "SERVER_ERROR", 3],
     });
   });
 });

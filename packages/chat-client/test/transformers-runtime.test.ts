@@ -116,7 +116,7 @@ describe("classic /chat", () => {
     const e = await client.classicChat({ messages: [{ role: "user", content: "hi" }] }).catch((err: unknown) => err);
     expect(isChatClientError(e)).toBe(true);
     if (!isChatClientError(e)) return;
-    expect(e.code).toBe("http_error");
+    expect(e.code).toBe("HTTP_ERROR");
     expect(e.status).toBe(400);
     expect(e.serverError?.message).toBe("Text generation parameter prompt required");
     expect(e.serverError?.detail).toBe("Text generation parameter prompt required");
@@ -141,7 +141,7 @@ describe("classic /chat", () => {
   it("rejects a reply without Result", async () => {
     lb.handle((_req, res) => json(res, 200, { result: "lowercase" }));
     const e = await client.classicChat({ prompt: "x" }).catch((err: unknown) => err);
-    expect(isChatClientError(e) && e.code).toBe("invalid_response");
+    expect(isChatClientError(e) && e.code).toBe("INVALID_RESPONSE");
   });
 });
 

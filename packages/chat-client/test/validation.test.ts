@@ -1,5 +1,5 @@
 /**
- * Bad input is rejected before any request, with `invalid_request` naming the field.
+ * Bad input is rejected before any request, with `INVALID_REQUEST` naming the field.
  */
 import { describe, expect, it } from "vitest";
 import { type ChatClientError, createChatClient, isChatClientError } from "../src/index.ts";
@@ -21,7 +21,7 @@ async function rejected(p: Promise<unknown>): Promise<ChatClientError> {
   );
   expect(fetchCalls).toBe(before);
   if (!isChatClientError(e)) throw new Error(`expected ChatClientError, got ${String(e)}`);
-  expect(e.code).toBe("invalid_request");
+  expect(e.code).toBe("INVALID_REQUEST");
   return e;
 }
 
@@ -127,7 +127,7 @@ describe("chat.completions.create validation", () => {
     });
     // the fake fetch answers "{}", so it fails on the shape — after a request was sent
     const e = await r.catch((err: unknown) => err);
-    expect(isChatClientError(e) && e.code).toBe("invalid_response");
+    expect(isChatClientError(e) && e.code).toBe("INVALID_RESPONSE");
   });
 });
 
@@ -196,7 +196,7 @@ describe("createChatClient options", () => {
       } catch (e) {
         caught = e;
       }
-      expect(isChatClientError(caught) && caught.code).toBe("invalid_request");
+      expect(isChatClientError(caught) && caught.code).toBe("INVALID_REQUEST");
       expect(isChatClientError(caught) && caught.field).toBe(field);
     });
   }
