@@ -4,5 +4,6 @@
  *
  * @packageDocumentation
  */
-export { type CliIO, processIO, UsageError } from "./cli/io.ts";
+export { type CliIO, processIO } from "./cli/io.ts";
 export { runCli } from "./cli/program.ts";
+export { isOperatorError, OperatorError, type OperatorErrorCode } from "./errors.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../src/cli/io.ts";
 import { runCli } from "../src/cli/program.ts";
+import { isOperatorError, OperatorError } from "../src/errors.ts";
 import { CLUSTER_SIM_PACKAGE, loadClusterSim } from "../src/playground/cluster-sim-loader.ts";
 import { runClusterUp } from "../src/playground/cluster-up.ts";
 
@@ -15,9 +15,10 @@ describe("loading cluster-sim on demand", () => {
     expect(typeof mod.startCluster).toBe("function");
   });
 
-  it("turns a missing package into a one-line UsageError that names what to install", async () => {
+  it("turns a missing package into a one-line MISSING_DEPENDENCY error that names what to install", async () => {
     const error = await loadClusterSim("kaito cluster up", (s) => import(s), missing).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
+    expect(error).toBeInstanceOf(OperatorError);
+    expect(isOperatorError(error) && error.code).toBe("MISSING_DEPENDENCY");
     const message = (error as Error).message;
     expect(message).toBe(
       `kaito cluster up needs ${CLUSTER_SIM_PACKAGE}, which is an optional dependency of @kaito-ts/operator: install it next to the operator (npm install ${CLUSTER_SIM_PACKAGE}) and run again`,
@@ -49,11 +50,11 @@ describe("loading cluster-sim on demand", () => {
     const error = await runClusterUp(io, { port: 0, nodeDelayMs: 10 }, () =>
       loadClusterSim("kaito cluster up", (s) => import(s), missing),
     ).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UsageError);
+    expect(isOperatorError(error) && error.code).toBe("MISSING_DEPENDENCY");
     expect((error as Error).message).toMatch(
       /^kaito cluster up needs @kaito-ts\/cluster-sim, .*npm install @kaito-ts\/cluster-sim/,
     );
-    // Through the CLI, a UsageError is one line on stderr and exit code 2.
+    // Through the CLI, an OperatorError is one line on stderr and exit code 2.
     expect(await runCli(["cluster", "up", "--port", "70000"], io)).toBe(2);
     expect(stderr).toBe("error: --port 70000: give a TCP port between 0 and 65535 (0 picks a free one)\n");
   });

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { OperatorError } from "../errors.ts";
 
 /** Where the CLI reads input and writes output; injected so the commands can be tested in-process. */
 export interface CliIO {
@@ -33,21 +34,17 @@ export function processIO(): CliIO {
   };
 }
 
-/** An error the user caused by how the command was called (exit code 2). */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-/** Reads an input file, turning a file-system failure into a one-line {@link UsageError}. */
+/** Reads an input file, turning a file-system failure into a one-line `INPUT_UNREADABLE` {@link OperatorError}. */
 export async function readInputOrExplain(io: CliIO, path: string): Promise<string> {
   try {
     return await io.readInput(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    const unreadable = (message: string) => new OperatorError("INPUT_UNREADABLE", message, { cause: error });
     if (code === "ENOENT")
-      throw new UsageError(`${path}: no such file (give a path to a Workspace YAML or JSON file, or - for stdin)`);
-    if (code === "EISDIR") throw new UsageError(`${path}: is a directory, not a file`);
-    if (code === "EACCES") throw new UsageError(`${path}: permission denied`);
-    throw new UsageError(`${path}: cannot be read (${(error as Error).message})`);
+      throw unreadable(`${path}: no such file (give a path to a Workspace YAML or JSON file, or - for stdin)`);
+    if (code === "EISDIR") throw unreadable(`${path}: is a directory, not a file`);
+    if (code === "EACCES") throw unreadable(`${path}: permission denied`);
+    throw unreadable(`${path}: cannot be read (${(error as Error).message})`);
   }
 }

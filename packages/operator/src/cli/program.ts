@@ -4,7 +4,8 @@ import { runPresets } from "./commands/presets.ts";
 import { runSkus } from "./commands/skus.ts";
 import { runValidate } from "./commands/validate.ts";
 import { runClusterUp } from "../playground/cluster-up.ts";
-import { type CliIO, UsageError } from "./io.ts";
+import { isOperatorError } from "../errors.ts";
+import type { CliIO } from "./io.ts";
 
 const outputOption = () =>
   new Option("-o, --output <format>", "output format").choices(["text", "json"]).default("text");
@@ -108,7 +109,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       if (error.code === "commander.help") return 0;
       return 2;
     }
-    if (error instanceof UsageError) {
+    if (isOperatorError(error)) {
       io.stderr(`error: ${error.message}\n`);
       return 2;
     }

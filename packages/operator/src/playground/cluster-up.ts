@@ -1,7 +1,8 @@
 import type { KubeObject } from "@kaito-ts/cluster-sim";
 import { listSkus, type Sku } from "@kaito-ts/preset-catalog";
 import { allCrds } from "@kaito-ts/workspace-types";
-import { type CliIO, UsageError } from "../cli/io.ts";
+import type { CliIO } from "../cli/io.ts";
+import { OperatorError } from "../errors.ts";
 import { type ClusterSimModule, loadClusterSim } from "./cluster-sim-loader.ts";
 import { workspaceAdmissionHook } from "./workspace-admission.ts";
 
@@ -37,8 +38,15 @@ export async function runClusterUp(
   load: () => Promise<ClusterSimModule> = () => loadClusterSim("kaito cluster up"),
 ): Promise<number> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
-    throw new UsageError(`--port ${options.port}: give a TCP port between 0 and 65535 (0 picks a free one)`);
-  if (!io.interrupted) throw new UsageError("cluster up runs until interrupted, which this environment cannot do");
+    throw new OperatorError(
+      "INVALID_USAGE",
+      `--port ${options.port}: give a TCP port between 0 and 65535 (0 picks a free one)`,
+    );
+  if (!io.interrupted)
+    throw new OperatorError(
+      "UNSUPPORTED_ENVIRONMENT",
+      "cluster up runs until interrupted, which this environment cannot do",
+    );
   const { startCluster } = await load();
   const cluster = await startCluster({
     // The CRDs are plain JSON data: the same objects `kaito crds` prints.

@@ -6,7 +6,8 @@ import {
   type Sku,
   type TuningMethod,
 } from "@kaito-ts/preset-catalog";
-import { type CliIO, UsageError } from "../io.ts";
+import { OperatorError } from "../../errors.ts";
+import type { CliIO } from "../io.ts";
 import { formatTable } from "../table.ts";
 
 /** Options of `kaito skus`. */
@@ -55,7 +56,10 @@ export function runSkus(io: CliIO, options: SkusOptions): number {
       ...(options.method ? { method: options.method } : {}),
     });
   } catch (error) {
-    if (isPresetCatalogError(error)) throw new UsageError(error.message);
+    if (isPresetCatalogError(error))
+      throw new OperatorError(error.code === "UNKNOWN_PRESET" ? "UNKNOWN_NAME" : "INVALID_USAGE", error.message, {
+        cause: error,
+      });
     throw error;
   }
   if (options.output === "json") {

@@ -9,7 +9,8 @@ import {
   validateWorkspaceUpdate,
 } from "@kaito-ts/workspace-types";
 import { clusterLookupFrom, isContextObject } from "../cluster-context.ts";
-import { type CliIO, readInputOrExplain, UsageError } from "../io.ts";
+import { OperatorError } from "../../errors.ts";
+import { type CliIO, readInputOrExplain } from "../io.ts";
 
 /** Options of `kaito validate`. */
 export interface ValidateOptions {
@@ -130,7 +131,10 @@ export async function runValidate(io: CliIO, file: string, options: ValidateOpti
   const warnings: ReportedIssue[] = [];
   if (previous && errors.length === 0) {
     if (previous.workspaces.length !== 1 || current.workspaces.length !== 1)
-      throw new UsageError("--old compares one Workspace with one Workspace: give exactly one in each file");
+      throw new OperatorError(
+        "INVALID_USAGE",
+        "--old compares one Workspace with one Workspace: give exactly one in each file",
+      );
     const [before, after] = [previous.workspaces[0]!, current.workspaces[0]!];
     const result = validateWorkspaceUpdate(before.value, after.value, ctx);
     errors.push(...report(after, result.errors));
