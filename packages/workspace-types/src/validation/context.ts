@@ -108,7 +108,14 @@ export interface NodeGpuCapacity {
   readonly totalGpuMemoryGiB: number;
 }
 
-/** The admission fit check (Kaito §5.2), implemented by `@kaito-ts/preset-catalog`. */
+/**
+ * The admission GPU-memory fit check (Kaito §5.2), implemented by `@kaito-ts/preset-catalog`. Validation calls it
+ * for the transformers runtime with auto-provisioned nodes and for BYO nodes. Memory shortfalls it reports are
+ * errors, or warnings when `bypassResourceChecks` is set. Validation applies the one rule the bypass cannot silence
+ * itself (`TRANSFORMERS_MULTI_NODE`: the transformers runtime with a distributed-capable model larger than one node),
+ * so an issue with Kaito's wording for that rule ("Multi-node distributed inference is not supported with
+ * Huggingface Transformers runtime") is reported once, as an error, whatever its severity here.
+ */
 export interface FitChecker {
   checkFit(input: {
     readonly preset: PresetInfo;

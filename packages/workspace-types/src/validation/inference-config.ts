@@ -12,7 +12,7 @@ const INFERENCE_CONFIG_KEY = ConfigMapKey.InferenceConfig;
 
 /** One problem in an `inference_config.yaml`. */
 export interface InferenceConfigProblem {
-  readonly code: "inference-config-invalid-yaml" | "inference-config-max-model-len";
+  readonly code: "INFERENCE_CONFIG_INVALID_YAML" | "INFERENCE_CONFIG_MAX_MODEL_LEN";
   readonly message: string;
   readonly hint?: string;
 }
@@ -29,7 +29,7 @@ export function validateInferenceConfigYaml(text: string, contextLimit?: number)
     const pos = e === undefined ? undefined : lineCounter.linePos(e.pos[0]);
     return [
       {
-        code: "inference-config-invalid-yaml",
+        code: "INFERENCE_CONFIG_INVALID_YAML",
         message: `${INFERENCE_CONFIG_KEY} is not valid YAML${pos ? ` at line ${pos.line}, column ${pos.col}` : ""}: ${(e?.message ?? "parse error").split("\n")[0]}`,
       },
     ];
@@ -37,7 +37,7 @@ export function validateInferenceConfigYaml(text: string, contextLimit?: number)
   const root: unknown = doc.toJS();
   if (root === null || root === undefined) return [];
   if (typeof root !== "object" || Array.isArray(root)) {
-    return [{ code: "inference-config-invalid-yaml", message: `${INFERENCE_CONFIG_KEY} must be a YAML map` }];
+    return [{ code: "INFERENCE_CONFIG_INVALID_YAML", message: `${INFERENCE_CONFIG_KEY} must be a YAML map` }];
   }
   const vllm = (root as Record<string, unknown>).vllm;
   if (typeof vllm !== "object" || vllm === null || Array.isArray(vllm)) return [];
@@ -46,7 +46,7 @@ export function validateInferenceConfigYaml(text: string, contextLimit?: number)
   if (typeof len !== "number" || !Number.isInteger(len) || len <= 0) {
     return [
       {
-        code: "inference-config-max-model-len",
+        code: "INFERENCE_CONFIG_MAX_MODEL_LEN",
         message: `vllm.max-model-len must be a positive integer, got ${JSON.stringify(len)}`,
         hint: "Write a number of tokens without quotes, e.g. max-model-len: 4096",
       },
@@ -55,7 +55,7 @@ export function validateInferenceConfigYaml(text: string, contextLimit?: number)
   if (contextLimit !== undefined && len > contextLimit) {
     return [
       {
-        code: "inference-config-max-model-len",
+        code: "INFERENCE_CONFIG_MAX_MODEL_LEN",
         message: `vllm.max-model-len ${len} is greater than the model's context limit of ${contextLimit} tokens`,
         hint: `Use at most ${contextLimit}`,
       },

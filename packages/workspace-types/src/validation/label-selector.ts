@@ -19,7 +19,7 @@ export type LabelSelectorResult =
     }
   | {
       readonly ok: false;
-      readonly code: "label-selector-invalid" | "label-selector-only-reserved";
+      readonly code: "LABEL_SELECTOR_INVALID" | "LABEL_SELECTOR_ONLY_RESERVED";
       /** Path below `labelSelector`, e.g. `matchExpressions[0]`; empty for the whole selector. */
       readonly path: string;
       readonly reason: string;
@@ -78,7 +78,7 @@ export function sanitizeLabelSelector(selector: unknown): LabelSelectorResult {
   if (kept === 0) {
     return {
       ok: false,
-      code: "label-selector-only-reserved",
+      code: "LABEL_SELECTOR_ONLY_RESERVED",
       path: "matchLabels",
       reason: `labelSelector has only reserved Kaito keys (${dropped.join(", ")}); add at least one label of your own`,
     };
@@ -89,7 +89,7 @@ export function sanitizeLabelSelector(selector: unknown): LabelSelectorResult {
 const NO_KEYS: readonly string[] = Object.freeze([]);
 
 function invalid(path: string, reason: string): Extract<LabelSelectorResult, { ok: false }> {
-  return { ok: false, code: "label-selector-invalid", path, reason };
+  return { ok: false, code: "LABEL_SELECTOR_INVALID", path, reason };
 }
 
 /**

@@ -130,7 +130,7 @@ export function applyPlaceholderPass(ws: Workspace, out: IssueList): void {
       out.errors[i] = merged;
     });
     if (!matched) {
-      out.warn("placeholder-value", path, `${JSON.stringify(field.value)} looks like a placeholder`, hint);
+      out.warn("PLACEHOLDER_VALUE", path, `${JSON.stringify(field.value)} looks like a placeholder`, hint);
     }
   }
 }

@@ -43,14 +43,14 @@ function describe(obj: unknown): string {
  */
 export function prepareWorkspace(obj: unknown, out: IssueList | undefined): Prepared {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) {
-    out?.error("invalid-structure", "", `expected a Workspace object, got ${describe(obj)}`);
+    out?.error("INVALID_STRUCTURE", "", `expected a Workspace object, got ${describe(obj)}`);
     return NOTHING;
   }
   const rec = obj as Record<string, unknown>;
   const apiVersion = rec.apiVersion;
   if (!isWorkspaceApiVersion(apiVersion)) {
     out?.error(
-      "invalid-api-version",
+      "INVALID_API_VERSION",
       "apiVersion",
       apiVersion === undefined
         ? "Required value: apiVersion must be kaito.sh/v1alpha1 or kaito.sh/v1beta1"
@@ -61,7 +61,7 @@ export function prepareWorkspace(obj: unknown, out: IssueList | undefined): Prep
   }
   if (rec.kind !== "Workspace") {
     out?.error(
-      "invalid-kind",
+      "INVALID_KIND",
       "kind",
       rec.kind === undefined
         ? 'Required value: kind must be "Workspace"'
@@ -83,7 +83,7 @@ function reportUnknownFields(
     const path = formatFieldPath(p);
     const plain = p.filter((s) => typeof s === "string").join(".");
     out.warn(
-      "unknown-field",
+      "UNKNOWN_FIELD",
       path,
       `unknown field "${path}"`,
       apiVersion === "kaito.sh/v1alpha1" && V1BETA1_ONLY.has(plain)
@@ -105,7 +105,7 @@ function parseAndRepair(input: unknown, apiVersion: WorkspaceApiVersion, out: Is
     if (parsed.success) return { ws: parsed.data as Workspace, apiVersion };
     if (round === 0 && out !== undefined) {
       for (const fi of toFieldIssues(parsed.error.issues, current)) {
-        out.error("invalid-structure", fi.path, fi.message);
+        out.error("INVALID_STRUCTURE", fi.path, fi.message);
       }
     }
     // drop the offending fields and try again, so the content rules still run on the rest

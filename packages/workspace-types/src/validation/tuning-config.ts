@@ -20,14 +20,14 @@ export const TUNING_CONFIG_SECTIONS = [
 /** The rule ids {@link validateTuningConfigYaml} reports. */
 export type TuningConfigCode = Extract<
   ValidationCode,
-  | "tuning-config-invalid-yaml"
-  | "tuning-config-not-map"
-  | "tuning-config-unknown-section"
-  | "tuning-config-quantization-type"
-  | "tuning-config-quantization-both"
-  | "tuning-config-lora-quantized"
-  | "tuning-config-qlora-unquantized"
-  | "tuning-config-output-dir"
+  | "TUNING_CONFIG_INVALID_YAML"
+  | "TUNING_CONFIG_NOT_MAP"
+  | "TUNING_CONFIG_UNKNOWN_SECTION"
+  | "TUNING_CONFIG_QUANTIZATION_TYPE"
+  | "TUNING_CONFIG_QUANTIZATION_BOTH"
+  | "TUNING_CONFIG_LORA_QUANTIZED"
+  | "TUNING_CONFIG_QLORA_UNQUANTIZED"
+  | "TUNING_CONFIG_OUTPUT_DIR"
 >;
 
 /** One problem in a `training_config.yaml`. */
@@ -108,7 +108,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
     const where = pos ? ` at line ${pos.line}, column ${pos.col}` : "";
     problems.push({
       path: "",
-      code: "tuning-config-invalid-yaml",
+      code: "TUNING_CONFIG_INVALID_YAML",
       message: `training_config.yaml is not valid YAML${where}: ${(e?.message ?? "parse error").split("\n")[0]}`,
     });
     return done();
@@ -118,7 +118,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
   if (!isPlainObject(tc)) {
     problems.push({
       path: "training_config",
-      code: "tuning-config-not-map",
+      code: "TUNING_CONFIG_NOT_MAP",
       message:
         tc === undefined
           ? "training_config.yaml has no top-level training_config map"
@@ -132,7 +132,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
       const near = TUNING_CONFIG_SECTIONS.find((s) => s.toLowerCase() === key.toLowerCase());
       problems.push({
         path: `training_config.${key}`,
-        code: "tuning-config-unknown-section",
+        code: "TUNING_CONFIG_UNKNOWN_SECTION",
         message: `unknown section "${key}" in training_config`,
         hint: near
           ? `Did you mean "${near}"? Section names are case-sensitive`
@@ -141,7 +141,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
     } else if (value !== null && !isPlainObject(value)) {
       problems.push({
         path: `training_config.${key}`,
-        code: "tuning-config-not-map",
+        code: "TUNING_CONFIG_NOT_MAP",
         message: `section ${key} must be a map of settings`,
       });
     }
@@ -158,7 +158,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
       if (typeof v !== "boolean") {
         problems.push({
           path: `training_config.QuantizationConfig.${key}`,
-          code: "tuning-config-quantization-type",
+          code: "TUNING_CONFIG_QUANTIZATION_TYPE",
           message: `QuantizationConfig.${key} must be a boolean, got ${JSON.stringify(v)}`,
           hint: "Write true or false without quotes",
         });
@@ -168,7 +168,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
     if (four === true && eight === true) {
       problems.push({
         path: "training_config.QuantizationConfig",
-        code: "tuning-config-quantization-both",
+        code: "TUNING_CONFIG_QUANTIZATION_BOTH",
         message: "load_in_4bit and load_in_8bit cannot both be true",
         hint: "qlora normally uses load_in_4bit: true and load_in_8bit: false",
       });
@@ -179,7 +179,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
   if (m === "lora" && (four === true || eight === true)) {
     problems.push({
       path: "training_config.QuantizationConfig",
-      code: "tuning-config-lora-quantized",
+      code: "TUNING_CONFIG_LORA_QUANTIZED",
       message: "method lora does not quantize the model: load_in_4bit and load_in_8bit must be false",
       hint: 'Set both to false, or use method "qlora" for quantized training',
     });
@@ -187,7 +187,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
   if (m === "qlora" && four !== true && eight !== true) {
     problems.push({
       path: "training_config.QuantizationConfig",
-      code: "tuning-config-qlora-unquantized",
+      code: "TUNING_CONFIG_QLORA_UNQUANTIZED",
       message: "method qlora needs QuantizationConfig with load_in_4bit or load_in_8bit set to true",
       hint: 'Add "QuantizationConfig: {load_in_4bit: true}", or use method "lora"',
     });
@@ -202,7 +202,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
     if (typeof dir !== "string") {
       problems.push({
         path: "training_config.TrainingArguments.output_dir",
-        code: "tuning-config-output-dir",
+        code: "TUNING_CONFIG_OUTPUT_DIR",
         message: `TrainingArguments.output_dir must be a string, got ${JSON.stringify(dir)}`,
         hint: "Use a directory under /mnt, e.g. /mnt/results",
       });
@@ -212,7 +212,7 @@ function checkTuningConfig(text: string, method: string): TuningConfigCheck {
       if (!resolved.startsWith("/mnt/")) {
         problems.push({
           path: "training_config.TrainingArguments.output_dir",
-          code: "tuning-config-output-dir",
+          code: "TUNING_CONFIG_OUTPUT_DIR",
           message: `TrainingArguments.output_dir "${dir}" must resolve to a sub-directory of /mnt (it resolves to ${resolved})`,
           hint: "The pusher uploads the adapter from /mnt; use e.g. /mnt/results",
         });

@@ -104,10 +104,10 @@ export function validateWorkspace(obj: unknown, ctx?: Partial<ValidationContext>
   if (ws === undefined || apiVersion === undefined) return finish(out, undefined);
   const env = makeEnv(ws, apiVersion, obj, context);
   checkName(ws, out);
-  checkAnnotations(ws, out, context.karpenterNodeClasses);
+  checkAnnotations(ws, out, apiVersion, "create", env.runtime, context.karpenterNodeClasses);
   if ((ws.inference === undefined) === (ws.tuning === undefined)) {
     out.error(
-      "inference-tuning-exactly-one",
+      "INFERENCE_TUNING_EXACTLY_ONE",
       ws.inference === undefined ? "spec" : at("tuning"),
       ws.inference === undefined
         ? "Required value: exactly one of inference or tuning must be set"
@@ -140,10 +140,10 @@ export function validateWorkspaceUpdate(
   const ws = cur.ws;
   const env = makeEnv(ws, cur.apiVersion, newObj, context);
   checkName(ws, out);
-  checkAnnotations(ws, out, context.karpenterNodeClasses);
+  checkAnnotations(ws, out, cur.apiVersion, "update", env.runtime, context.karpenterNodeClasses);
   const old = prepareWorkspace(oldObj, undefined);
   if (old.ws !== undefined) checkUpdate(old.ws, ws, env, out);
-  if (ws.inference !== undefined) checkInferenceContent(ws.inference, out);
-  if (ws.tuning !== undefined) checkTuningContent(ws.tuning, out);
+  if (ws.inference !== undefined) checkInferenceContent(ws.inference, out, "update");
+  if (ws.tuning !== undefined) checkTuningContent(ws.tuning, env, out, "update");
   return finish(out, ws);
 }

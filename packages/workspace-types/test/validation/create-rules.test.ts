@@ -31,6 +31,7 @@ interface Row {
 }
 
 const BETA: readonly ApiVersion[] = ["kaito.sh/v1beta1"];
+const ALPHA: readonly ApiVersion[] = ["kaito.sh/v1alpha1"];
 const NO_NAP = { nodeAutoProvisioning: false } as const;
 const TF = "kaito.sh/runtime";
 
@@ -65,7 +66,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.metadata.name = "Workspace_Phi";
     },
-    code: "name-invalid",
+    code: "NAME_INVALID",
     path: "metadata.name",
   },
   {
@@ -74,7 +75,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.metadata.name = "ws.phi3";
     },
-    code: "name-invalid",
+    code: "NAME_INVALID",
     path: "metadata.name",
   },
   {
@@ -83,7 +84,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.metadata.name = "a".repeat(64);
     },
-    code: "name-invalid",
+    code: "NAME_INVALID",
     path: "metadata.name",
   },
   // ---- shape
@@ -93,7 +94,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       delete w.inference;
     },
-    code: "inference-tuning-exactly-one",
+    code: "INFERENCE_TUNING_EXACTLY_ONE",
     path: "spec",
   },
   {
@@ -102,7 +103,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning = tuningWs().tuning;
     },
-    code: "inference-tuning-exactly-one",
+    code: "INFERENCE_TUNING_EXACTLY_ONE",
     path: "spec.tuning",
   },
   // ---- resource
@@ -113,7 +114,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       delete w.resource.instanceType;
     },
-    code: "instance-type-required",
+    code: "INSTANCE_TYPE_REQUIRED",
     path: "spec.resource.instanceType",
   },
   {
@@ -122,7 +123,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "";
     },
-    code: "instance-type-required",
+    code: "INSTANCE_TYPE_REQUIRED",
     path: "spec.resource.instanceType",
   },
   {
@@ -130,7 +131,7 @@ const ROWS: readonly Row[] = [
     base: "inference",
     ctx: NO_NAP,
     mutate: () => {},
-    code: "instance-type-forbidden",
+    code: "INSTANCE_TYPE_FORBIDDEN",
     path: "spec.resource.instanceType",
   },
   {
@@ -139,7 +140,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.labelSelector = { matchExpressions: [{ key: "apps", operator: "NotIn", values: ["x"] }] };
     },
-    code: "label-selector-invalid",
+    code: "LABEL_SELECTOR_INVALID",
     path: "spec.resource.labelSelector.matchExpressions[0]",
   },
   {
@@ -148,7 +149,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.labelSelector = { matchExpressions: [{ key: "apps", operator: "In", values: ["x", "y"] }] };
     },
-    code: "label-selector-invalid",
+    code: "LABEL_SELECTOR_INVALID",
     path: "spec.resource.labelSelector.matchExpressions[0]",
   },
   {
@@ -157,7 +158,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.labelSelector = { matchLabels: { "kaito.sh/workspace": "x" } };
     },
-    code: "label-selector-only-reserved",
+    code: "LABEL_SELECTOR_ONLY_RESERVED",
     path: "spec.resource.labelSelector.matchLabels",
   },
   {
@@ -166,35 +167,39 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.metadata.annotations = { "kaito.sh/node-image-family": "windows" };
     },
-    code: "annotation-invalid-value",
+    code: "ANNOTATION_INVALID_VALUE",
     path: 'metadata.annotations["kaito.sh/node-image-family"]',
   },
   {
-    rule: "invalid kaito.sh/performance-mode (v1alpha1 too: gap closed)",
+    rule: "invalid kaito.sh/performance-mode",
     base: "inference",
+    versions: BETA,
     mutate: (w) => {
       w.metadata.annotations = { "kaito.sh/performance-mode": "fast" };
     },
-    code: "annotation-invalid-value",
+    code: "ANNOTATION_INVALID_VALUE",
     path: 'metadata.annotations["kaito.sh/performance-mode"]',
   },
   {
-    rule: "invalid kaito.sh/use-local-weights (v1alpha1 too: gap closed)",
+    rule: "kaito.sh/performance-mode compared exactly in v1beta1",
     base: "inference",
+    versions: BETA,
+    mutate: (w) => {
+      w.metadata.annotations = { "kaito.sh/performance-mode": "Throughput" };
+    },
+    code: "ANNOTATION_INVALID_VALUE",
+    path: 'metadata.annotations["kaito.sh/performance-mode"]',
+    hint: /Write "throughput"/,
+  },
+  {
+    rule: "invalid kaito.sh/use-local-weights",
+    base: "inference",
+    versions: BETA,
     mutate: (w) => {
       w.metadata.annotations = { "kaito.sh/use-local-weights": "yes" };
     },
-    code: "annotation-invalid-value",
+    code: "ANNOTATION_INVALID_VALUE",
     path: 'metadata.annotations["kaito.sh/use-local-weights"]',
-  },
-  {
-    rule: "invalid kaito.sh/runtime",
-    base: "inference",
-    mutate: (w) => {
-      w.metadata.annotations = { [TF]: "tgi" };
-    },
-    code: "annotation-invalid-value",
-    path: 'metadata.annotations["kaito.sh/runtime"]',
   },
   // ---- inference shape and presets
   {
@@ -203,7 +208,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference = {};
     },
-    code: "inference-preset-template-exactly-one",
+    code: "INFERENCE_PRESET_TEMPLATE_EXACTLY_ONE",
     path: "spec.inference",
   },
   {
@@ -212,7 +217,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.template = { spec: { containers: [] } };
     },
-    code: "inference-preset-template-exactly-one",
+    code: "INFERENCE_PRESET_TEMPLATE_EXACTLY_ONE",
     path: "spec.inference",
   },
   {
@@ -221,7 +226,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.name = "phi-3-mini-4k";
     },
-    code: "preset-unsupported",
+    code: "PRESET_UNSUPPORTED",
     path: "spec.inference.preset.name",
     message: /^Unsupported inference preset name phi-3-mini-4k$/,
     hint: /phi-3-mini-4k-instruct/,
@@ -232,7 +237,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.name = "phi-2";
     },
-    code: "preset-deprecated",
+    code: "PRESET_DEPRECATED",
     path: "spec.inference.preset.name",
     message: /^Model phi-2 is deprecated/,
   },
@@ -243,7 +248,7 @@ const ROWS: readonly Row[] = [
       w.metadata.annotations = { [TF]: "transformers" };
       w.inference.preset.name = "phi-4-mini-instruct";
     },
-    code: "runtime-unsupported-by-preset",
+    code: "RUNTIME_UNSUPPORTED_BY_PRESET",
     path: "spec.inference.preset.name",
   },
   {
@@ -253,7 +258,7 @@ const ROWS: readonly Row[] = [
       w.inference.preset.name = "falcon-7b";
       w.inference.adapters = [adapter("a1")];
     },
-    code: "adapters-unsupported-by-preset",
+    code: "ADAPTERS_UNSUPPORTED_BY_PRESET",
     path: "spec.inference.adapters",
   },
   {
@@ -262,7 +267,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [adapter("a1", { strength: "0.5" })];
     },
-    code: "adapter-strength-vllm",
+    code: "ADAPTER_STRENGTH_VLLM",
     path: "spec.inference.adapters[0].strength",
     message: /^vLLM does not support adapter strength$/,
   },
@@ -273,7 +278,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.name = "llama-3.1-8b-instruct";
     },
-    code: "model-access-secret-required",
+    code: "MODEL_ACCESS_SECRET_REQUIRED",
     path: "spec.inference.preset.presetOptions.modelAccessSecret",
   },
   {
@@ -283,8 +288,10 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.presetOptions = { modelAccessSecret: "hf-token" };
     },
-    code: "model-access-secret-unneeded",
+    code: "MODEL_ACCESS_SECRET_UNNEEDED",
     path: "spec.inference.preset.presetOptions.modelAccessSecret",
+    severity: "warning",
+    message: /has no effect/,
   },
   {
     rule: "more than 10 adapters",
@@ -292,7 +299,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = Array.from({ length: 11 }, (_, i) => adapter(`a${i}`));
     },
-    code: "adapters-too-many",
+    code: "ADAPTERS_TOO_MANY",
     path: "spec.inference.adapters",
   },
   {
@@ -301,17 +308,18 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [adapter("a1"), adapter("a1")];
     },
-    code: "adapter-name-duplicate",
+    code: "ADAPTER_NAME_DUPLICATE",
     path: "spec.inference.adapters[1].source.name",
   },
-  // ---- adapter rules Kaito runs only on update: on create too (gap closed)
+  // ---- adapter rules Kaito runs only on update: errors on create too where the pod could never run (names become
+  // container/volume names; strength is parsed by the runtime), warnings otherwise (see the warnings below)
   {
     rule: "adapter without source (create)",
     base: "inference",
     mutate: (w) => {
       w.inference.adapters = [{}];
     },
-    code: "adapter-source-missing",
+    code: "ADAPTER_SOURCE_MISSING",
     path: "spec.inference.adapters[0].source",
   },
   {
@@ -320,7 +328,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [{ source: { image: "reg.io/a:1" } }];
     },
-    code: "adapter-source-missing",
+    code: "ADAPTER_SOURCE_MISSING",
     path: "spec.inference.adapters[0].source.name",
   },
   {
@@ -329,38 +337,8 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [adapter("My_Adapter")];
     },
-    code: "adapter-name-invalid",
+    code: "ADAPTER_NAME_INVALID",
     path: "spec.inference.adapters[0].source.name",
-  },
-  {
-    rule: "adapter with neither image nor volume (create)",
-    base: "inference",
-    mutate: (w) => {
-      w.inference.adapters = [{ source: { name: "a1" } }];
-    },
-    code: "adapter-source-kind",
-    path: "spec.inference.adapters[0].source",
-  },
-  {
-    rule: "adapter with URLs (create)",
-    base: "inference",
-    mutate: (w) => {
-      w.inference.adapters = [
-        { source: { name: "a1", urls: ["https://example.com/a.safetensors"], image: "reg.io/a:1" } },
-      ];
-    },
-    code: "adapter-urls-unsupported",
-    path: "spec.inference.adapters[0].source.urls",
-  },
-  {
-    rule: "adapter strength above 1 (create)",
-    base: "inference",
-    mutate: (w) => {
-      w.metadata.annotations = { [TF]: "transformers" };
-      w.inference.adapters = [adapter("a1", { strength: "1.5" })];
-    },
-    code: "adapter-strength-invalid",
-    path: "spec.inference.adapters[0].strength",
   },
   {
     rule: "adapter strength not a number (create)",
@@ -369,7 +347,7 @@ const ROWS: readonly Row[] = [
       w.metadata.annotations = { [TF]: "transformers" };
       w.inference.adapters = [adapter("a1", { strength: "strong" })];
     },
-    code: "adapter-strength-invalid",
+    code: "ADAPTER_STRENGTH_INVALID",
     path: "spec.inference.adapters[0].strength",
   },
   {
@@ -378,7 +356,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [{ source: { name: "a1", image: "Reg.io/Adapters/A1:1" } }];
     },
-    code: "image-reference-invalid",
+    code: "IMAGE_REFERENCE_INVALID",
     path: "spec.inference.adapters[0].source.image",
   },
   // ---- inference config
@@ -388,7 +366,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.config = "my-infer";
     },
-    code: "inference-config-not-found",
+    code: "INFERENCE_CONFIG_NOT_FOUND",
     path: "spec.inference.config",
   },
   {
@@ -398,7 +376,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.config = "my-infer";
     },
-    code: "inference-config-key-missing",
+    code: "INFERENCE_CONFIG_KEY_MISSING",
     path: "spec.inference.config",
   },
   {
@@ -408,7 +386,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.config = "my-infer";
     },
-    code: "inference-config-invalid-yaml",
+    code: "INFERENCE_CONFIG_INVALID_YAML",
     path: "spec.inference.config",
   },
   {
@@ -418,7 +396,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.config = "my-infer";
     },
-    code: "inference-config-max-model-len",
+    code: "INFERENCE_CONFIG_MAX_MODEL_LEN",
     path: "spec.inference.config",
   },
   {
@@ -428,7 +406,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.config = "my-infer";
     },
-    code: "inference-config-max-model-len",
+    code: "INFERENCE_CONFIG_MAX_MODEL_LEN",
     path: "spec.inference.config",
     message: /4096/,
   },
@@ -440,7 +418,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.partition = { mode: "mig", profile: "1g.10gb", count: 1 };
     },
-    code: "partition-requires-byo",
+    code: "PARTITION_REQUIRES_BYO",
     path: "spec.resource.partition",
   },
   {
@@ -449,7 +427,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "Standard_E8s_v5";
     },
-    code: "sku-unsupported",
+    code: "SKU_UNSUPPORTED",
     path: "spec.resource.instanceType",
     message: /^Unsupported instance type Standard_E8s_v5$/,
   },
@@ -460,7 +438,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "Standard_NC24ads_A100_v4";
     },
-    code: "sku-unsupported",
+    code: "SKU_UNSUPPORTED",
     path: "spec.resource.instanceType",
   },
   {
@@ -470,20 +448,46 @@ const ROWS: readonly Row[] = [
       w.metadata.annotations = { [TF]: "transformers" };
       w.resource.instanceType = "Standard_NV6ads_A10_v5";
     },
-    code: "model-fit",
+    code: "MODEL_FIT",
     path: "spec.resource.instanceType",
   },
   {
     rule: "transformers runtime: multi-node not supported",
     base: "inference",
-    versions: BETA,
     mutate: (w) => {
       w.metadata.annotations = { [TF]: "transformers" };
-      w.inference.preset = { name: "llama-3.3-70b-instruct", presetOptions: { modelAccessSecret: "hf-token" } };
+      w.inference.preset = { name: "llama-3.3-70b-instruct" };
+      if (w.apiVersion === "kaito.sh/v1beta1") w.inference.preset.presetOptions = { modelAccessSecret: "hf-token" };
     },
-    code: "model-fit",
+    code: "TRANSFORMERS_MULTI_NODE",
     path: "spec.resource.instanceType",
-    message: /Multi-node distributed inference is not supported with Huggingface Transformers runtime/,
+    message: /^Multi-node distributed inference is not supported with Huggingface Transformers runtime$/,
+  },
+  {
+    rule: "transformers runtime: multi-node not supported, even with bypass-resource-checks",
+    base: "inference",
+    mutate: (w) => {
+      w.metadata.annotations = { [TF]: "transformers", "kaito.sh/bypass-resource-checks": "true" };
+      w.resource.count = 2; // 2 × 80Gi hold the 131Gi model: only the one-node rule remains
+      w.inference.preset = { name: "llama-3.3-70b-instruct" };
+      if (w.apiVersion === "kaito.sh/v1beta1") w.inference.preset.presetOptions = { modelAccessSecret: "hf-token" };
+    },
+    code: "TRANSFORMERS_MULTI_NODE",
+    path: "spec.resource.instanceType",
+    hint: /bypass-resource-checks does not lift this rule/,
+  },
+  {
+    rule: "BYO, transformers runtime: multi-node not supported, even with bypass-resource-checks",
+    base: "inference",
+    ctx: { ...NO_NAP, cluster: fakeCluster({ nodes: byoNodes([A100_LABELS, A100_LABELS]) }) },
+    mutate: (w) => {
+      byoInference(w);
+      w.metadata.annotations = { [TF]: "transformers", "kaito.sh/bypass-resource-checks": "" };
+      w.inference.preset = { name: "llama-3.3-70b-instruct" };
+      if (w.apiVersion === "kaito.sh/v1beta1") w.inference.preset.presetOptions = { modelAccessSecret: "hf-token" };
+    },
+    code: "TRANSFORMERS_MULTI_NODE",
+    path: "spec.resource.labelSelector",
   },
   // ---- SKU / memory (BYO)
   {
@@ -491,7 +495,7 @@ const ROWS: readonly Row[] = [
     base: "inference",
     ctx: { ...NO_NAP, cluster: fakeCluster() },
     mutate: byoInference,
-    code: "byo-no-nodes",
+    code: "BYO_NO_NODES",
     path: "spec.resource.labelSelector",
   },
   {
@@ -499,7 +503,7 @@ const ROWS: readonly Row[] = [
     base: "inference",
     ctx: { ...NO_NAP, cluster: fakeCluster({ nodes: byoNodes([{}]) }) },
     mutate: byoInference,
-    code: "byo-node-gpu-labels-missing",
+    code: "BYO_NODE_GPU_LABELS_MISSING",
     path: "spec.resource.labelSelector",
   },
   {
@@ -507,7 +511,7 @@ const ROWS: readonly Row[] = [
     base: "inference",
     ctx: { ...NO_NAP, cluster: fakeCluster({ nodes: byoNodes([V100_LABELS, A100_LABELS]) }) },
     mutate: byoInference,
-    code: "byo-nodes-not-uniform",
+    code: "BYO_NODES_NOT_UNIFORM",
     path: "spec.resource.labelSelector",
   },
   {
@@ -515,7 +519,7 @@ const ROWS: readonly Row[] = [
     base: "inference",
     ctx: { ...NO_NAP, cluster: fakeCluster({ nodes: byoNodes([T4_SMALL]) }) },
     mutate: byoInference,
-    code: "model-fit",
+    code: "MODEL_FIT",
     path: "spec.resource.labelSelector",
   },
   // ---- tuning
@@ -525,7 +529,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.method = "sft";
     },
-    code: "tuning-method-invalid",
+    code: "TUNING_METHOD_INVALID",
     path: "spec.tuning.method",
   },
   {
@@ -534,7 +538,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       delete w.tuning.method;
     },
-    code: "tuning-method-invalid",
+    code: "TUNING_METHOD_INVALID",
     path: "spec.tuning.method",
   },
   {
@@ -543,7 +547,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-not-found",
+    code: "TUNING_CONFIG_NOT_FOUND",
     path: "spec.tuning.config",
   },
   {
@@ -557,7 +561,7 @@ const ROWS: readonly Row[] = [
       },
     },
     mutate: () => {},
-    code: "tuning-config-not-found",
+    code: "TUNING_CONFIG_NOT_FOUND",
     path: "spec.tuning.config",
   },
   {
@@ -567,7 +571,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-key-missing",
+    code: "TUNING_CONFIG_KEY_MISSING",
     path: "spec.tuning.config",
   },
   {
@@ -577,7 +581,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-not-map",
+    code: "TUNING_CONFIG_NOT_MAP",
     path: "spec.tuning.config",
   },
   {
@@ -587,7 +591,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-unknown-section",
+    code: "TUNING_CONFIG_UNKNOWN_SECTION",
     path: "spec.tuning.config",
     message: /Optimizer/,
   },
@@ -598,7 +602,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-quantization-type",
+    code: "TUNING_CONFIG_QUANTIZATION_TYPE",
     path: "spec.tuning.config",
   },
   {
@@ -610,7 +614,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-quantization-both",
+    code: "TUNING_CONFIG_QUANTIZATION_BOTH",
     path: "spec.tuning.config",
   },
   {
@@ -621,7 +625,7 @@ const ROWS: readonly Row[] = [
       w.tuning.method = "lora";
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-lora-quantized",
+    code: "TUNING_CONFIG_LORA_QUANTIZED",
     path: "spec.tuning.config",
   },
   {
@@ -631,7 +635,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-qlora-unquantized",
+    code: "TUNING_CONFIG_QLORA_UNQUANTIZED",
     path: "spec.tuning.config",
   },
   {
@@ -645,7 +649,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-output-dir",
+    code: "TUNING_CONFIG_OUTPUT_DIR",
     path: "spec.tuning.config",
   },
   {
@@ -654,7 +658,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.input = {};
     },
-    code: "tuning-input-exactly-one",
+    code: "TUNING_INPUT_EXACTLY_ONE",
     path: "spec.tuning.input",
   },
   {
@@ -663,61 +667,67 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.input.image = "reg.io/data:1";
     },
-    code: "tuning-input-exactly-one",
+    code: "TUNING_INPUT_EXACTLY_ONE",
     path: "spec.tuning.input",
   },
   {
-    rule: "input URL not http(s) (v1alpha1 too: gap closed)",
+    rule: "input URL not http(s)",
     base: "tuning",
+    versions: BETA,
     mutate: (w) => {
       w.tuning.input.urls = ["ftp://example.com/data.csv"];
     },
-    code: "input-url-invalid",
+    code: "INPUT_URL_INVALID",
     path: "spec.tuning.input.urls[0]",
   },
   {
     rule: "input URL to localhost",
     base: "tuning",
+    versions: BETA,
     mutate: (w) => {
       w.tuning.input.urls = ["https://example.com/ok.csv", "http://localhost:8000/data.csv"];
     },
-    code: "input-url-invalid",
+    code: "INPUT_URL_INVALID",
     path: "spec.tuning.input.urls[1]",
   },
   {
     rule: "input URL to cloud metadata",
     base: "tuning",
+    versions: BETA,
     mutate: (w) => {
       w.tuning.input.urls = ["http://169.254.169.254/metadata/identity"];
     },
-    code: "input-url-invalid",
+    code: "INPUT_URL_INVALID",
     path: "spec.tuning.input.urls[0]",
   },
   {
     rule: "input URL to a private IP",
     base: "tuning",
+    versions: BETA,
     mutate: (w) => {
       w.tuning.input.urls = ["http://10.0.0.5/data.csv"];
     },
-    code: "input-url-invalid",
+    code: "INPUT_URL_INVALID",
     path: "spec.tuning.input.urls[0]",
   },
   {
     rule: "input URL to loopback in decimal form",
     base: "tuning",
+    versions: BETA,
     mutate: (w) => {
       w.tuning.input.urls = ["http://2130706433/data.csv"];
     },
-    code: "input-url-invalid",
+    code: "INPUT_URL_INVALID",
     path: "spec.tuning.input.urls[0]",
   },
   {
     rule: "input URL to IPv4-mapped IPv6 loopback",
     base: "tuning",
+    versions: BETA,
     mutate: (w) => {
       w.tuning.input.urls = ["http://[::ffff:127.0.0.1]/data.csv"];
     },
-    code: "input-url-invalid",
+    code: "INPUT_URL_INVALID",
     path: "spec.tuning.input.urls[0]",
   },
   {
@@ -726,7 +736,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.input = { image: "Reg.io/Data:latest" };
     },
-    code: "image-reference-invalid",
+    code: "IMAGE_REFERENCE_INVALID",
     path: "spec.tuning.input.image",
   },
   {
@@ -735,7 +745,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.output = {};
     },
-    code: "tuning-output-exactly-one",
+    code: "TUNING_OUTPUT_EXACTLY_ONE",
     path: "spec.tuning.output",
   },
   {
@@ -744,7 +754,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.output.volumeSource = { emptyDir: {} };
     },
-    code: "tuning-output-exactly-one",
+    code: "TUNING_OUTPUT_EXACTLY_ONE",
     path: "spec.tuning.output",
   },
   {
@@ -753,7 +763,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       delete w.tuning.output.imagePushSecret;
     },
-    code: "output-push-secret-required",
+    code: "OUTPUT_PUSH_SECRET_REQUIRED",
     path: "spec.tuning.output.imagePushSecret",
   },
   {
@@ -762,7 +772,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.output.image = "localhost:5000/Tuning/Phi:0.0.1";
     },
-    code: "image-reference-invalid",
+    code: "IMAGE_REFERENCE_INVALID",
     path: "spec.tuning.output.image",
     message: /repository name must be lowercase \("Tuning", "Phi"\)/,
   },
@@ -772,7 +782,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       delete w.tuning.preset;
     },
-    code: "tuning-preset-required",
+    code: "TUNING_PRESET_REQUIRED",
     path: "spec.tuning.preset",
   },
   {
@@ -781,7 +791,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.preset.name = "phi-9";
     },
-    code: "preset-unsupported",
+    code: "PRESET_UNSUPPORTED",
     path: "spec.tuning.preset.name",
     message: /^Unsupported tuning preset name phi-9$/,
   },
@@ -791,7 +801,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.count = 2;
     },
-    code: "tuning-count",
+    code: "TUNING_COUNT",
     path: "spec.resource.count",
   },
   {
@@ -801,7 +811,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.partition = { mode: "mig" };
     },
-    code: "tuning-partition",
+    code: "TUNING_PARTITION",
     path: "spec.resource.partition",
   },
   // ---- gaps closed / beyond Kaito
@@ -811,7 +821,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.preset.name = "falcon-7b";
     },
-    code: "tuning-preset-not-tunable",
+    code: "TUNING_PRESET_NOT_TUNABLE",
     path: "spec.tuning.preset.name",
     hint: /phi-3-mini-4k-instruct/,
   },
@@ -821,7 +831,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.preset.name = "someorg/some-model";
     },
-    code: "tuning-preset-not-tunable",
+    code: "TUNING_PRESET_NOT_TUNABLE",
     path: "spec.tuning.preset.name",
   },
   {
@@ -830,8 +840,9 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.preset.name = "qwen-lora-only";
     },
-    code: "tuning-method-unsupported-by-preset",
+    code: "TUNING_METHOD_UNSUPPORTED_BY_PRESET",
     path: "spec.tuning.method",
+    severity: "warning",
   },
   {
     rule: "imagePushSecret not a Secret name",
@@ -839,7 +850,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.output.imagePushSecret = "My_Secret";
     },
-    code: "secret-name-invalid",
+    code: "SECRET_NAME_INVALID",
     path: "spec.tuning.output.imagePushSecret",
   },
   {
@@ -848,7 +859,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.input = { image: "reg.io/data:1", imagePullSecrets: ["ok-secret", "Bad Secret"] };
     },
-    code: "secret-name-invalid",
+    code: "SECRET_NAME_INVALID",
     path: "spec.tuning.input.imagePullSecrets[1]",
   },
   {
@@ -857,8 +868,9 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.presetOptions = { imagePullSecrets: ["-bad"] };
     },
-    code: "secret-name-invalid",
+    code: "SECRET_NAME_INVALID",
     path: "spec.inference.preset.presetOptions.imagePullSecrets[0]",
+    severity: "warning",
   },
   {
     rule: "adapter imagePullSecrets not a Secret name",
@@ -866,7 +878,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [{ source: { name: "a1", image: "reg.io/a:1", imagePullSecrets: ["UPPER"] } }];
     },
-    code: "secret-name-invalid",
+    code: "SECRET_NAME_INVALID",
     path: "spec.inference.adapters[0].source.imagePullSecrets[0]",
   },
   {
@@ -876,7 +888,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset = { name: "llama-3.1-8b-instruct", presetOptions: { modelAccessSecret: "HF_TOKEN_SECRET" } };
     },
-    code: "secret-name-invalid",
+    code: "SECRET_NAME_INVALID",
     path: "spec.inference.preset.presetOptions.modelAccessSecret",
   },
   {
@@ -886,7 +898,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.config = "my-tuning";
     },
-    code: "tuning-config-invalid-yaml",
+    code: "TUNING_CONFIG_INVALID_YAML",
     path: "spec.tuning.config",
     message: /line \d+, column \d+/,
   },
@@ -897,7 +909,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.accessMode = "private";
     },
-    code: "private-preset-image-required",
+    code: "PRIVATE_PRESET_IMAGE_REQUIRED",
     path: "spec.inference.preset.presetOptions.image",
   },
   {
@@ -907,11 +919,169 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.metadata.annotations = { "kaito.sh/node-class-name": "other" };
     },
-    code: "annotation-invalid-value",
+    code: "ANNOTATION_INVALID_VALUE",
     path: 'metadata.annotations["kaito.sh/node-class-name"]',
     hint: /default, gpu/,
   },
   // ---- warnings
+  {
+    rule: "v1alpha1 does not check kaito.sh/performance-mode (accepted, valid values named)",
+    base: "inference",
+    versions: ALPHA,
+    mutate: (w) => {
+      w.metadata.annotations = { "kaito.sh/performance-mode": "fast" };
+    },
+    code: "ANNOTATION_INVALID_VALUE",
+    path: 'metadata.annotations["kaito.sh/performance-mode"]',
+    severity: "warning",
+    message: /"balanced", "interactivity", "throughput"/,
+  },
+  {
+    rule: "v1alpha1 does not check kaito.sh/use-local-weights",
+    base: "inference",
+    versions: ALPHA,
+    mutate: (w) => {
+      w.metadata.annotations = { "kaito.sh/use-local-weights": "yes" };
+    },
+    code: "ANNOTATION_INVALID_VALUE",
+    path: 'metadata.annotations["kaito.sh/use-local-weights"]',
+    severity: "warning",
+    message: /"true", "false"/,
+  },
+  {
+    rule: "unknown kaito.sh/runtime is ignored (Kaito serves with the default runtime)",
+    base: "inference",
+    mutate: (w) => {
+      w.metadata.annotations = { [TF]: "tgi" };
+    },
+    code: "ANNOTATION_INEFFECTIVE",
+    path: 'metadata.annotations["kaito.sh/runtime"]',
+    severity: "warning",
+    message: /serves the model with vllm/,
+  },
+  {
+    rule: "kaito.sh/runtime compared exactly: Transformers is ignored",
+    base: "inference",
+    mutate: (w) => {
+      w.metadata.annotations = { [TF]: "Transformers" };
+      w.resource.instanceType = "Standard_NV6ads_A10_v5"; // would not fit with transformers: vLLM runs no fit check
+    },
+    code: "ANNOTATION_INEFFECTIVE",
+    path: 'metadata.annotations["kaito.sh/runtime"]',
+    severity: "warning",
+    hint: /Write "transformers"/,
+  },
+  {
+    rule: "gated preset without modelAccessSecret, weights from the node's disk",
+    base: "inference",
+    versions: BETA,
+    mutate: (w) => {
+      w.metadata.annotations = { "kaito.sh/use-local-weights": "true" };
+      w.inference.preset.name = "llama-3.1-8b-instruct";
+    },
+    code: "MODEL_ACCESS_SECRET_REQUIRED",
+    path: "spec.inference.preset.presetOptions.modelAccessSecret",
+    severity: "warning",
+  },
+  {
+    rule: "adapter with neither image nor volume (create: Kaito accepts, update rejects)",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.adapters = [{ source: { name: "a1" } }];
+    },
+    code: "ADAPTER_SOURCE_KIND",
+    path: "spec.inference.adapters[0].source",
+    severity: "warning",
+    message: /rejects every later update/,
+  },
+  {
+    rule: "adapter with image and volume (create)",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.adapters = [{ source: { name: "a1", image: "reg.io/a:1", volumeSource: { emptyDir: {} } } }];
+    },
+    code: "ADAPTER_SOURCE_KIND",
+    path: "spec.inference.adapters[0].source",
+    severity: "warning",
+    message: /found both/,
+  },
+  {
+    rule: "adapter with URLs (create)",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.adapters = [
+        { source: { name: "a1", urls: ["https://example.com/a.safetensors"], image: "reg.io/a:1" } },
+      ];
+    },
+    code: "ADAPTER_URLS_UNSUPPORTED",
+    path: "spec.inference.adapters[0].source.urls",
+    severity: "warning",
+  },
+  {
+    rule: "adapter strength above 1 (create: the runtime applies it)",
+    base: "inference",
+    mutate: (w) => {
+      w.metadata.annotations = { [TF]: "transformers" };
+      w.inference.adapters = [adapter("a1", { strength: "1.5" })];
+    },
+    code: "ADAPTER_STRENGTH_INVALID",
+    path: "spec.inference.adapters[0].strength",
+    severity: "warning",
+  },
+  {
+    rule: "vLLM + adapter strength with a pod template (Kaito checks presets only)",
+    base: "inference",
+    mutate: (w) => {
+      w.inference = { template: { spec: { containers: [] } }, adapters: [adapter("a1", { strength: "0.5" })] };
+    },
+    code: "ADAPTER_STRENGTH_VLLM",
+    path: "spec.inference.adapters[0].strength",
+    severity: "warning",
+  },
+  {
+    rule: "adapter volume name that makes an invalid volume name",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.adapters = [{ source: { name: "my.adapter", volumeSource: { emptyDir: {} } } }];
+    },
+    code: "ADAPTER_NAME_CONTAINER",
+    path: "spec.inference.adapters[0].source.name",
+    severity: "warning",
+    message: /adapter-volume-my\.adapter/,
+  },
+  {
+    rule: "deprecated presetOptions.image not parseable (current Kaito ignores it)",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.preset.presetOptions = { image: "Reg.io/Kaito-Phi-3:0.2.0" };
+    },
+    code: "IMAGE_REFERENCE_INVALID",
+    path: "spec.inference.preset.presetOptions.image",
+    severity: "warning",
+  },
+  {
+    rule: "v1alpha1 has no input URL safety rules: private IP",
+    base: "tuning",
+    versions: ALPHA,
+    mutate: (w) => {
+      w.tuning.input.urls = ["http://10.0.0.5/data.csv"];
+    },
+    code: "INPUT_URL_INVALID",
+    path: "spec.tuning.input.urls[0]",
+    severity: "warning",
+    message: /v1alpha1 does not check input URLs/,
+  },
+  {
+    rule: "v1alpha1 has no input URL safety rules: not http(s)",
+    base: "tuning",
+    versions: ALPHA,
+    mutate: (w) => {
+      w.tuning.input.urls = ["ftp://example.com/data.csv"];
+    },
+    code: "INPUT_URL_INVALID",
+    path: "spec.tuning.input.urls[0]",
+    severity: "warning",
+  },
   {
     rule: "BYO tuning without an instance type cannot get a Job",
     base: "tuning",
@@ -920,7 +1090,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       delete w.resource.instanceType;
     },
-    code: "tuning-byo-unsupported",
+    code: "TUNING_BYO_UNSUPPORTED",
     path: "spec.resource.instanceType",
     severity: "warning",
   },
@@ -930,7 +1100,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "Standard_NC999_future";
     },
-    code: "sku-unvalidated",
+    code: "SKU_UNVALIDATED",
     path: "spec.resource.instanceType",
     severity: "warning",
     message: /cannot create the Job/,
@@ -941,7 +1111,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [adapter("my.adapter")];
     },
-    code: "adapter-name-container",
+    code: "ADAPTER_NAME_CONTAINER",
     path: "spec.inference.adapters[0].source.name",
     severity: "warning",
   },
@@ -952,7 +1122,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.accessMode = "private";
     },
-    code: "deprecated-field",
+    code: "DEPRECATED_FIELD",
     path: "spec.inference.preset.presetOptions.image",
     severity: "warning",
   },
@@ -962,7 +1132,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "Standard_NC6s_v3";
     },
-    code: "bf16-unsupported",
+    code: "BF16_UNSUPPORTED",
     path: "spec.resource.instanceType",
     severity: "warning",
     hint: /float16.*A100\/H100/,
@@ -976,7 +1146,7 @@ const ROWS: readonly Row[] = [
       w.tuning.method = "lora";
       w.tuning.config = "my-tuning";
     },
-    code: "bf16-unsupported",
+    code: "BF16_UNSUPPORTED",
     path: "spec.resource.instanceType",
     severity: "warning",
   },
@@ -986,7 +1156,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "Standard_NC6s_v3";
     },
-    code: "sku-classic",
+    code: "SKU_CLASSIC",
     path: "spec.resource.instanceType",
     severity: "warning",
   },
@@ -996,7 +1166,17 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "Standard_NC999_future";
     },
-    code: "sku-unvalidated",
+    code: "SKU_UNVALIDATED",
+    path: "spec.resource.instanceType",
+    severity: "warning",
+  },
+  {
+    rule: "Azure standard_n* in lower case is accepted unvalidated too",
+    base: "inference",
+    mutate: (w) => {
+      w.resource.instanceType = "standard_nc999_future";
+    },
+    code: "SKU_UNVALIDATED",
     path: "spec.resource.instanceType",
     severity: "warning",
   },
@@ -1006,7 +1186,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.preferredNodes = ["node-1"];
     },
-    code: "deprecated-field",
+    code: "DEPRECATED_FIELD",
     path: "spec.resource.preferredNodes",
     severity: "warning",
   },
@@ -1016,7 +1196,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.accessMode = "public";
     },
-    code: "deprecated-field",
+    code: "DEPRECATED_FIELD",
     path: "spec.inference.preset.accessMode",
     severity: "warning",
   },
@@ -1026,7 +1206,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.presetOptions = { image: "reg.io/kaito-phi-3:0.2.0" };
     },
-    code: "deprecated-field",
+    code: "DEPRECATED_FIELD",
     path: "spec.inference.preset.presetOptions.image",
     severity: "warning",
   },
@@ -1037,7 +1217,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.count = 1;
     },
-    code: "deprecated-field",
+    code: "DEPRECATED_FIELD",
     path: "spec.resource.count",
     severity: "warning",
   },
@@ -1048,7 +1228,7 @@ const ROWS: readonly Row[] = [
       w.metadata.annotations = { [TF]: "transformers", "kaito.sh/bypass-resource-checks": "" };
       w.resource.instanceType = "Standard_NV6ads_A10_v5";
     },
-    code: "model-fit",
+    code: "MODEL_FIT",
     path: "spec.resource.instanceType",
     severity: "warning",
   },
@@ -1058,7 +1238,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.labelSelector.matchLabels["kaito.sh/workspace"] = "x";
     },
-    code: "label-selector-reserved-dropped",
+    code: "LABEL_SELECTOR_RESERVED_DROPPED",
     path: "spec.resource.labelSelector.matchLabels",
     severity: "warning",
   },
@@ -1068,7 +1248,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.name = "someorg/some-model";
     },
-    code: "preset-best-effort",
+    code: "PRESET_BEST_EFFORT",
     path: "spec.inference.preset.name",
     severity: "warning",
   },
@@ -1078,7 +1258,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.metadata.annotations = { "kaito.sh/enablelb": "true" };
     },
-    code: "annotation-ineffective",
+    code: "ANNOTATION_INEFFECTIVE",
     path: 'metadata.annotations["kaito.sh/enablelb"]',
     severity: "warning",
   },
@@ -1088,7 +1268,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.method = "QLoRA";
     },
-    code: "tuning-method-case",
+    code: "TUNING_METHOD_CASE",
     path: "spec.tuning.method",
     severity: "warning",
   },
@@ -1098,7 +1278,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.outputs = {};
     },
-    code: "unknown-field",
+    code: "UNKNOWN_FIELD",
     path: "spec.tuning.outputs",
     severity: "warning",
   },
@@ -1108,7 +1288,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.labelSelector.matchLabels.apps = "APP_NAME_HERE";
     },
-    code: "placeholder-value",
+    code: "PLACEHOLDER_VALUE",
     path: "spec.resource.labelSelector.matchLabels.apps",
     severity: "warning",
   },
@@ -1126,6 +1306,85 @@ describe("create rules (compat §1.6): one row per rule", () => {
         if (row.message) expect(issue.message).toMatch(row.message);
         if (row.hint) expect(issue.hint ?? "").toMatch(row.hint);
         if ((row.severity ?? "error") === "warning") expectValid(r);
+      });
+    }
+  }
+});
+
+/** Workspaces Kaito accepts without a word: kaito-ts must accept them with no error and no warning. */
+interface AcceptRow {
+  readonly rule: string;
+  readonly base: "inference" | "tuning";
+  readonly versions?: readonly ApiVersion[];
+  readonly ctx?: Partial<ValidationContext>;
+  readonly mutate: (ws: Obj) => void;
+}
+
+const ACCEPT_ROWS: readonly AcceptRow[] = [
+  {
+    rule: "kaito.sh/node-image-family: AzureLinux (Kaito compares without regard to case)",
+    base: "inference",
+    mutate: (w) => {
+      w.metadata.annotations = { "kaito.sh/node-image-family": "AzureLinux" };
+    },
+  },
+  {
+    rule: "kaito.sh/node-image-family with surrounding blanks and capitals (Kaito trims)",
+    base: "tuning",
+    mutate: (w) => {
+      w.metadata.annotations = { "kaito.sh/node-image-family": " Ubuntu " };
+    },
+  },
+  {
+    rule: "a listed SKU written in lower case (SKU lookup is case-insensitive)",
+    base: "inference",
+    mutate: (w) => {
+      w.resource.instanceType = "standard_nc24ads_a100_v4";
+    },
+  },
+  {
+    rule: "transformers runtime, a distributed-capable model that fits one node",
+    base: "inference",
+    mutate: (w) => {
+      w.metadata.annotations = { [TF]: "transformers" };
+      w.resource.instanceType = "Standard_NC96ads_A100_v4"; // 320Gi ≥ 131.42Gi
+      w.inference.preset = { name: "llama-3.3-70b-instruct" };
+      if (w.apiVersion === "kaito.sh/v1beta1") w.inference.preset.presetOptions = { modelAccessSecret: "hf-token" };
+    },
+  },
+  {
+    rule: "vLLM, a distributed-capable model larger than one node (the node estimator spreads it)",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.preset = { name: "llama-3.3-70b-instruct" };
+      if (w.apiVersion === "kaito.sh/v1beta1") w.inference.preset.presetOptions = { modelAccessSecret: "hf-token" };
+    },
+  },
+  {
+    rule: "every valid annotation value",
+    base: "inference",
+    mutate: (w) => {
+      w.metadata.annotations = {
+        "kaito.sh/performance-mode": "interactivity",
+        "kaito.sh/use-local-weights": "false",
+        [TF]: "vllm",
+        "kaito.sh/enablelb": "True",
+        "kaito.sh/disable-benchmark": "true",
+        "kaito.sh/node-image-family": "azurelinux",
+      };
+    },
+  },
+];
+
+describe("accepted as Kaito accepts them (compat §1.5–§1.7, §5.1): no error, no warning", () => {
+  for (const row of ACCEPT_ROWS) {
+    for (const version of row.versions ?? VERSIONS) {
+      it(`${row.rule} [${version.split("/")[1]}]`, () => {
+        const ws = row.base === "inference" ? inferenceWs(version) : tuningWs(version);
+        row.mutate(ws);
+        const r = validateWorkspace(ws, fullContext(row.ctx));
+        expectValid(r);
+        expect(r.warnings).toEqual([]);
       });
     }
   }
@@ -1160,7 +1419,7 @@ describe("valid bases", () => {
       "training_config:\n  ModelConfig: {torch_dtype: float16}\n  QuantizationConfig: {load_in_4bit: true, bnb_4bit_compute_dtype: float16}";
     const r = validateWorkspace(ws, fullContext({ cluster: tuningConfigMap(yaml) }));
     expectValid(r);
-    expect(r.warnings.map((w) => w.code)).not.toContain("bf16-unsupported");
+    expect(r.warnings.map((w) => w.code)).not.toContain("BF16_UNSUPPORTED");
   });
 
   it("vLLM + NAP runs no GPU-memory check (the node estimator sizes instead)", () => {
@@ -1181,11 +1440,11 @@ describe("valid bases", () => {
 
 describe("structure", () => {
   it.each([
-    [{ apiVersion: "kaito.sh/v1", kind: "Workspace" }, "invalid-api-version", "apiVersion"],
-    [{ kind: "Workspace" }, "invalid-api-version", "apiVersion"],
-    [{ apiVersion: "kaito.sh/v1beta1", kind: "Deployment" }, "invalid-kind", "kind"],
-    ["just a string", "invalid-structure", ""],
-    [null, "invalid-structure", ""],
+    [{ apiVersion: "kaito.sh/v1", kind: "Workspace" }, "INVALID_API_VERSION", "apiVersion"],
+    [{ kind: "Workspace" }, "INVALID_API_VERSION", "apiVersion"],
+    [{ apiVersion: "kaito.sh/v1beta1", kind: "Deployment" }, "INVALID_KIND", "kind"],
+    ["just a string", "INVALID_STRUCTURE", ""],
+    [null, "INVALID_STRUCTURE", ""],
   ] as const)("%j → %s at %s", (obj, code, path) => {
     expectIssue(validateWorkspace(obj), code, path);
   });
@@ -1195,20 +1454,20 @@ describe("structure", () => {
     ws.resource.count = "two";
     ws.tuning.output.image = "Bad/Image";
     const r = validateWorkspace(ws, fullContext());
-    expectIssue(r, "invalid-structure", "spec.resource.count");
-    expectIssue(r, "image-reference-invalid", "spec.tuning.output.image");
+    expectIssue(r, "INVALID_STRUCTURE", "spec.resource.count");
+    expectIssue(r, "IMAGE_REFERENCE_INVALID", "spec.tuning.output.image");
   });
 
   it("reports a missing labelSelector", () => {
     const ws = inferenceWs();
     delete ws.resource.labelSelector;
-    expectIssue(validateWorkspace(ws), "invalid-structure", "spec.resource.labelSelector");
+    expectIssue(validateWorkspace(ws), "INVALID_STRUCTURE", "spec.resource.labelSelector");
   });
 
   it("hints that partition exists only in v1beta1", () => {
     const ws = inferenceWs("kaito.sh/v1alpha1");
     ws.resource.partition = { mode: "mig" };
-    const w = expectIssue(validateWorkspace(ws), "unknown-field", "spec.resource.partition", "warning");
+    const w = expectIssue(validateWorkspace(ws), "UNKNOWN_FIELD", "spec.resource.partition", "warning");
     expect(w.hint).toMatch(/v1beta1/);
   });
 
@@ -1235,7 +1494,7 @@ describe("messages never leak URL credentials", () => {
     const ws = tuningWs();
     ws.tuning.input.urls = ["http://10.0.0.5/data.csv?sig=SECRETSIG&se=2030"];
     const r = validateWorkspace(ws, fullContext());
-    const e = expectIssue(r, "input-url-invalid", "spec.tuning.input.urls[0]");
+    const e = expectIssue(r, "INPUT_URL_INVALID", "spec.tuning.input.urls[0]");
     expect(e.message).not.toContain("SECRETSIG");
   });
 });
@@ -1243,12 +1502,12 @@ describe("messages never leak URL credentials", () => {
 describe("rule coverage", () => {
   it("every rule id has a bad-input row (create table here; structure and update rules in their own tables)", () => {
     const elsewhere: readonly ValidationCode[] = [
-      "invalid-api-version",
-      "invalid-kind",
-      "invalid-structure",
-      "update-mode-changed",
-      "field-immutable",
-      "template-toggled",
+      "INVALID_API_VERSION",
+      "INVALID_KIND",
+      "INVALID_STRUCTURE",
+      "UPDATE_MODE_CHANGED",
+      "FIELD_IMMUTABLE",
+      "TEMPLATE_TOGGLED",
     ];
     const covered = new Set<ValidationCode>([...ROWS.map((r) => r.code), ...elsewhere]);
     expect(VALIDATION_CODES.filter((c) => !covered.has(c))).toEqual([]);

@@ -136,8 +136,8 @@ describe("validateWorkspace on structurally invalid objects", () => {
       },
     });
     expect(r.errors.map((e) => [e.code, e.path])).toEqual([
-      ["invalid-structure", "spec.resource.count"],
-      ["input-url-invalid", "spec.tuning.input.urls[0]"],
+      ["INVALID_STRUCTURE", "spec.resource.count"],
+      ["INPUT_URL_INVALID", "spec.tuning.input.urls[0]"],
     ]);
   });
 

@@ -138,91 +138,91 @@ describe("validateTuningConfigYaml", () => {
   });
 
   it.each([
-    ["training_config: [", "qlora", "tuning-config-invalid-yaml", ""],
-    ["other: {}", "qlora", "tuning-config-not-map", "training_config"],
-    ["training_config: 5", "qlora", "tuning-config-not-map", "training_config"],
+    ["training_config: [", "qlora", "TUNING_CONFIG_INVALID_YAML", ""],
+    ["other: {}", "qlora", "TUNING_CONFIG_NOT_MAP", "training_config"],
+    ["training_config: 5", "qlora", "TUNING_CONFIG_NOT_MAP", "training_config"],
     [
       "training_config:\n  QuantizationConfig: {load_in_4bit: true}\n  Foo: {}",
       "qlora",
-      "tuning-config-unknown-section",
+      "TUNING_CONFIG_UNKNOWN_SECTION",
       "training_config.Foo",
     ],
     [
       "training_config:\n  QuantizationConfig: {load_in_4bit: true}\n  LoRAConfig: {}",
       "qlora",
-      "tuning-config-unknown-section",
+      "TUNING_CONFIG_UNKNOWN_SECTION",
       "training_config.LoRAConfig",
     ],
     [
       "training_config:\n  QuantizationConfig: {load_in_4bit: 'true'}",
       "qlora",
-      "tuning-config-quantization-type",
+      "TUNING_CONFIG_QUANTIZATION_TYPE",
       "training_config.QuantizationConfig.load_in_4bit",
     ],
     [
       "training_config:\n  QuantizationConfig: {load_in_8bit: 1}",
       "lora",
-      "tuning-config-quantization-type",
+      "TUNING_CONFIG_QUANTIZATION_TYPE",
       "training_config.QuantizationConfig.load_in_8bit",
     ],
     [
       "training_config:\n  QuantizationConfig: {load_in_4bit: true, load_in_8bit: true}",
       "qlora",
-      "tuning-config-quantization-both",
+      "TUNING_CONFIG_QUANTIZATION_BOTH",
       "training_config.QuantizationConfig",
     ],
     [
       "training_config:\n  QuantizationConfig: {load_in_4bit: true}",
       "lora",
-      "tuning-config-lora-quantized",
+      "TUNING_CONFIG_LORA_QUANTIZED",
       "training_config.QuantizationConfig",
     ],
     [
       "training_config:\n  QuantizationConfig: {load_in_8bit: true}",
       "lora",
-      "tuning-config-lora-quantized",
+      "TUNING_CONFIG_LORA_QUANTIZED",
       "training_config.QuantizationConfig",
     ],
     [
       "training_config:\n  LoraConfig: {r: 8}",
       "qlora",
-      "tuning-config-qlora-unquantized",
+      "TUNING_CONFIG_QLORA_UNQUANTIZED",
       "training_config.QuantizationConfig",
     ],
     [
       "training_config:\n  QuantizationConfig: {load_in_4bit: false}",
       "qlora",
-      "tuning-config-qlora-unquantized",
+      "TUNING_CONFIG_QLORA_UNQUANTIZED",
       "training_config.QuantizationConfig",
     ],
     [
       "training_config:\n  TrainingArguments: {output_dir: 5}",
       "lora",
-      "tuning-config-output-dir",
+      "TUNING_CONFIG_OUTPUT_DIR",
       "training_config.TrainingArguments.output_dir",
     ],
     [
       "training_config:\n  TrainingArguments: {output_dir: /tmp/out}",
       "lora",
-      "tuning-config-output-dir",
+      "TUNING_CONFIG_OUTPUT_DIR",
       "training_config.TrainingArguments.output_dir",
     ],
     [
       "training_config:\n  TrainingArguments: {output_dir: /mnt}",
       "lora",
-      "tuning-config-output-dir",
+      "TUNING_CONFIG_OUTPUT_DIR",
       "training_config.TrainingArguments.output_dir",
     ],
     [
       "training_config:\n  TrainingArguments: {output_dir: /mnt/../etc}",
       "lora",
-      "tuning-config-output-dir",
+      "TUNING_CONFIG_OUTPUT_DIR",
       "training_config.TrainingArguments.output_dir",
     ],
     [
       "training_config:\n  TrainingArguments: {output_dir: ../etc}",
       "lora",
-      "tuning-config-output-dir",
+      "TUNING_CONFIG_OUTPUT_DIR",
       "training_config.TrainingArguments.output_dir",
     ],
   ])("%j (%s) → %s at %s", (text, method, code, path) => {
@@ -252,16 +252,16 @@ describe("sanitizeLabelSelector", () => {
     expect(sanitizeLabelSelector({ matchLabels: {} })).toEqual({ ok: true, matchLabels: {}, dropped: [] });
   });
   it.each([
-    [{ matchLabels: { "kaito.sh/workspace": "w" } }, "label-selector-only-reserved"],
-    [{ matchExpressions: [{ key: "a", operator: "NotIn", values: ["b"] }] }, "label-selector-invalid"],
-    [{ matchExpressions: [{ key: "a", operator: "In", values: ["b", "c"] }] }, "label-selector-invalid"],
-    [{ matchExpressions: [{ key: "a", operator: "Exists" }] }, "label-selector-invalid"],
+    [{ matchLabels: { "kaito.sh/workspace": "w" } }, "LABEL_SELECTOR_ONLY_RESERVED"],
+    [{ matchExpressions: [{ key: "a", operator: "NotIn", values: ["b"] }] }, "LABEL_SELECTOR_INVALID"],
+    [{ matchExpressions: [{ key: "a", operator: "In", values: ["b", "c"] }] }, "LABEL_SELECTOR_INVALID"],
+    [{ matchExpressions: [{ key: "a", operator: "Exists" }] }, "LABEL_SELECTOR_INVALID"],
     [
       { matchLabels: { a: "b" }, matchExpressions: [{ key: "a", operator: "In", values: ["c"] }] },
-      "label-selector-invalid",
+      "LABEL_SELECTOR_INVALID",
     ],
-    [{ matchLabels: { "bad key!": "b" } }, "label-selector-invalid"],
-    [{ matchLabels: { a: "-bad" } }, "label-selector-invalid"],
+    [{ matchLabels: { "bad key!": "b" } }, "LABEL_SELECTOR_INVALID"],
+    [{ matchLabels: { a: "-bad" } }, "LABEL_SELECTOR_INVALID"],
   ])("rejects %j with %s", (sel, code) => {
     const r = sanitizeLabelSelector(sel);
     expect(r.ok).toBe(false);
@@ -278,10 +278,10 @@ describe("validateInferenceConfigYaml", () => {
     expect(validateInferenceConfigYaml(text, 4096)).toEqual([]);
   });
   it.each([
-    ["vllm: [", "inference-config-invalid-yaml"],
-    ["vllm:\n  max-model-len: '4096'", "inference-config-max-model-len"],
-    ["vllm:\n  max-model-len: 40.5", "inference-config-max-model-len"],
-    ["vllm:\n  max-model-len: 8192", "inference-config-max-model-len"],
+    ["vllm: [", "INFERENCE_CONFIG_INVALID_YAML"],
+    ["vllm:\n  max-model-len: '4096'", "INFERENCE_CONFIG_MAX_MODEL_LEN"],
+    ["vllm:\n  max-model-len: 40.5", "INFERENCE_CONFIG_MAX_MODEL_LEN"],
+    ["vllm:\n  max-model-len: 8192", "INFERENCE_CONFIG_MAX_MODEL_LEN"],
   ])("rejects %j", (text, code) => {
     expect(validateInferenceConfigYaml(text, 4096)).toContainEqual(expect.objectContaining({ code }));
   });

@@ -40,20 +40,20 @@ describe("the seed example as written", () => {
   it("is invalid with exactly the two placeholder errors", () => {
     expect(r.valid).toBe(false);
     expect(r.errors.map((e) => [e.path, e.code])).toEqual([
-      ["spec.tuning.output.image", "image-reference-invalid"],
-      ["spec.tuning.output.imagePushSecret", "secret-name-invalid"],
+      ["spec.tuning.output.image", "IMAGE_REFERENCE_INVALID"],
+      ["spec.tuning.output.imagePushSecret", "SECRET_NAME_INVALID"],
     ]);
   });
 
   it("says which part of the image must be lowercase, with the placeholder hint", () => {
-    const e = expectIssue(r, "image-reference-invalid", "spec.tuning.output.image");
+    const e = expectIssue(r, "IMAGE_REFERENCE_INVALID", "spec.tuning.output.image");
     expect(e.message).toContain("repository name must be lowercase");
     expect(e.message).toContain('"IMAGE_NAME_HERE"');
     expect(e.hint).toMatch(/"ACR_REPO_HERE", "IMAGE_NAME_HERE" are placeholders.*replace them/);
   });
 
   it("says the push secret is not a valid Secret name, with the placeholder hint", () => {
-    const e = expectIssue(r, "secret-name-invalid", "spec.tuning.output.imagePushSecret");
+    const e = expectIssue(r, "SECRET_NAME_INVALID", "spec.tuning.output.imagePushSecret");
     expect(e.message).toMatch(/"ACR_REGISTRY_SECRET_HERE" is not a valid Secret name/);
     expect(e.hint).toMatch(/"ACR_REGISTRY_SECRET_HERE" is a placeholder.*replace it/);
   });
@@ -68,12 +68,12 @@ describe("the seed example filled in", () => {
   it("is valid, with the bf16 warning saying what to change", () => {
     const r = validateWorkspace(parse(FILLED), fullContext());
     expectValid(r);
-    const w = expectIssue(r, "bf16-unsupported", "spec.resource.instanceType", "warning");
+    const w = expectIssue(r, "BF16_UNSUPPORTED", "spec.resource.instanceType", "warning");
     expect(w.message).toMatch(/Standard_NC6s_v3 has V100 GPUs without bfloat16 support/);
     expect(w.message).toMatch(/default qlora template/);
     expect(w.hint).toMatch(/float16/);
     expect(w.hint).toMatch(/A100\/H100 SKU such as Standard_NC24ads_A100_v4/);
-    expect(r.warnings.map((x) => x.code).sort()).toEqual(["bf16-unsupported", "sku-classic"]);
+    expect(r.warnings.map((x) => x.code).sort()).toEqual(["BF16_UNSUPPORTED", "SKU_CLASSIC"]);
   });
 
   it("on an A100 SKU has no bf16 warning", () => {
@@ -85,6 +85,6 @@ describe("the seed example filled in", () => {
   it("as v1beta1 behaves the same", () => {
     const r = validateWorkspace(parse(FILLED.replace("kaito.sh/v1alpha1", "kaito.sh/v1beta1")), fullContext());
     expectValid(r);
-    expectIssue(r, "bf16-unsupported", "spec.resource.instanceType", "warning");
+    expectIssue(r, "BF16_UNSUPPORTED", "spec.resource.instanceType", "warning");
   });
 });

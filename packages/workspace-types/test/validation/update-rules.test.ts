@@ -24,6 +24,9 @@ interface Row {
   readonly mutate: (ws: Obj) => void;
   readonly code: ValidationCode;
   readonly path: string;
+  /** `warning` where Kaito accepts the update and kaito-ts only reports it. */
+  readonly severity?: "error" | "warning";
+  readonly message?: RegExp;
 }
 
 const BETA: readonly ApiVersion[] = ["kaito.sh/v1beta1"];
@@ -37,7 +40,7 @@ const ROWS: readonly Row[] = [
       delete w.inference;
       w.tuning = tuningWs().tuning;
     },
-    code: "update-mode-changed",
+    code: "UPDATE_MODE_CHANGED",
     path: "spec.inference",
   },
   {
@@ -46,7 +49,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning = tuningWs().tuning;
     },
-    code: "update-mode-changed",
+    code: "UPDATE_MODE_CHANGED",
     path: "spec.tuning",
   },
   {
@@ -56,7 +59,7 @@ const ROWS: readonly Row[] = [
       delete w.tuning;
       w.inference = inferenceWs().inference;
     },
-    code: "update-mode-changed",
+    code: "UPDATE_MODE_CHANGED",
     path: "spec.tuning",
   },
   {
@@ -65,7 +68,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.count = 2;
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.resource.count",
   },
   {
@@ -80,7 +83,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.partition.profile = "2g.20gb";
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.resource.partition",
   },
   {
@@ -89,7 +92,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.labelSelector.matchLabels.apps = "other";
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.resource.labelSelector",
   },
   {
@@ -98,7 +101,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "Standard_NC96ads_A100_v4";
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.resource.instanceType",
   },
   {
@@ -108,7 +111,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       delete w.resource.instanceType;
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.resource.instanceType",
   },
   {
@@ -118,7 +121,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.resource.instanceType = "Standard_NC96ads_A100_v4";
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.resource.instanceType",
   },
   {
@@ -127,7 +130,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.preset.name = "phi-3-mini-128k-instruct";
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.inference.preset",
   },
   {
@@ -137,7 +140,7 @@ const ROWS: readonly Row[] = [
       delete w.inference.preset;
       w.inference.template = { spec: { containers: [] } };
     },
-    code: "template-toggled",
+    code: "TEMPLATE_TOGGLED",
     path: "spec.inference.template",
   },
   {
@@ -149,7 +152,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference = { preset: { name: "phi-3-mini-4k-instruct" } };
     },
-    code: "template-toggled",
+    code: "TEMPLATE_TOGGLED",
     path: "spec.inference.template",
   },
   {
@@ -158,7 +161,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [{ strength: "0.5" }];
     },
-    code: "adapter-source-missing",
+    code: "ADAPTER_SOURCE_MISSING",
     path: "spec.inference.adapters[0].source",
   },
   {
@@ -167,7 +170,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [{ source: { image: "reg.io/a:1" } }];
     },
-    code: "adapter-source-missing",
+    code: "ADAPTER_SOURCE_MISSING",
     path: "spec.inference.adapters[0].source.name",
   },
   {
@@ -176,7 +179,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [adapter("bad_name")];
     },
-    code: "adapter-name-invalid",
+    code: "ADAPTER_NAME_INVALID",
     path: "spec.inference.adapters[0].source.name",
   },
   {
@@ -185,7 +188,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [{ source: { name: "a1" } }];
     },
-    code: "adapter-source-kind",
+    code: "ADAPTER_SOURCE_KIND",
     path: "spec.inference.adapters[0].source",
   },
   {
@@ -194,7 +197,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [{ source: { name: "a1", urls: ["https://example.com/a"], image: "reg.io/a:1" } }];
     },
-    code: "adapter-urls-unsupported",
+    code: "ADAPTER_URLS_UNSUPPORTED",
     path: "spec.inference.adapters[0].source.urls",
   },
   {
@@ -203,7 +206,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [adapter("a1", { strength: "half" })];
     },
-    code: "adapter-strength-invalid",
+    code: "ADAPTER_STRENGTH_INVALID",
     path: "spec.inference.adapters[0].strength",
   },
   {
@@ -212,7 +215,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [adapter("a1", { strength: "-0.1" })];
     },
-    code: "adapter-strength-invalid",
+    code: "ADAPTER_STRENGTH_INVALID",
     path: "spec.inference.adapters[0].strength",
   },
   {
@@ -221,7 +224,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = [adapter("a1"), adapter("a2"), adapter("a1")];
     },
-    code: "adapter-name-duplicate",
+    code: "ADAPTER_NAME_DUPLICATE",
     path: "spec.inference.adapters[2].source.name",
   },
   {
@@ -230,7 +233,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.inference.adapters = Array.from({ length: 12 }, (_, i) => adapter(`a${i}`));
     },
-    code: "adapters-too-many",
+    code: "ADAPTERS_TOO_MANY",
     path: "spec.inference.adapters",
   },
   {
@@ -239,7 +242,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.preset.name = "phi-3-mini-4k-instruct";
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.tuning.preset",
   },
   {
@@ -248,7 +251,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.method = "lora";
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.tuning.method",
   },
   {
@@ -260,7 +263,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.input.name = "alpaca";
     },
-    code: "field-immutable",
+    code: "FIELD_IMMUTABLE",
     path: "spec.tuning.input.name",
   },
   {
@@ -269,18 +272,84 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.output.image = "ACR_REPO_HERE.azurecr.io/IMAGE_NAME_HERE:0.0.1";
     },
-    code: "image-reference-invalid",
+    code: "IMAGE_REFERENCE_INVALID",
     path: "spec.tuning.output.image",
   },
-  // kaito-ts: stateless content rules also guard the fields that may change
+  {
+    rule: "labelSelector changed to a selector that is not convertible",
+    base: "inference",
+    mutate: (w) => {
+      w.resource.labelSelector = { matchExpressions: [{ key: "apps", operator: "NotIn", values: ["x"] }] };
+    },
+    code: "LABEL_SELECTOR_INVALID",
+    path: "spec.resource.labelSelector",
+  },
+  {
+    rule: "BYO: instanceType set after creation",
+    base: "inference",
+    versions: BETA,
+    ctx: BYO,
+    before: (w) => {
+      delete w.resource.instanceType;
+    },
+    mutate: (w) => {
+      w.resource.instanceType = "Standard_NC24ads_A100_v4";
+    },
+    code: "INSTANCE_TYPE_FORBIDDEN",
+    path: "spec.resource.instanceType",
+  },
+  {
+    rule: "adapter with image and volume",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.adapters = [{ source: { name: "a1", image: "reg.io/a:1", volumeSource: { emptyDir: {} } } }];
+    },
+    code: "ADAPTER_SOURCE_KIND",
+    path: "spec.inference.adapters[0].source",
+    message: /found both/,
+  },
+  // kaito-ts: stateless content rules also guard the fields that may change — as warnings where Kaito's webhook
+  // does not check them on update
   {
     rule: "new input URL to a private address",
     base: "tuning",
     mutate: (w) => {
       w.tuning.input.urls = ["http://192.168.0.10/data.csv"];
     },
-    code: "input-url-invalid",
+    code: "INPUT_URL_INVALID",
     path: "spec.tuning.input.urls[0]",
+    severity: "warning",
+    message: /does not check input URLs on update/,
+  },
+  {
+    rule: "input left without a source",
+    base: "tuning",
+    mutate: (w) => {
+      delete w.tuning.input.urls;
+    },
+    code: "TUNING_INPUT_EXACTLY_ONE",
+    path: "spec.tuning.input",
+    severity: "warning",
+  },
+  {
+    rule: "output with image and volume",
+    base: "tuning",
+    mutate: (w) => {
+      w.tuning.output.volumeSource = { emptyDir: {} };
+    },
+    code: "TUNING_OUTPUT_EXACTLY_ONE",
+    path: "spec.tuning.output",
+    severity: "warning",
+  },
+  {
+    rule: "output image without imagePushSecret",
+    base: "tuning",
+    mutate: (w) => {
+      delete w.tuning.output.imagePushSecret;
+    },
+    code: "OUTPUT_PUSH_SECRET_REQUIRED",
+    path: "spec.tuning.output.imagePushSecret",
+    severity: "warning",
   },
   {
     rule: "new push secret not a Secret name",
@@ -288,7 +357,7 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.tuning.output.imagePushSecret = "ACR_REGISTRY_SECRET_HERE";
     },
-    code: "secret-name-invalid",
+    code: "SECRET_NAME_INVALID",
     path: "spec.tuning.output.imagePushSecret",
   },
   {
@@ -297,32 +366,36 @@ const ROWS: readonly Row[] = [
     mutate: (w) => {
       w.metadata.name = "Bad.Name";
     },
-    code: "name-invalid",
+    code: "NAME_INVALID",
     path: "metadata.name",
   },
   {
-    rule: "annotation value invalid",
+    rule: "annotation value invalid (Kaito checks annotations on create only)",
     base: "inference",
     mutate: (w) => {
       w.metadata.annotations = { "kaito.sh/performance-mode": "turbo" };
     },
-    code: "annotation-invalid-value",
+    code: "ANNOTATION_INVALID_VALUE",
     path: 'metadata.annotations["kaito.sh/performance-mode"]',
+    severity: "warning",
+    message: /does not check annotations on update/,
   },
 ];
 
 describe("update rules (compat §1.6): one row per rule", () => {
   for (const row of ROWS) {
     for (const version of row.versions ?? VERSIONS) {
-      it(`${row.rule} [${version.split("/")[1]}] → ${row.code} at ${row.path}`, () => {
+      it(`${row.rule} [${version.split("/")[1]}] → ${row.severity ?? "error"} ${row.code} at ${row.path}`, () => {
         const make = () => (row.base === "inference" ? inferenceWs(version) : tuningWs(version));
         const old = make();
         row.before?.(old);
         const cur = structuredClone(old);
         row.mutate(cur);
         const r = validateWorkspaceUpdate(old, cur, fullContext(row.ctx));
-        const issue = expectIssue(r, row.code, row.path);
+        const issue = expectIssue(r, row.code, row.path, row.severity ?? "error");
         expect(issue.message.length).toBeGreaterThan(0);
+        if (row.message) expect(issue.message).toMatch(row.message);
+        if (row.severity === "warning") expectValid(r);
       });
     }
   }
@@ -345,6 +418,27 @@ describe("allowed updates", () => {
     });
   }
 
+  for (const version of VERSIONS) {
+    it(`tuning.method changed only in case is no change (Kaito compares lower-cased) [${version}]`, () => {
+      const old = tuningWs(version);
+      const cur = structuredClone(old);
+      cur.tuning.method = "QLoRA";
+      cur.tuning.config = "my-tuning"; // no default-template case warning
+      const r = validateWorkspaceUpdate(old, cur, fullContext());
+      expectValid(r);
+      expect(r.warnings).toEqual([]);
+    });
+
+    it(`kaito.sh/node-image-family: AzureLinux on update [${version}]`, () => {
+      const old = inferenceWs(version);
+      const cur = structuredClone(old);
+      cur.metadata.annotations = { "kaito.sh/node-image-family": "AzureLinux" };
+      const r = validateWorkspaceUpdate(old, cur, fullContext());
+      expectValid(r);
+      expect(r.warnings).toEqual([]);
+    });
+  }
+
   it("BYO: instanceType may be cleared", () => {
     const old = inferenceWs("kaito.sh/v1beta1");
     const cur = structuredClone(old);
@@ -360,6 +454,6 @@ describe("allowed updates", () => {
 
   it("reports structural errors of the new object", () => {
     const old = inferenceWs();
-    expectIssue(validateWorkspaceUpdate(old, { ...old, apiVersion: "v1" }), "invalid-api-version", "apiVersion");
+    expectIssue(validateWorkspaceUpdate(old, { ...old, apiVersion: "v1" }), "INVALID_API_VERSION", "apiVersion");
   });
 });

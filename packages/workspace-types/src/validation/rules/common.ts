@@ -34,7 +34,22 @@ export class IssueList {
   warn(code: ValidationCode, path: string, message: string, hint?: string): void {
     this.warnings.push(hint === undefined ? { path, message, code } : { path, message, hint, code });
   }
+
+  /** Record an error or a warning. */
+  add(severity: Severity, code: ValidationCode, path: string, message: string, hint?: string): void {
+    if (severity === "error") this.error(code, path, message, hint);
+    else this.warn(code, path, message, hint);
+  }
 }
+
+/** Whether an issue rejects the Workspace (`error`) or is only reported (`warning`). */
+export type Severity = "error" | "warning";
+
+/**
+ * Which admission request the rules judge: `create`, or `update` (Kaito's webhook runs different rule sets for the
+ * two; some content rules kaito-ts applies on both are errors on create and warnings on update).
+ */
+export type Operation = "create" | "update";
 
 /** Everything a rule may read besides the Workspace. */
 export interface RuleEnv {
@@ -73,12 +88,22 @@ export function nonEmpty(v: string | undefined | null): string | undefined {
   return typeof v === "string" && v.length > 0 ? v : undefined;
 }
 
-/** Error `secret-name-invalid` at `segments` when `name` is not a valid Secret name (DNS-1123 subdomain). */
-export function checkSecretName(out: IssueList, segments: Segments, name: string, what: string): void {
+/**
+ * `SECRET_NAME_INVALID` at `segments` when `name` is not a valid Secret name (DNS-1123 subdomain): such a Secret
+ * can never exist. An error by default; `severity: "warning"` where the reference is optional at run time.
+ */
+export function checkSecretName(
+  out: IssueList,
+  segments: Segments,
+  name: string,
+  what: string,
+  severity: Severity = "error",
+): void {
   if (isDns1123Subdomain(name)) return;
   const placeholder = placeholderParts(name).length > 0;
-  out.error(
-    "secret-name-invalid",
+  out.add(
+    severity,
+    "SECRET_NAME_INVALID",
     formatFieldPath(segments),
     `${JSON.stringify(name)} is not a valid Secret name (${what}): ${dns1123Message(name, "subdomain")}`,
     placeholder ? undefined : `Name an existing Secret in the Workspace's namespace, e.g. "${suggestDns1123(name)}"`,
@@ -98,12 +123,22 @@ const imageReferenceProblem = memoizeStringCheck((image: string): ImageReference
   return Object.freeze({ message: parsed.message, placeholder: placeholderParts(image).length > 0 });
 });
 
-/** Error `image-reference-invalid` at `segments` when `image` does not parse as an OCI reference. */
-export function checkImageReference(out: IssueList, segments: Segments, image: string, example: string): void {
+/**
+ * `IMAGE_REFERENCE_INVALID` at `segments` when `image` does not parse as an OCI reference (an error by default;
+ * `severity: "warning"` for fields current Kaito ignores).
+ */
+export function checkImageReference(
+  out: IssueList,
+  segments: Segments,
+  image: string,
+  example: string,
+  severity: Severity = "error",
+): void {
   const problem = imageReferenceProblem(image);
   if (problem === undefined) return;
-  out.error(
-    "image-reference-invalid",
+  out.add(
+    severity,
+    "IMAGE_REFERENCE_INVALID",
     formatFieldPath(segments),
     `${JSON.stringify(image)}: ${problem.message}`,
     problem.placeholder ? undefined : `Write <registry>/<repository>:<tag> in lowercase, e.g. ${example}`,

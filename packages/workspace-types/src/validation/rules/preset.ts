@@ -19,7 +19,7 @@ export function checkPresetName(
 ): PresetResolution | undefined {
   if (nonEmpty(name) === undefined) {
     out.error(
-      "preset-unsupported",
+      "PRESET_UNSUPPORTED",
       at(...segments),
       "Required value: preset name is empty",
       "Name a preset, e.g. phi-3-mini-4k-instruct",
@@ -30,7 +30,7 @@ export function checkPresetName(
   if (r === undefined) return undefined;
   if (r.kind === "unknown") {
     out.error(
-      "preset-unsupported",
+      "PRESET_UNSUPPORTED",
       at(...segments),
       `Unsupported ${segments[0] === "tuning" ? "tuning" : "inference"} preset name ${name}`,
       r.suggestions.length > 0
@@ -39,14 +39,14 @@ export function checkPresetName(
     );
   } else if (r.kind === "preset" && r.preset.deprecated) {
     out.error(
-      "preset-deprecated",
+      "PRESET_DEPRECATED",
       at(...segments),
       `Model ${name} is deprecated and no longer supported`,
       "Choose a current preset (`kaito presets`), e.g. phi-4-mini-instruct",
     );
   } else if (r.kind === "huggingface" && segments[0] === "inference") {
     out.warn(
-      "preset-best-effort",
+      "PRESET_BEST_EFFORT",
       at(...segments),
       `${name} is not in the preset catalog; it is served as a best-effort Hugging Face model with vLLM`,
     );
@@ -58,7 +58,7 @@ export function checkPresetName(
 export function checkPresetOptionsDeprecations(preset: PresetSpec, base: Segments, env: RuleEnv, out: IssueList): void {
   if (rawHas(env.raw, [...base, "accessMode"])) {
     out.warn(
-      "deprecated-field",
+      "DEPRECATED_FIELD",
       at(...base, "accessMode"),
       "preset.accessMode is deprecated (private preset images are a classic Kaito feature)",
       "Remove accessMode",
@@ -66,14 +66,14 @@ export function checkPresetOptionsDeprecations(preset: PresetSpec, base: Segment
     if (preset.accessMode === "private" && nonEmpty(preset.presetOptions?.image) === undefined) {
       if (env.apiVersion === "kaito.sh/v1alpha1") {
         out.error(
-          "private-preset-image-required",
+          "PRIVATE_PRESET_IMAGE_REQUIRED",
           at(...base, "presetOptions", "image"),
           "Required value: accessMode private needs presetOptions.image (the private preset image)",
           "Set presetOptions.image (and imagePullSecrets), or remove accessMode",
         );
       } else {
         out.warn(
-          "deprecated-field",
+          "DEPRECATED_FIELD",
           at(...base, "presetOptions", "image"),
           "accessMode private without presetOptions.image is accepted by v1beta1 but has no effect",
         );
@@ -82,7 +82,7 @@ export function checkPresetOptionsDeprecations(preset: PresetSpec, base: Segment
   }
   if (nonEmpty(preset.presetOptions?.image) !== undefined) {
     out.warn(
-      "deprecated-field",
+      "DEPRECATED_FIELD",
       at(...base, "presetOptions", "image"),
       "presetOptions.image is deprecated: current Kaito pulls preset weights itself",
     );

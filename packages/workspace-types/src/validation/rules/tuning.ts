@@ -10,7 +10,16 @@ import type { PresetInfo, SkuInfo, TuningMethod } from "../context.ts";
 import { type TuningConfigCheck, validateTuningConfigYaml } from "../tuning-config.ts";
 import { memoizeStringCheck } from "../memo.ts";
 import { validateInputUrl } from "../url.ts";
-import { at, checkImageReference, checkSecretName, type IssueList, nonEmpty, type RuleEnv } from "./common.ts";
+import {
+  at,
+  checkImageReference,
+  checkSecretName,
+  type IssueList,
+  nonEmpty,
+  type Operation,
+  type RuleEnv,
+  type Severity,
+} from "./common.ts";
 import { checkPresetName, checkPresetOptionsDeprecations } from "./preset.ts";
 import { checkSku } from "./resource.ts";
 
@@ -33,7 +42,7 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
   const method = asMethod(tuning.method);
   if (method === undefined) {
     out.error(
-      "tuning-method-invalid",
+      "TUNING_METHOD_INVALID",
       at("tuning", "method"),
       tuning.method === undefined || tuning.method === ""
         ? "Required value: tuning method must be lora or qlora"
@@ -42,7 +51,7 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
     );
   } else if (tuning.method !== method && nonEmpty(tuning.config) === undefined) {
     out.warn(
-      "tuning-method-case",
+      "TUNING_METHOD_CASE",
       at("tuning", "method"),
       `method ${JSON.stringify(tuning.method)} is accepted, but Kaito's controller picks the default template case-sensitively`,
       `Write "${method}"`,
@@ -52,7 +61,7 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
   let preset: PresetInfo | undefined;
   if (tuning.preset === undefined) {
     out.error(
-      "tuning-preset-required",
+      "TUNING_PRESET_REQUIRED",
       at("tuning", "preset"),
       "Required value: tuning needs a preset (the base model to tune)",
       "Set tuning.preset.name to a preset that supports tuning, e.g. phi-3-mini-4k-instruct",
@@ -68,7 +77,7 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
       : "Choose a preset whose catalog entry supports tuning (`kaito presets` lists them)";
     if (r?.kind === "huggingface") {
       out.error(
-        "tuning-preset-not-tunable",
+        "TUNING_PRESET_NOT_TUNABLE",
         path,
         `${tuning.preset.name} is not a Kaito preset: only catalog presets with tuning support can be tuned`,
         tunableHint,
@@ -76,12 +85,13 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
     } else if (r?.kind === "preset" && !r.preset.deprecated) {
       preset = r.preset;
       if (preset.tuningMethods.length === 0) {
-        out.error("tuning-preset-not-tunable", path, `preset ${preset.name} does not support tuning`, tunableHint);
+        out.error("TUNING_PRESET_NOT_TUNABLE", path, `preset ${preset.name} does not support tuning`, tunableHint);
       } else if (method !== undefined && !preset.tuningMethods.includes(method)) {
-        out.error(
-          "tuning-method-unsupported-by-preset",
+        // Kaito has no per-preset list of methods: it accepts the Workspace (a catalog hint, not a rejection).
+        out.warn(
+          "TUNING_METHOD_UNSUPPORTED_BY_PRESET",
           at("tuning", "method"),
-          `preset ${preset.name} cannot be tuned with ${method}`,
+          `the catalog lists only ${preset.tuningMethods.join(", ")} for preset ${preset.name}; ${method} is accepted but untested`,
           `Supported: ${preset.tuningMethods.join(", ")}`,
         );
       }
@@ -91,7 +101,7 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
   const r = ws.resource;
   if (r.count > 1) {
     out.error(
-      "tuning-count",
+      "TUNING_COUNT",
       at("resource", "count"),
       `Invalid value: ${r.count}: tuning runs on a single node; resource.count must be 1`,
       "Set resource.count to 1 (or remove it)",
@@ -99,7 +109,7 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
   }
   if (r.partition !== undefined) {
     out.error(
-      "tuning-partition",
+      "TUNING_PARTITION",
       at("resource", "partition"),
       "partition is not supported for tuning",
       "Remove resource.partition",
@@ -108,13 +118,13 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
 
   if (!env.ctx.nodeAutoProvisioning && nonEmpty(r.instanceType) === undefined) {
     out.warn(
-      "tuning-byo-unsupported",
+      "TUNING_BYO_UNSUPPORTED",
       at("resource", "instanceType"),
       "Kaito sizes the tuning Job's GPU request from the instance type's SKU; with bring-your-own nodes and no instanceType its controller cannot create the Job",
       "Run tuning with node auto-provisioning and a listed SKU",
     );
   }
-  checkTuningContent(tuning, out);
+  checkTuningContent(tuning, env, out, "create");
   const config = method === undefined ? undefined : checkTrainingConfig(tuning, method, env, out);
   const sku = checkSku(ws, env, out, "tuning");
   if (sku !== undefined && config !== undefined) checkBf16(sku, config, tuning, method ?? "qlora", out);
@@ -135,8 +145,17 @@ function inputKinds(input: TuningSpec["input"]): string[] {
   return kinds;
 }
 
-/** Input and output rules that also apply on update (exactly one source/destination, URLs, images, secrets). */
-export function checkTuningContent(tuning: TuningSpec, out: IssueList): void {
+/**
+ * Input and output rules that also apply on update (exactly one source/destination, URLs, images, secrets).
+ * On update Kaito checks only the image references (and that `input.name` stays), so the other rules are warnings
+ * there; v1alpha1 has no URL safety rules, so URL problems are warnings in v1alpha1. Image references and Secret
+ * names are errors everywhere: an unparsable image cannot be pulled or pushed, and the pull/push Secrets are
+ * projected into the pod, which cannot start while a Secret with an invalid name (one that cannot exist) is missing.
+ */
+export function checkTuningContent(tuning: TuningSpec, env: RuleEnv, out: IssueList, operation: Operation): void {
+  const onUpdate = operation === "update";
+  const createOnly: Severity = onUpdate ? "warning" : "error";
+  const urlSeverity: Severity = onUpdate || env.apiVersion === "kaito.sh/v1alpha1" ? "warning" : "error";
   const input = tuning.input;
   const urls = input.urls;
   const inImage = nonEmpty(input.image);
@@ -145,8 +164,9 @@ export function checkTuningContent(tuning: TuningSpec, out: IssueList): void {
     (inImage !== undefined ? 1 : 0) +
     (input.volumeSource !== undefined ? 1 : 0);
   if (sourceCount !== 1) {
-    out.error(
-      "tuning-input-exactly-one",
+    out.add(
+      createOnly,
+      "TUNING_INPUT_EXACTLY_ONE",
       TUNING_INPUT_PATH,
       sourceCount === 0
         ? "Required value: exactly one of urls, image or volumeSource must be set"
@@ -158,10 +178,13 @@ export function checkTuningContent(tuning: TuningSpec, out: IssueList): void {
       const u = urls[i] as string;
       const message = inputUrlProblem(u);
       if (message !== undefined) {
-        out.error(
-          "input-url-invalid",
+        out.add(
+          urlSeverity,
+          "INPUT_URL_INVALID",
           at("tuning", "input", "urls", i),
-          message,
+          urlSeverity === "error"
+            ? message
+            : `${message} (Kaito ${onUpdate ? "does not check input URLs on update" : "v1alpha1 does not check input URLs"}; the data downloader will try it)`,
           "Use a public http(s) URL; for data inside the cluster use input.volumeSource or input.image",
         );
       }
@@ -181,8 +204,9 @@ export function checkTuningContent(tuning: TuningSpec, out: IssueList): void {
   const outImage = nonEmpty(output.image);
   const hasVolume = output.volumeSource !== undefined;
   if ((outImage !== undefined) === hasVolume) {
-    out.error(
-      "tuning-output-exactly-one",
+    out.add(
+      createOnly,
+      "TUNING_OUTPUT_EXACTLY_ONE",
       TUNING_OUTPUT_PATH,
       hasVolume
         ? "exactly one of image or volumeSource must be set, found both"
@@ -193,8 +217,9 @@ export function checkTuningContent(tuning: TuningSpec, out: IssueList): void {
   if (outImage !== undefined) {
     checkImageReference(out, OUTPUT_IMAGE_SEGMENTS, outImage, "myregistry.azurecr.io/adapters/phi-3-adapter:0.0.1");
     if (pushSecret === undefined) {
-      out.error(
-        "output-push-secret-required",
+      out.add(
+        createOnly,
+        "OUTPUT_PUSH_SECRET_REQUIRED",
         PUSH_SECRET_PATH,
         "Required value: an output image needs imagePushSecret (registry credentials for the push)",
         "kubectl create secret docker-registry <name> --docker-server=… --docker-username=… --docker-password=…",
@@ -234,7 +259,7 @@ function checkTrainingConfig(
     const cm = cluster.getConfigMap(env.namespace, userConfig);
     if (cm === undefined) {
       out.error(
-        "tuning-config-not-found",
+        "TUNING_CONFIG_NOT_FOUND",
         path,
         `ConfigMap ${JSON.stringify(userConfig)} not found in namespace ${JSON.stringify(env.namespace)}`,
         `Create it with a ${ConfigMapKey.TrainingConfig} key, or remove tuning.config to use the default ${method} template`,
@@ -244,7 +269,7 @@ function checkTrainingConfig(
     text = cm.data[ConfigMapKey.TrainingConfig];
     if (text === undefined) {
       out.error(
-        "tuning-config-key-missing",
+        "TUNING_CONFIG_KEY_MISSING",
         path,
         `ConfigMap ${JSON.stringify(userConfig)} has no ${ConfigMapKey.TrainingConfig} key`,
         `Keys found: ${Object.keys(cm.data).join(", ") || "none"}`,
@@ -267,7 +292,7 @@ function checkTrainingConfig(
     }
     if (text === undefined) {
       out.error(
-        "tuning-config-not-found",
+        "TUNING_CONFIG_NOT_FOUND",
         path,
         `the default ${method} tuning template ${templateName} was not found${env.ctx.releaseNamespace ? ` in namespace ${JSON.stringify(env.ctx.releaseNamespace)}` : ""}`,
         "Reinstall Kaito's chart (it ships the templates), or set tuning.config to your own ConfigMap",
@@ -297,7 +322,7 @@ function checkBf16(
   if (fields.length === 0) return;
   const own = nonEmpty(tuning.config) !== undefined;
   out.warn(
-    "bf16-unsupported",
+    "BF16_UNSUPPORTED",
     at("resource", "instanceType"),
     `${sku.name} has ${sku.gpuModel} GPUs without bfloat16 support, but ${config.source} computes in bfloat16 (${fields.join(", ")}); the ${method} job will fail or fall back to slow emulation`,
     `${own ? "Change" : "Set tuning.config to"} a ConfigMap whose training_config uses float16 (${fields.map((f) => `${f.split(".")[1]}: float16`).join(", ")}), or use an A100/H100 SKU such as Standard_NC24ads_A100_v4`,

@@ -9,7 +9,7 @@ import { at, deepEqual, type IssueList, nonEmpty, type RuleEnv } from "./common.
 
 function immutable(out: IssueList, path: string, what: string, hint?: string): void {
   out.error(
-    "field-immutable",
+    "FIELD_IMMUTABLE",
     path,
     `${what} is immutable: it cannot be changed after the Workspace is created`,
     hint ?? "Delete and re-create the Workspace to change it",
@@ -21,7 +21,7 @@ export function checkUpdate(old: Workspace, cur: Workspace, env: RuleEnv, out: I
   const oldMode = old.inference !== undefined ? "inference" : old.tuning !== undefined ? "tuning" : undefined;
   if ((old.inference === undefined) !== (cur.inference === undefined)) {
     out.error(
-      "update-mode-changed",
+      "UPDATE_MODE_CHANGED",
       at("inference"),
       `inference cannot be ${cur.inference === undefined ? "removed" : "added"} after creation (the Workspace was created for ${oldMode ?? "neither inference nor tuning"})`,
       "Create a new Workspace instead of switching between inference and tuning",
@@ -29,7 +29,7 @@ export function checkUpdate(old: Workspace, cur: Workspace, env: RuleEnv, out: I
   }
   if ((old.tuning === undefined) !== (cur.tuning === undefined)) {
     out.error(
-      "update-mode-changed",
+      "UPDATE_MODE_CHANGED",
       at("tuning"),
       `tuning cannot be ${cur.tuning === undefined ? "removed" : "added"} after creation (the Workspace was created for ${oldMode ?? "neither inference nor tuning"})`,
       "Create a new Workspace instead of switching between inference and tuning",
@@ -43,7 +43,16 @@ export function checkUpdate(old: Workspace, cur: Workspace, env: RuleEnv, out: I
   if (!deepEqual(r0.partition, r1.partition)) immutable(out, at("resource", "partition"), "resource.partition");
   const m0 = labelSelectorAsMap(r0.labelSelector);
   const m1 = labelSelectorAsMap(r1.labelSelector);
-  if (m0.ok && m1.ok && !deepEqual(m0.matchLabels, m1.matchLabels)) {
+  if (!m0.ok || !m1.ok) {
+    out.error(
+      "LABEL_SELECTOR_INVALID",
+      at("resource", "labelSelector"),
+      m1.ok
+        ? "the existing Workspace's selector cannot be converted to matchLabels, so Kaito rejects every update of it"
+        : m1.reason,
+      "Use matchLabels (key: value) to select nodes",
+    );
+  } else if (!deepEqual(m0.matchLabels, m1.matchLabels)) {
     immutable(out, at("resource", "labelSelector"), "resource.labelSelector");
   }
   const t0 = nonEmpty(r0.instanceType);
@@ -57,6 +66,13 @@ export function checkUpdate(old: Workspace, cur: Workspace, env: RuleEnv, out: I
         t1 === undefined ? "Keep the instance type; it is required with node auto-provisioning" : undefined,
       );
     }
+  } else if (t0 === undefined && t1 !== undefined) {
+    out.error(
+      "INSTANCE_TYPE_FORBIDDEN",
+      at("resource", "instanceType"),
+      "instanceType must be empty when node auto-provisioning is disabled (bring-your-own nodes)",
+      "Remove instanceType; the nodes are chosen by resource.labelSelector",
+    );
   } else if (t0 !== undefined && t1 !== undefined && t0 !== t1) {
     immutable(
       out,
@@ -75,7 +91,7 @@ export function checkUpdate(old: Workspace, cur: Workspace, env: RuleEnv, out: I
     }
     if ((i0.template === undefined) !== (i1.template === undefined)) {
       out.error(
-        "template-toggled",
+        "TEMPLATE_TOGGLED",
         at("inference", "template"),
         `inference.template cannot be ${i1.template === undefined ? "removed" : "added"} after creation (its content may change)`,
         "Create a new Workspace to switch between a preset and a pod template",
@@ -88,7 +104,8 @@ export function checkUpdate(old: Workspace, cur: Workspace, env: RuleEnv, out: I
   const u1 = cur.tuning;
   if (u0 !== undefined && u1 !== undefined) {
     if (!deepEqual(u0.preset, u1.preset)) immutable(out, at("tuning", "preset"), "tuning.preset");
-    if ((u0.method ?? "") !== (u1.method ?? "")) {
+    // Kaito compares the methods lower-cased: "QLoRA" → "qlora" is no change.
+    if ((u0.method ?? "").toLowerCase() !== (u1.method ?? "").toLowerCase()) {
       immutable(out, at("tuning", "method"), `tuning.method (${u0.method ?? "empty"} → ${u1.method ?? "empty"})`);
     }
     if ((u0.input.name ?? "") !== (u1.input.name ?? "")) {
