@@ -5,4 +5,5 @@ export default packageBuild({
   "karpenter/index": "src/karpenter/index.ts",
   "aks/index": "src/aks/index.ts",
   "byo/index": "src/byo/index.ts",
+  "testing/index": "src/testing/index.ts",
 });

@@ -1,7 +1,28 @@
 /**
- * Not implemented yet: this package is planned in the design (`../shared/design.md`) and filled by a later issue.
- * It exists now so that the workspace, its exports map and its dependency direction are in place.
+ * `@kaito-ts/node-provisioner/karpenter`: GPU nodes through Karpenter NodeClaims, as Kaito in gpu-provisioner mode
+ * (compat §3.1). Imports no cloud SDK.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  claimsToCreate,
+  existingUnmanagedNodes,
+  gpuPluginProblems,
+  nodeClaimVerdict,
+  type PluginProblem,
+} from "./decide.ts";
+export {
+  type BuildNodeClaimOptions,
+  buildNodeClaim,
+  defaultNodeClassRef,
+  type KarpenterCloud,
+  type KubeNodeClaim,
+  NODECLAIM,
+  type NodeClassRef,
+  nodeClaimRef,
+} from "./nodeclaim.ts";
+export {
+  createKarpenterProvisioner,
+  KarpenterNodeProvisioner,
+  type KarpenterProvisionerOptions,
+} from "./provisioner.ts";
