@@ -28,6 +28,36 @@
  * @packageDocumentation
  */
 export {
+  computeWorkspaceHash,
+  MAX_REVISION_HISTORY,
+  planRevision,
+  type RevisionPlan,
+  revisionDataJson,
+  revisionName,
+  workspaceHashInput,
+} from "../revision/index.ts";
+export {
+  DATA_DOWNLOADER_SCRIPT,
+  normalizeImageReference,
+  PULLER_SCRIPT,
+  PUSHER_SCRIPT,
+  TUNING_SENTINEL_FILE,
+} from "./helper-containers.ts";
+export {
+  INFERENCE_PORT,
+  KV_EVENTS_PORT,
+  RAY_PORT,
+  rayLeaderAddress,
+  servedModelName,
+  transformersCommand,
+  tuningCommand,
+  vllmCommand,
+} from "./commands.ts";
+export { type BuildContext, LOCAL_NVME_STORAGE_CLASS } from "./context.ts";
+export { type ByoGpu, type GpuConfig, NVIDIA_GPU_RESOURCE, resolveGpuConfig } from "./gpu.ts";
+export { buildInferenceStatefulSet, POD_INDEX_LABEL } from "./inference.ts";
+export { computeTargetNodeCount, type TargetNodeCountInput } from "./node-count.ts";
+export {
   type BuildOptions,
   type BuildOptionsInput,
   baseImage,
@@ -40,3 +70,23 @@ export {
   type NodeProvisionerMode,
   resolveBuildOptions,
 } from "./options.ts";
+export { buildWorkspaceObjects, type WorkspaceObject, type WorkspaceObjectsInput, type WorkspacePlan } from "./plan.ts";
+export { inferenceMaxModelLen, requireWorkspacePreset } from "./preset.ts";
+export { readinessTimeoutSeconds } from "./probes.ts";
+export { buildInferenceServices, type InferenceServices, POD_NAME_LABEL } from "./services.ts";
+export {
+  DEFAULT_TUNING_OUTPUT_DIR,
+  resolveTuningConfig,
+  type TuningConfigResolution,
+  trainingOutputDir,
+  tuningMethod,
+} from "./tuning-config.ts";
+export { buildTuningJob } from "./tuning-job.ts";
+export {
+  type BuildWorkspace,
+  ownerReferenceFor,
+  toBuildWorkspace,
+  workspaceNodeLabels,
+  workspaceRuntime,
+  workspaceSelectorLabels,
+} from "./workspace.ts";
