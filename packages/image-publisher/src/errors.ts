@@ -84,6 +84,12 @@ export class OciRegistryError extends Error {
   readonly url: string | undefined;
   /** The registry's error entries, when its body had them. */
   readonly registryErrors: readonly RegistryErrorDetail[];
+  /**
+   * The registry's own code for this failure, as sent (the first entry of its error body), e.g. `"DENIED"` or a
+   * vendor code outside the distribution spec; `undefined` when the body had none. {@link OciRegistryError.code} is
+   * ours: named after the spec's code where the meaning is the same, `UNKNOWN` for a code the spec does not define.
+   */
+  readonly registryCode: string | undefined;
 
   /** Creates an error; `message` must say what is wrong, where, and how to fix it, and carry no secrets. */
   constructor(code: OciErrorCode, message: string, options: OciRegistryErrorOptions = {}) {
@@ -93,6 +99,7 @@ export class OciRegistryError extends Error {
     this.status = options.status;
     this.url = options.url;
     this.registryErrors = options.registryErrors ?? [];
+    this.registryCode = this.registryErrors[0]?.code;
   }
 }
 

@@ -5,7 +5,6 @@
  */
 export { type AuthChallenge, parseWwwAuthenticate, repositoryScope } from "./auth/challenge.ts";
 export {
-  basicAuthorization,
   type CredentialProvider,
   chainCredentials,
   type RegistryCredentials,
@@ -19,16 +18,8 @@ export {
   parseDockerConfigSecret,
   readDockerConfigFile,
 } from "./auth/docker-config.ts";
-export { type BearerToken, TokenCache } from "./auth/token.ts";
 export type { PullBlobOptions } from "./blobs/pull.ts";
-export {
-  type BlobPushOutcome,
-  type BlobTarget,
-  DEFAULT_CHUNK_SIZE,
-  DEFAULT_MONOLITHIC_THRESHOLD,
-  type PushBlobOptions,
-  type PushedBlob,
-} from "./blobs/push.ts";
+export type { BlobPushOutcome, BlobTarget, PushBlobOptions, PushedBlob } from "./blobs/push.ts";
 export { type BlobSource, bytesBlob, fileBlob } from "./blobs/source.ts";
 export {
   type LayerInput,
@@ -66,7 +57,6 @@ export {
   type ImageIndex,
   type ImageManifest,
   isImageIndex,
-  MAX_MANIFEST_BYTES,
   serializeManifest,
 } from "./manifests/manifests.ts";
 export {
@@ -86,7 +76,6 @@ export {
   ORAS_DEFAULT_ARTIFACT_TYPE,
 } from "./media-types.ts";
 export type { BlobPhase, BlobProgressEvent, ProgressListener } from "./progress/events.ts";
-export { describeEvent, formatBytes, progressPrinter, renderBar } from "./progress/render.ts";
 export {
   DOCKER_HUB,
   formatReference,

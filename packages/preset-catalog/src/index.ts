@@ -29,20 +29,16 @@ export {
   bytesPerToken,
   DEFAULT_DISK_STORAGE,
   diskStorageRequirement,
-  ESTIMATOR_CONSTANTS,
   type EstimateNodeCountInput,
   estimateNodeCount,
-  GIB,
   type NodeEstimate,
-  SYSTEM_DISK_GIB,
 } from "./memory.ts";
 export { type VllmParallelism, type VllmParallelismInput, vllmParallelism } from "./parallelism.ts";
 export { type RecommendSkusOptions, recommendSkus, type SkuRecommendation } from "./recommend.ts";
 export { resolvePreset, suggestPresetNames, toPresetInfo } from "./resolve.ts";
-export { TUNING_RULE_OF_THUMB, type TuningRequirement, tuningRequirement } from "./tuning-requirements.ts";
+export { type TuningRequirement, tuningRequirement } from "./tuning-requirements.ts";
 export type {
   ArchitectureSource,
-  CatalogData,
   ClassicRequirements,
   ClassicTuningRequirements,
   Cloud,

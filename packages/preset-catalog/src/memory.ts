@@ -28,7 +28,11 @@ export const ESTIMATOR_CONSTANTS = {
 /** Extra disk, GiB, added to the weights for the NodeClaim storage request (Kaito `SystemFileDiskSizeGiB`). */
 export const SYSTEM_DISK_GIB = 80;
 
-/** Storage request when a preset has no size (templates and tuning use this too). */
+/**
+ * Storage request when a preset has no size (templates and tuning use this too).
+ *
+ * @internal Exported for `@kaito-ts/node-provisioner`; not part of the supported API.
+ */
 export const DEFAULT_DISK_STORAGE = "1024Gi";
 
 function presetWithArchitecture(

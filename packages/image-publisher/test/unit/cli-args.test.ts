@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseCli, UsageError } from "../../src/cli/args.ts";
 import { EXIT, exitCodeFor } from "../../src/cli/exit-codes.ts";
-import { describeEvent, formatBytes, renderBar } from "../../src/index.ts";
+import { describeEvent, formatBytes, renderBar } from "../../src/progress/render.ts";
 
 describe("parseCli", () => {
   it("parses push with every option", () => {
@@ -93,7 +93,7 @@ describe("exit codes and progress text", () => {
 
 describe("progressPrinter", () => {
   it("draws a bar on a terminal and plain lines elsewhere", async () => {
-    const { progressPrinter } = await import("../../src/index.ts");
+    const { progressPrinter } = await import("../../src/progress/render.ts");
     const tty: string[] = [];
     const p = progressPrinter({ write: (s: string) => tty.push(s), isTTY: true });
     p({ direction: "push", phase: "start", label: "layer", bytesDone: 0, bytesTotal: 100 });

@@ -45,6 +45,7 @@ describe("error mapping", () => {
     expect(e.message).not.toContain("SECRET");
     expect(e.url).toBe("http://r.io/v2/a/blobs/uploads/x");
     expect(e.registryErrors).toHaveLength(1);
+    expect(e.registryCode).toBe("DIGEST_INVALID");
   });
 
   it("derives codes from statuses when the body is not a registry error", () => {
@@ -55,6 +56,15 @@ describe("error mapping", () => {
     expect(errorFromResponse("GET", url, 503, "<html>").code).toBe("UNAVAILABLE");
     expect(errorFromResponse("GET", url, 418, "<html>teapot</html>").message).toContain("unexpected answer");
     expect(errorFromResponse("GET", url, 400, '{"errors":[{"code":"WEIRD"}]}').code).toBe("UNKNOWN");
+  });
+
+  it("keeps the registry's own code on registryCode, apart from ours", () => {
+    const vendor = errorFromResponse("GET", url, 400, '{"errors":[{"code":"QUOTA_EXCEEDED","message":"no room"}]}');
+    expect(vendor.code).toBe("UNKNOWN");
+    expect(vendor.registryCode).toBe("QUOTA_EXCEEDED");
+    const byStatus = errorFromResponse("GET", url, 401, "");
+    expect(byStatus.code).toBe("UNAUTHORIZED");
+    expect(byStatus.registryCode).toBeUndefined();
   });
 
   it("ignores malformed error bodies", () => {
