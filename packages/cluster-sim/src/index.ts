@@ -41,6 +41,8 @@ export type {
   Simulation,
   SimulationOptions,
 } from "./sim/index.ts";
+export { type AttachSimulationOptions, attachSimulation, type SimControllers, type SimHeartbeats } from "./sim/index.ts";
+export { nodeClaimCrd } from "./builtin/nodeclaim-crd.ts";
 export type {
   ClusterStore,
   DeleteOptions,

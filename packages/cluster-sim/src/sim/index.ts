@@ -1,10 +1,12 @@
 /**
- * The simulated cloud and kubelet of cluster-sim (internal to the package): NodeClaims launched into GPU nodes, a
- * scheduler, the Deployment/ReplicaSet/StatefulSet/Job/Endpoints controllers, pod lifecycle with injectable faults,
- * and a process runtime that runs real local processes for mapped images.
+ * The simulated cloud and kubelet of cluster-sim: NodeClaims launched into GPU nodes, a scheduler, the
+ * Deployment/ReplicaSet/StatefulSet/Job/Endpoints controllers, pod lifecycle with injectable faults, and a process
+ * runtime that runs real local processes for mapped images — inside cluster-sim (`createSimulation`) or against any
+ * API server (`attachSimulation`).
  */
-export { createSimulation } from "./simulation.ts";
+export { attachSimulation } from "./attach.ts";
 export type {
+  AttachSimulationOptions,
   NodeClaimFaultRule,
   NodeFaultRule,
   PodFaultKind,
@@ -12,12 +14,15 @@ export type {
   ProcessContext,
   ProcessImageMapping,
   ProcessSpec,
+  SimControllers,
   SimEndpoint,
   SimFaultRule,
   SimFaults,
+  SimHeartbeats,
   SimPodDelays,
   SimProcessRuntimeOptions,
   SimSku,
   Simulation,
   SimulationOptions,
 } from "./shared/types.ts";
+export { createSimulation } from "./simulation.ts";

@@ -533,6 +533,11 @@ describe("simulation options", () => {
         { skus: [], processRuntime: { images: [{ image: "x", command: "node" }] } },
         "images[0].command: must be an array",
       ],
+      [{ skus: [], controllers: "all" }, "controllers: must be an object such as { scheduler: false"],
+      [{ skus: [], controllers: { kubelet: false } }, "controllers.kubelet: is not a part of the simulation (known: "],
+      [{ skus: [], controllers: { workloads: 1 } }, "controllers.workloads: must be true or false"],
+      [{ skus: [], heartbeats: true }, "heartbeats: must be false or an object { leaseRenewMs, nodeStatusMs }"],
+      [{ skus: [], heartbeats: { nodeStatusMs: -1 } }, "heartbeats.nodeStatusMs: must be a number of milliseconds"],
     ];
     for (const [options, message] of cases) {
       let caught: unknown;
@@ -543,7 +548,7 @@ describe("simulation options", () => {
       }
       expect(isClusterSimError(caught), message).toBe(true);
       expect((caught as Error).message).toContain(message);
-      expect((caught as { code: string }).code).toBe("BadRequest");
+      expect((caught as { reason: string }).reason).toBe("BadRequest");
     }
   });
 });
