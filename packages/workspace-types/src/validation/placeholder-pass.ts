@@ -114,7 +114,10 @@ function anyCandidate(ws: Workspace): boolean {
   return false;
 }
 
-/** Add placeholder hints to errors (in place) and warnings for otherwise valid placeholder values. */
+/**
+ * Add placeholder hints to the issues at a placeholder-looking value (in place), and warnings for placeholder values
+ * nothing else reported.
+ */
 export function applyPlaceholderPass(ws: Workspace, out: IssueList): void {
   if (!anyCandidate(ws)) return;
   for (const field of fieldsOf(ws)) {
@@ -123,12 +126,14 @@ export function applyPlaceholderPass(ws: Workspace, out: IssueList): void {
     const hint = placeholderHint(field.value, field.what);
     if (hint === undefined) continue;
     let matched = false;
-    out.errors.forEach((e, i) => {
-      if (e.path !== path) return;
-      matched = true;
-      const merged: ValidationIssue = { ...e, hint: e.hint === undefined ? hint : `${hint}. ${e.hint}` };
-      out.errors[i] = merged;
-    });
+    for (const list of [out.errors, out.warnings]) {
+      list.forEach((e, i) => {
+        if (e.path !== path) return;
+        matched = true;
+        const merged: ValidationIssue = { ...e, hint: e.hint === undefined ? hint : `${hint}. ${e.hint}` };
+        list[i] = merged;
+      });
+    }
     if (!matched) {
       out.warn("PLACEHOLDER_VALUE", path, `${JSON.stringify(field.value)} looks like a placeholder`, hint);
     }

@@ -711,7 +711,7 @@ const ROWS: readonly Row[] = [
     path: "spec.tuning.input.urls[0]",
   },
   {
-    rule: "input URL to loopback in decimal form",
+    rule: "input URL to loopback in decimal form (Go does not read it as an IP: Kaito accepts)",
     base: "tuning",
     versions: BETA,
     mutate: (w) => {
@@ -719,6 +719,19 @@ const ROWS: readonly Row[] = [
     },
     code: "INPUT_URL_INVALID",
     path: "spec.tuning.input.urls[0]",
+    severity: "warning",
+    message: /Kaito's webhook accepts this URL/,
+  },
+  {
+    rule: "input URL to a metadata host only kaito-ts knows",
+    base: "tuning",
+    versions: BETA,
+    mutate: (w) => {
+      w.tuning.input.urls = ["http://metadata.azure.com/metadata/instance"];
+    },
+    code: "INPUT_URL_INVALID",
+    path: "spec.tuning.input.urls[0]",
+    severity: "warning",
   },
   {
     rule: "input URL to IPv4-mapped IPv6 loopback",
@@ -1060,6 +1073,17 @@ const ROWS: readonly Row[] = [
     severity: "warning",
   },
   {
+    rule: "a placeholder in a field whose problem is a warning gets the hint on that warning",
+    base: "inference",
+    mutate: (w) => {
+      w.inference.preset.presetOptions = { imagePullSecrets: ["PULL_SECRET_HERE"] };
+    },
+    code: "SECRET_NAME_INVALID",
+    path: "spec.inference.preset.presetOptions.imagePullSecrets[0]",
+    severity: "warning",
+    hint: /placeholder/,
+  },
+  {
     rule: "v1alpha1 has no input URL safety rules: private IP",
     base: "tuning",
     versions: ALPHA,
@@ -1306,6 +1330,10 @@ describe("create rules (compat §1.6): one row per rule", () => {
         if (row.message) expect(issue.message).toMatch(row.message);
         if (row.hint) expect(issue.hint ?? "").toMatch(row.hint);
         if ((row.severity ?? "error") === "warning") expectValid(r);
+        // one issue per field: a placeholder hint joins the issue at its path instead of a second warning
+        if (row.code !== "PLACEHOLDER_VALUE") {
+          expect(r.warnings.filter((w) => w.code === "PLACEHOLDER_VALUE" && w.path === row.path)).toEqual([]);
+        }
       });
     }
   }
@@ -1358,6 +1386,13 @@ const ACCEPT_ROWS: readonly AcceptRow[] = [
     mutate: (w) => {
       w.inference.preset = { name: "llama-3.3-70b-instruct" };
       if (w.apiVersion === "kaito.sh/v1beta1") w.inference.preset.presetOptions = { modelAccessSecret: "hf-token" };
+    },
+  },
+  {
+    rule: "input URL with scheme and host in capitals (Kaito compares them without regard to case)",
+    base: "tuning",
+    mutate: (w) => {
+      w.tuning.input.urls = ["HTTPS://HuggingFace.CO/datasets/x/resolve/main/train.parquet"];
     },
   },
   {

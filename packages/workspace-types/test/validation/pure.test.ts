@@ -89,41 +89,56 @@ describe("validateInputUrl", () => {
     expect(validateInputUrl(u).ok).toBe(true);
   });
 
+  // third column: Kaito's v1beta1 webhook rejects it too (Go's net.ParseIP and its host list, compat §1.6)
   it.each([
-    ["ftp://example.com/x", /scheme "ftp"/],
-    ["file:///etc/passwd", /scheme "file"/],
-    ["s3://bucket/key", /scheme "s3"/],
-    ["not a url", /not an absolute URL/],
-    ["http://localhost:8080/x", /localhost/],
-    ["http://api.localhost/x", /localhost/],
-    ["http://LOCALHOST./x", /localhost/],
-    ["http://169.254.169.254/latest/meta-data", /metadata/],
-    ["http://metadata.google.internal/computeMetadata/v1", /metadata/],
-    ["http://metadata.azure.com/x", /metadata/],
-    ["http://100.100.100.200/x", /metadata/],
-    ["http://127.0.0.1/x", /loopback/],
-    ["http://127.1/x", /loopback/],
-    ["http://2130706433/x", /loopback/],
-    ["http://0x7f000001/x", /loopback/],
-    ["http://0x7f.0.0.1/x", /loopback/],
-    ["http://0177.0.0.1/x", /loopback/],
-    ["http://10.0.0.1/x", /private/],
-    ["http://172.16.5.4/x", /private/],
-    ["http://192.168.1.10/x", /private/],
-    ["http://169.254.1.1/x", /link-local/],
-    ["http://0.0.0.0/x", /unspecified/],
-    ["http://[::1]/x", /loopback/],
-    ["http://[::]/x", /unspecified/],
-    ["http://[fe80::1]/x", /link-local/],
-    ["http://[fd12:3456::1]/x", /private/],
-    ["http://[::ffff:127.0.0.1]/x", /IPv4-mapped.*loopback/],
-    ["http://[::ffff:10.1.2.3]/x", /IPv4-mapped.*private/],
-    ["http://[::ffff:169.254.169.254]/x", /IPv4-mapped.*metadata/],
-    ["http://[fd00:ec2::254]/x", /metadata/],
-  ])("rejects %s", (u, pattern) => {
+    ["ftp://example.com/x", /scheme "ftp"/, true],
+    ["file:///etc/passwd", /scheme "file"/, true],
+    ["s3://bucket/key", /scheme "s3"/, true],
+    ["not a url", /not an absolute URL/, true],
+    [" https://example.com/x", /spaces/, true],
+    ["http://localhost:8080/x", /localhost/, true],
+    ["http://api.localhost/x", /localhost/, true],
+    ["http://LOCALHOST./x", /localhost/, false],
+    ["http://169.254.169.254/latest/meta-data", /metadata/, true],
+    ["http://metadata.google.internal/computeMetadata/v1", /metadata/, true],
+    ["http://Metadata.Google/x", /metadata/, true],
+    ["http://metadata.google.internal./x", /metadata/, false],
+    ["http://metadata.azure.com/x", /metadata/, false],
+    ["http://100.100.100.200/x", /metadata/, false],
+    ["http://127.0.0.1/x", /loopback/, true],
+    ["http://127.1/x", /loopback/, false],
+    ["http://2130706433/x", /loopback/, false],
+    ["http://0x7f000001/x", /loopback/, false],
+    ["http://0x7f.0.0.1/x", /loopback/, false],
+    ["http://0177.0.0.1/x", /loopback/, false],
+    ["http://10.0.0.1/x", /private/, true],
+    ["http://172.16.5.4/x", /private/, true],
+    ["http://192.168.1.10/x", /private/, true],
+    ["http://169.254.1.1/x", /link-local/, true],
+    ["http://224.0.0.251/x", /multicast/, true],
+    ["http://239.1.2.3/x", /multicast/, false],
+    ["http://100.64.0.1/x", /shared/, false],
+    ["http://0.0.0.0/x", /unspecified/, false],
+    ["http://[::1]/x", /loopback/, true],
+    ["http://[::]/x", /unspecified/, false],
+    ["http://[fe80::1]/x", /link-local/, true],
+    ["http://[fd12:3456::1]/x", /private/, true],
+    ["http://[ff02::1]/x", /multicast/, true],
+    ["http://[ff05::1]/x", /multicast/, false],
+    ["http://[fec0::1]/x", /site-local/, false],
+    ["http://[::ffff:127.0.0.1]/x", /IPv4-mapped.*loopback/, true],
+    ["http://[::ffff:10.1.2.3]/x", /IPv4-mapped.*private/, true],
+    ["http://[::127.0.0.1]/x", /IPv4-mapped.*loopback/, false],
+    ["http://[::ffff:169.254.169.254]/x", /IPv4-mapped.*metadata/, true],
+    ["http://[64:ff9b::7f00:1]/x", /NAT64.*loopback/, false],
+    ["http://[fd00:ec2::254]/x", /metadata/, true],
+  ] as const)("rejects %s", (u, pattern, kaito) => {
     const r = validateInputUrl(u);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.reason).toMatch(pattern);
+    if (!r.ok) {
+      expect(r.reason).toMatch(pattern);
+      expect(r.kaitoRejects).toBe(kaito);
+    }
   });
 });
 

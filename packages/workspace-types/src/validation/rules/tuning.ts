@@ -130,10 +130,20 @@ export function checkTuningCreate(ws: Workspace, tuning: TuningSpec, env: RuleEn
   if (sku !== undefined && config !== undefined) checkBf16(sku, config, tuning, method ?? "qlora", out);
 }
 
-/** The error message for a tuning input URL that is not allowed, or `undefined` when it is (memoised: URLs repeat). */
-const inputUrlProblem = memoizeStringCheck((u: string): string | undefined => {
+/** Why a tuning input URL is not allowed, or `undefined` when it is (memoised: URLs repeat). */
+interface InputUrlProblem {
+  readonly message: string;
+  /** Kaito's v1beta1 webhook rejects it too. */
+  readonly kaito: boolean;
+}
+
+const inputUrlProblem = memoizeStringCheck((u: string): InputUrlProblem | undefined => {
   const res = validateInputUrl(u);
-  return res.ok ? undefined : `URL ${JSON.stringify(redactUrl(u))} is not allowed: ${res.reason}`;
+  if (res.ok) return undefined;
+  return Object.freeze({
+    message: `URL ${JSON.stringify(redactUrl(u))} is not allowed: ${res.reason}`,
+    kaito: res.kaitoRejects,
+  });
 });
 
 /** The input kinds that are set, e.g. `["urls", "image"]` (only built when the count is wrong). */
@@ -155,7 +165,12 @@ function inputKinds(input: TuningSpec["input"]): string[] {
 export function checkTuningContent(tuning: TuningSpec, env: RuleEnv, out: IssueList, operation: Operation): void {
   const onUpdate = operation === "update";
   const createOnly: Severity = onUpdate ? "warning" : "error";
-  const urlSeverity: Severity = onUpdate || env.apiVersion === "kaito.sh/v1alpha1" ? "warning" : "error";
+  // Kaito checks input URLs on create in v1beta1 only, and with a subset of kaito-ts's rules.
+  const urlNotChecked = onUpdate
+    ? "Kaito does not check input URLs on update"
+    : env.apiVersion === "kaito.sh/v1alpha1"
+      ? "Kaito v1alpha1 does not check input URLs"
+      : undefined;
   const input = tuning.input;
   const urls = input.urls;
   const inImage = nonEmpty(input.image);
@@ -176,15 +191,14 @@ export function checkTuningContent(tuning: TuningSpec, env: RuleEnv, out: IssueL
   if (urls !== undefined) {
     for (let i = 0; i < urls.length; i++) {
       const u = urls[i] as string;
-      const message = inputUrlProblem(u);
-      if (message !== undefined) {
+      const problem = inputUrlProblem(u);
+      if (problem !== undefined) {
+        const why = urlNotChecked ?? (problem.kaito ? undefined : "Kaito's webhook accepts this URL");
         out.add(
-          urlSeverity,
+          why === undefined ? "error" : "warning",
           "INPUT_URL_INVALID",
           at("tuning", "input", "urls", i),
-          urlSeverity === "error"
-            ? message
-            : `${message} (Kaito ${onUpdate ? "does not check input URLs on update" : "v1alpha1 does not check input URLs"}; the data downloader will try it)`,
+          why === undefined ? problem.message : `${problem.message} (${why}; the data downloader will try it)`,
           "Use a public http(s) URL; for data inside the cluster use input.volumeSource or input.image",
         );
       }
