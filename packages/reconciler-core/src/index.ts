@@ -5,3 +5,6 @@
  * @packageDocumentation
  */
 export * from "./builders/index.ts";
+export * from "./errors.ts";
+export * from "./runtime/index.ts";
+export * from "./reconcile/index.ts";

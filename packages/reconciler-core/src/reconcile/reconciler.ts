@@ -1,0 +1,538 @@
+/**
+ * The Workspace reconcile pass (compat §2.2, §2.5–§2.7): a thin I/O shell around the builders, the provisioner and
+ * the pure decisions of this folder. Each pass reads the Workspace and its objects from the informer caches,
+ * writes only what is missing or out of date, writes the status once at the end and only when it changed, and
+ * returns "done", "requeue after" or throws (→ back-off). Bad input becomes a condition, a Warning event and a
+ * back-off retry — never a crash or a hot loop.
+ */
+import type { V1ConfigMap, V1ControllerRevision } from "@kubernetes/client-node";
+import type { NodeProvisioner, NodeRequest } from "@kaito-ts/node-provisioner";
+import { type ConditionUpdate, NodeLabel, sanitizeLabelSelector, WORKSPACE_FINALIZER } from "@kaito-ts/workspace-types";
+import {
+  type BuildContext,
+  type BuildOptions,
+  type BuildOptionsInput,
+  type BuildWorkspace,
+  buildInferenceServices,
+  buildInferenceStatefulSet,
+  buildTuningJob,
+  type ByoGpu,
+  computeTargetNodeCount,
+  inferenceMaxModelLen,
+  LOCAL_NVME_STORAGE_CLASS,
+  planRevision,
+  resolveBuildOptions,
+  resolveTuningConfig,
+  toBuildWorkspace,
+} from "../builders/index.ts";
+import { isReconcilerError, ReconcilerError } from "../errors.ts";
+import { type Clock, systemClock } from "../runtime/clock.ts";
+import type { ReconcileContext, ReconcileRequest, ReconcileResult } from "../runtime/controller.ts";
+import type { EventSink } from "../runtime/events.ts";
+import type { Informer } from "../runtime/informer.ts";
+import { type RuntimeLogger, silentLogger } from "../runtime/logger.ts";
+import { type KubeObject, keyOf, Resources, type ResourceType } from "../runtime/resources.ts";
+import type { KubeClient } from "../runtime/rest-client.ts";
+import {
+  badInput,
+  badInputConditions,
+  deletingCondition,
+  inferenceConditions,
+  pending,
+  resourceConditions,
+  tuningConditions,
+  tuningProgressCondition,
+} from "./conditions.ts";
+import { classifyPods, type NodeLike, type PodLike } from "./pod-failures.ts";
+import { computeStatus, statusChanged, type WorkspaceStatusFields } from "./status.ts";
+import { parseTrainerLog, TUNING_PROGRESS_CONDITION, type TuningProgress } from "./tuning-progress.ts";
+import { decideJob, jobFacts, type JobFacts, revisionOf, statefulSetUpdate } from "./workload.ts";
+
+/** Index of ControllerRevisions and Pods by `namespace/workspace`. */
+export const WORKSPACE_INDEX = "workspace";
+
+/** The caches a pass reads. Their informers must carry the {@link WORKSPACE_INDEX} index where noted. */
+export interface WorkspaceCaches {
+  readonly workspaces: Informer;
+  /** ControllerRevisions; index {@link WORKSPACE_INDEX} = `<ns>/<label workspace.kaito.io/name>`. */
+  readonly revisions: Informer;
+  readonly services: Informer;
+  readonly statefulSets: Informer;
+  readonly jobs: Informer;
+  /** Pods of Workspaces; index {@link WORKSPACE_INDEX} = `<ns>/<label kaito.sh/workspace>`. */
+  readonly pods: Informer;
+  /** Nodes (pressure conditions, BYO GPU labels). */
+  readonly nodes?: Informer;
+}
+
+/** Options of {@link WorkspaceReconciler}. */
+export interface WorkspaceReconcilerOptions {
+  /** The guarded client writes go through. */
+  readonly client: KubeClient;
+  readonly caches: WorkspaceCaches;
+  readonly provisioner: NodeProvisioner;
+  readonly events: EventSink;
+  /** Builder options (Kaito chart defaults when absent). */
+  readonly buildOptions?: BuildOptions | BuildOptionsInput;
+  /** Requeue while nodes are not ready, when the provisioner gives no delay (Kaito: 2 s). */
+  readonly nodeRequeueMs?: number;
+  /** Tuning progress from the trainer log: read at most once per `minIntervalMs` per Workspace; `false` turns it off. */
+  readonly tuningProgress?: false | { readonly minIntervalMs?: number; readonly tailLines?: number };
+  readonly clock?: Clock;
+  readonly logger?: RuntimeLogger;
+}
+
+interface PassState {
+  readonly updates: ConditionUpdate[];
+  readonly remove: string[];
+  targetNodeCount: number | undefined;
+  workerNodes: readonly string[] | undefined;
+  job: JobFacts | undefined;
+  result: ReconcileResult | undefined;
+}
+
+function isAlreadyExists(e: unknown): boolean {
+  return isReconcilerError(e) && e.code === "ALREADY_EXISTS";
+}
+
+function asStatus(obj: KubeObject): WorkspaceStatusFields | undefined {
+  return obj.status as WorkspaceStatusFields | undefined;
+}
+
+/** GPU details of BYO nodes from their NVIDIA GPU-feature-discovery labels (the first node that has them). */
+export function byoGpuFromNodes(nodes: readonly KubeObject[]): ByoGpu | undefined {
+  for (const n of nodes) {
+    const l = n.metadata.labels ?? {};
+    const count = Number(l[NodeLabel.GpuCount]);
+    const memMiB = Number(l[NodeLabel.GpuMemory]);
+    if (!(count > 0) || !(memMiB > 0)) continue;
+    const product = l[NodeLabel.GpuProduct];
+    return {
+      gpuCount: count,
+      totalGpuMemoryGiB: (count * memMiB) / 1024,
+      ...(product !== undefined ? { product } : {}),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The Workspace reconciler; pass {@link WorkspaceReconciler.reconcile} to a controller (see `setupWorkspaceController`).
+ */
+export class WorkspaceReconciler {
+  readonly #client: KubeClient;
+  readonly #caches: WorkspaceCaches;
+  readonly #provisioner: NodeProvisioner;
+  readonly #events: EventSink;
+  readonly #options: BuildOptions;
+  readonly #nodeRequeueMs: number;
+  readonly #progress: { minIntervalMs: number; tailLines: number } | undefined;
+  readonly #clock: Clock;
+  readonly #log: RuntimeLogger;
+  readonly #progressCache = new Map<string, { at: number; progress: TuningProgress | undefined }>();
+
+  constructor(opts: WorkspaceReconcilerOptions) {
+    this.#client = opts.client;
+    this.#caches = opts.caches;
+    this.#provisioner = opts.provisioner;
+    this.#events = opts.events;
+    this.#options = resolveBuildOptions(opts.buildOptions as BuildOptionsInput | undefined);
+    this.#nodeRequeueMs = opts.nodeRequeueMs ?? 2000;
+    this.#progress =
+      opts.tuningProgress === false
+        ? undefined
+        : {
+            minIntervalMs: opts.tuningProgress?.minIntervalMs ?? 30_000,
+            tailLines: opts.tuningProgress?.tailLines ?? 200,
+          };
+    this.#clock = opts.clock ?? systemClock;
+    this.#log = opts.logger ?? silentLogger;
+  }
+
+  /** The builder options in use. */
+  get buildOptions(): BuildOptions {
+    return this.#options;
+  }
+
+  /** One pass for one Workspace key. */
+  reconcile = async (req: ReconcileRequest, ctx?: ReconcileContext): Promise<ReconcileResult | undefined> => {
+    const log = ctx?.logger ?? this.#log;
+    const ws = this.#caches.workspaces.get(req.key);
+    if (ws === undefined) {
+      this.#progressCache.delete(req.key);
+      return undefined;
+    }
+    if (ws.metadata.deletionTimestamp !== undefined) return this.#deletion(ws);
+    const state: PassState = {
+      updates: [],
+      remove: [],
+      targetNodeCount: asStatus(ws)?.targetNodeCount,
+      workerNodes: undefined,
+      job: undefined,
+      result: undefined,
+    };
+    let failure: unknown;
+    let transient: string | undefined;
+    try {
+      await this.#pass(ws, state);
+    } catch (e) {
+      failure = e;
+      const bad = badInput(e);
+      if (bad !== undefined) {
+        state.updates.push(...badInputConditions(bad));
+        this.#events.event(ws, "Warning", bad.reason, bad.message);
+        log.info({ workspace: ws.metadata.name, namespace: ws.metadata.namespace, reason: bad.reason }, bad.message);
+      } else {
+        transient = e instanceof Error ? e.message : String(e);
+      }
+    }
+    // The deferred status update of Kaito's controller: always, even when the pass failed — unless writes are not ours.
+    if (!(isReconcilerError(failure) && failure.code === "NOT_LEADER")) {
+      await this.#writeStatus(ws, state, transient);
+    }
+    if (failure !== undefined) throw failure;
+    return state.result;
+  };
+
+  async #writeStatus(ws: KubeObject, state: PassState, error: string | undefined): Promise<void> {
+    const next = computeStatus({
+      workspace: ws as never,
+      conditions: state.updates,
+      remove: state.remove,
+      targetNodeCount: state.targetNodeCount,
+      workerNodes: state.workerNodes,
+      job: state.job,
+      error,
+      now: new Date(this.#clock.now()),
+    });
+    if (!statusChanged(asStatus(ws), next)) return;
+    await this.#client.patch(
+      Resources.Workspace,
+      ws.metadata.namespace,
+      ws.metadata.name ?? "",
+      "merge",
+      { status: next },
+      { subresource: "status" },
+    );
+  }
+
+  async #createIgnoringExisting(rt: ResourceType, obj: KubeObject): Promise<boolean> {
+    try {
+      await this.#client.create(rt, obj);
+      return true;
+    } catch (e) {
+      if (isAlreadyExists(e)) return false;
+      throw e;
+    }
+  }
+
+  async #pass(raw: KubeObject, state: PassState): Promise<void> {
+    const ws = toBuildWorkspace(raw as never);
+    const ns = ws.metadata.namespace;
+    const name = ws.metadata.name;
+    const key = keyOf(ns, name);
+
+    // §2.2 step 3: the revision of the current spec; old revisions beyond the history are deleted.
+    const revisions = this.#caches.revisions.byIndex(WORKSPACE_INDEX, key) as unknown as V1ControllerRevision[];
+    const plan = planRevision(ws, revisions);
+    if (plan.create !== undefined)
+      await this.#createIgnoringExisting(Resources.ControllerRevision, plan.create as unknown as KubeObject);
+    for (const old of plan.delete) await this.#client.delete(Resources.ControllerRevision, ns, old);
+
+    // Step 2 + the annotations of step 3 in one guarded write: the finalizer and workspace.kaito.io/hash|revision.
+    const finalizers = raw.metadata.finalizers ?? [];
+    const annotations = raw.metadata.annotations ?? {};
+    const needFinalizer = !finalizers.includes(WORKSPACE_FINALIZER);
+    const needAnnotations = Object.entries(plan.annotations).some(([k, v]) => annotations[k] !== v);
+    if (needFinalizer || needAnnotations) {
+      await this.#client.patch(Resources.Workspace, ns, name, "merge", {
+        metadata: {
+          resourceVersion: raw.metadata.resourceVersion,
+          ...(needFinalizer ? { finalizers: [...finalizers, WORKSPACE_FINALIZER] } : {}),
+          ...(needAnnotations ? { annotations: plan.annotations } : {}),
+        },
+      });
+    }
+    const revision = String(plan.revision);
+
+    // Step 4: targetNodeCount, computed once.
+    const byo = this.#options.nodeProvisioner === "byo";
+    const byoGpu = byo ? this.#byoGpu(ws) : undefined;
+    if (state.targetNodeCount === undefined || state.targetNodeCount <= 0) {
+      let maxModelLen: number | undefined;
+      if (ws.inference?.config !== undefined && ws.inference.config !== "") {
+        const cm = await this.#client.get(Resources.ConfigMap, ns, ws.inference.config);
+        maxModelLen = inferenceMaxModelLen(ws, cm as unknown as V1ConfigMap | undefined);
+      }
+      state.targetNodeCount = computeTargetNodeCount(ws, this.#options, {
+        ...(maxModelLen !== undefined ? { maxModelLen } : {}),
+        ...(byoGpu !== undefined ? { gpu: byoGpu } : {}),
+      });
+    }
+
+    // Step 7: nodes.
+    const request: NodeRequest = { workspace: ws, targetNodeCount: state.targetNodeCount };
+    const provisioned = await this.#provisioner.provision(request);
+    for (const ev of provisioned.events) this.#events.event(raw, ev.type, ev.reason, ev.message);
+    const readiness = await this.#provisioner.readiness(request);
+    for (const ev of readiness.events) this.#events.event(raw, ev.type, ev.reason, ev.message);
+    state.updates.push(...resourceConditions(readiness));
+    state.workerNodes = readiness.workerNodes;
+    if (!readiness.ready) {
+      state.updates.push(pending(`waiting for GPU nodes: ${readiness.message}`));
+      const after = readiness.requeueAfterMs ?? provisioned.requeueAfterMs ?? this.#nodeRequeueMs;
+      state.result = { requeueAfterMs: after };
+      return;
+    }
+
+    // Step 9: the workload.
+    const buildCtx: BuildContext = {
+      revision,
+      targetNodeCount: state.targetNodeCount,
+      ...(byoGpu !== undefined ? { byoGpu } : {}),
+    };
+    if (ws.tuning !== undefined) await this.#tuning(raw, ws, buildCtx, state);
+    else await this.#inference(ws, buildCtx, state);
+  }
+
+  #byoGpu(ws: BuildWorkspace): ByoGpu | undefined {
+    const nodes = this.#caches.nodes;
+    if (nodes === undefined) return undefined;
+    const r = sanitizeLabelSelector(ws.resource.labelSelector);
+    const sel = r.ok ? r.matchLabels : {};
+    const matching = nodes.list().filter((n) => Object.entries(sel).every(([k, v]) => n.metadata.labels?.[k] === v));
+    return byoGpuFromNodes(matching);
+  }
+
+  async #fullBuildContext(ws: BuildWorkspace, base: BuildContext): Promise<BuildContext> {
+    const ns = ws.metadata.namespace;
+    const sc = await this.#client.get(Resources.StorageClass, undefined, LOCAL_NVME_STORAGE_CLASS);
+    let inferenceConfigMap: V1ConfigMap | undefined;
+    if (ws.inference?.config !== undefined && ws.inference.config !== "") {
+      inferenceConfigMap = (await this.#client.get(Resources.ConfigMap, ns, ws.inference.config)) as unknown as
+        | V1ConfigMap
+        | undefined;
+    }
+    return {
+      ...base,
+      nvmeStorageClass: sc !== undefined,
+      ...(inferenceConfigMap !== undefined ? { inferenceConfigMap } : {}),
+    };
+  }
+
+  async #inference(ws: BuildWorkspace, base: BuildContext, state: PassState): Promise<void> {
+    const ns = ws.metadata.namespace;
+    const name = ws.metadata.name;
+    const raw = this.#caches.workspaces.get(keyOf(ns, name)) as KubeObject;
+    // §2.3: Services, created once, never updated.
+    const services = buildInferenceServices(ws, this.#options);
+    for (const svc of [services.service, services.headless]) {
+      const svcName = svc.metadata?.name ?? "";
+      if (this.#caches.services.getByName(ns, svcName) === undefined) {
+        await this.#createIgnoringExisting(Resources.Service, svc as unknown as KubeObject);
+      }
+    }
+    // §2.4–§2.5: the StatefulSet.
+    const revision = String(base.revision);
+    let sts = this.#caches.statefulSets.getByName(ns, name);
+    if (sts === undefined) {
+      const desired = buildInferenceStatefulSet(ws, await this.#fullBuildContext(ws, base), this.#options);
+      if (await this.#createIgnoringExisting(Resources.StatefulSet, desired as unknown as KubeObject)) {
+        this.#events.event(raw, "Normal", "StatefulSetCreated", `created StatefulSet ${name} (revision ${revision})`);
+      }
+      state.updates.push(
+        ...inferenceConditions({
+          replicas: base.targetNodeCount,
+          readyReplicas: 0,
+          rolledOut: true,
+          failure: undefined,
+        }),
+      );
+      return;
+    }
+    if (revisionOf(sts) !== revision) {
+      const desired = buildInferenceStatefulSet(ws, await this.#fullBuildContext(ws, base), this.#options);
+      const update = statefulSetUpdate(
+        sts,
+        desired as unknown as KubeObject,
+        revision,
+        name,
+        ws.inference?.template !== undefined,
+      );
+      if (update !== undefined) {
+        sts = await this.#client.replace(Resources.StatefulSet, update);
+        this.#events.event(raw, "Normal", "StatefulSetUpdated", `rolling StatefulSet ${name} to revision ${revision}`);
+      }
+    }
+    const spec = (sts.spec ?? {}) as { replicas?: number };
+    const st = (sts.status ?? {}) as {
+      readyReplicas?: number;
+      updatedReplicas?: number;
+      observedGeneration?: number;
+      currentRevision?: string;
+      updateRevision?: string;
+    };
+    const replicas = spec.replicas ?? base.targetNodeCount;
+    const rolledOut =
+      (st.observedGeneration === undefined ||
+        sts.metadata.generation === undefined ||
+        st.observedGeneration >= sts.metadata.generation) &&
+      (st.updateRevision === undefined ||
+        st.currentRevision === undefined ||
+        st.updateRevision === st.currentRevision ||
+        (st.updatedReplicas ?? 0) >= replicas);
+    const pods = this.#caches.pods.byIndex(WORKSPACE_INDEX, keyOf(ns, name)) as unknown as PodLike[];
+    const failure = classifyPods(pods, this.#nodeMap());
+    state.updates.push(...inferenceConditions({ replicas, readyReplicas: st.readyReplicas ?? 0, rolledOut, failure }));
+  }
+
+  #nodeMap(): Map<string, NodeLike> {
+    const m = new Map<string, NodeLike>();
+    for (const n of this.#caches.nodes?.list() ?? [])
+      if (n.metadata.name !== undefined) m.set(n.metadata.name, n as unknown as NodeLike);
+    return m;
+  }
+
+  async #tuning(raw: KubeObject, ws: BuildWorkspace, base: BuildContext, state: PassState): Promise<void> {
+    const ns = ws.metadata.namespace;
+    const name = ws.metadata.name;
+    const revision = String(base.revision);
+    const job = this.#caches.jobs.getByName(ns, name);
+    const action = decideJob(job, revision);
+    const pods = this.#caches.pods.byIndex(WORKSPACE_INDEX, keyOf(ns, name)) as unknown as PodLike[];
+    if (action === "create") {
+      const pushSecret = ws.tuning?.output?.imagePushSecret;
+      if (ws.tuning?.output?.image !== undefined && pushSecret !== undefined && pushSecret !== "") {
+        if ((await this.#client.get(Resources.Secret, ns, pushSecret)) === undefined) {
+          throw new ReconcilerError(
+            "SECRET_NOT_FOUND",
+            `Workspace ${ns}/${name}: tuning.output.imagePushSecret names Secret ${ns}/${pushSecret}, which does not exist; ` +
+              `create it (kubectl create secret docker-registry ${pushSecret} -n ${ns} --docker-server=… --docker-username=… --docker-password=…)`,
+          );
+        }
+      }
+      let userConfig: V1ConfigMap | undefined;
+      if (ws.tuning?.config !== undefined && ws.tuning.config !== "") {
+        userConfig = (await this.#client.get(Resources.ConfigMap, ns, ws.tuning.config)) as unknown as
+          | V1ConfigMap
+          | undefined;
+      }
+      const cfg = resolveTuningConfig(ws, userConfig);
+      const desired = buildTuningJob(
+        ws,
+        { ...base, ...(userConfig !== undefined ? { tuningConfigMap: userConfig } : {}) },
+        cfg,
+        this.#options,
+      );
+      if (cfg.create !== undefined)
+        await this.#createIgnoringExisting(Resources.ConfigMap, cfg.create as unknown as KubeObject);
+      if (await this.#createIgnoringExisting(Resources.Job, desired as unknown as KubeObject)) {
+        this.#events.event(raw, "Normal", "JobCreated", `created tuning Job ${name} (revision ${revision})`);
+      }
+      this.#progressCache.delete(keyOf(ns, name));
+      state.updates.push(...tuningConditions(undefined, undefined));
+      state.remove.push(TUNING_PROGRESS_CONDITION);
+      return;
+    }
+    if (action === "recreate" && job !== undefined) {
+      await this.#client.delete(Resources.Job, ns, name, {
+        propagationPolicy: "Foreground",
+        preconditions: { uid: job.metadata.uid ?? "" },
+      });
+      this.#events.event(
+        raw,
+        "Normal",
+        "JobRecreating",
+        `the tuning spec changed (revision ${revision}): deleting Job ${name} to create it again`,
+      );
+      state.updates.push(pending(`replacing the tuning Job for revision ${revision}`));
+      return;
+    }
+    if (action === "wait-for-deletion" || job === undefined) {
+      state.updates.push(pending(`waiting for the old tuning Job ${name} to be deleted`));
+      return;
+    }
+    const facts = jobFacts(job);
+    state.job = facts;
+    const failure = classifyPods(pods, this.#nodeMap());
+    state.updates.push(...tuningConditions(facts, failure));
+    if (facts.started && this.#progress !== undefined) {
+      const progress = await this.#readProgress(keyOf(ns, name), ns, name, pods, facts);
+      state.updates.push(tuningProgressCondition(progress.progress));
+      if (!facts.succeeded && !facts.failed) state.result = { requeueAfterMs: progress.nextReadInMs };
+    }
+  }
+
+  /** The trainer's progress, read from its log at most once per interval. */
+  async #readProgress(
+    key: string,
+    ns: string,
+    container: string,
+    pods: readonly PodLike[],
+    facts: JobFacts,
+  ): Promise<{ progress: TuningProgress | undefined; nextReadInMs: number }> {
+    const cfg = this.#progress as { minIntervalMs: number; tailLines: number };
+    const now = this.#clock.now();
+    const cached = this.#progressCache.get(key);
+    const finished = facts.succeeded || facts.failed;
+    if (
+      cached !== undefined &&
+      (now - cached.at < cfg.minIntervalMs || (finished && cached.progress?.completed === true))
+    ) {
+      return { progress: cached.progress, nextReadInMs: Math.max(1, cfg.minIntervalMs - (now - cached.at)) };
+    }
+    // The newest pod that has started (a retried Job has several).
+    const candidates = pods
+      .filter((p) => p.status?.phase === "Running" || p.status?.phase === "Succeeded" || p.status?.phase === "Failed")
+      .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+    const pod = candidates[candidates.length - 1];
+    let progress = cached?.progress;
+    if (pod?.metadata.name !== undefined) {
+      try {
+        const text = await this.#client.logs(ns, pod.metadata.name, { container, tailLines: cfg.tailLines });
+        const parsed = parseTrainerLog(text);
+        // A tail may miss the older dict lines: keep values the new tail does not repeat.
+        progress = {
+          ...(cached?.progress ?? {}),
+          ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)),
+        } as TuningProgress;
+      } catch (e) {
+        this.#log.debug({ err: e, pod: pod.metadata.name }, "could not read the trainer log");
+      }
+    }
+    this.#progressCache.set(key, { at: now, progress });
+    return { progress, nextReadInMs: cfg.minIntervalMs };
+  }
+
+  /** §2.7: `WorkspaceDeleting`, release the nodes, then remove the finalizer. */
+  async #deletion(ws: KubeObject): Promise<ReconcileResult | undefined> {
+    const finalizers = ws.metadata.finalizers ?? [];
+    if (!finalizers.includes(WORKSPACE_FINALIZER)) return undefined;
+    const ns = ws.metadata.namespace ?? "default";
+    const name = ws.metadata.name ?? "";
+    this.#progressCache.delete(keyOf(ns, name));
+    const state: PassState = {
+      updates: [deletingCondition()],
+      remove: [],
+      targetNodeCount: undefined,
+      workerNodes: undefined,
+      job: undefined,
+      result: undefined,
+    };
+    await this.#writeStatus(ws, state, undefined);
+    const released = await this.#provisioner.release({
+      name,
+      namespace: ns,
+      ...(ws.metadata.uid !== undefined ? { uid: ws.metadata.uid } : {}),
+    });
+    for (const ev of released.events) this.#events.event(ws, ev.type, ev.reason, ev.message);
+    if (!released.done) return { requeueAfterMs: released.requeueAfterMs ?? this.#nodeRequeueMs };
+    await this.#client.patch(Resources.Workspace, ns, name, "merge", {
+      metadata: {
+        resourceVersion: ws.metadata.resourceVersion,
+        finalizers: finalizers.filter((f) => f !== WORKSPACE_FINALIZER),
+      },
+    });
+    return undefined;
+  }
+}
