@@ -14,10 +14,11 @@ export type InputUrlResult =
       /** What is wrong with the URL, in one line. */
       readonly reason: string;
       /**
-       * Kaito's v1beta1 webhook rejects this URL too (not http(s), no host, `localhost`, its three metadata host
-       * names, or an IP literal that Go parses as loopback, private, link-local or link-local multicast). `false`
-       * for the rules only kaito-ts applies (other metadata hosts, unspecified/shared/reserved/multicast ranges,
-       * NAT64, site-local, IPv4 spelled in decimal, hex or octal, names with a trailing dot).
+       * Kaito's v1beta1 webhook rejects this URL too (empty or with leading blanks, not absolute, not http(s), no
+       * host, `localhost`, its three metadata host names, or an IP literal that Go parses as loopback, private,
+       * link-local or link-local multicast). `false` for the rules only kaito-ts applies (other metadata hosts,
+       * unspecified/shared/reserved/multicast ranges, NAT64, site-local, IPv4 spelled in decimal, hex or octal,
+       * names with a trailing dot, trailing blanks).
        */
       readonly kaitoRejects: boolean;
     };
@@ -154,11 +155,11 @@ function classifyV6(g: number[]): HostFinding | undefined {
  */
 export function validateInputUrl(text: string): InputUrlResult {
   if (text.trim() !== text || text.length === 0) {
-    // Kaito's data downloader splits the URL list on blanks, so a URL with blanks never downloads.
+    // Go's url.ParseRequestURI (Kaito) rejects an empty URL and leading blanks, not trailing ones.
     return {
       ok: false,
       reason: text.length === 0 ? "the URL is empty" : "the URL has leading or trailing spaces",
-      kaitoRejects: true,
+      kaitoRejects: text.length === 0 || text.trimStart() !== text,
     };
   }
   let url: URL;

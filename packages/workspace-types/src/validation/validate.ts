@@ -86,7 +86,8 @@ function finish(out: IssueList, ws: Workspace | undefined): ValidationResult {
 
 /**
  * Validate a Workspace as Kaito's admission webhook does on CREATE — with the real field paths, better messages,
- * hints, warnings, and the gaps of Kaito's webhook closed (compat §1.6, §1.7).
+ * hints and warnings (compat §1.5–§1.7). What Kaito accepts is accepted; kaito-ts rejects more only where the
+ * Workspace could never run, and otherwise warns (`docs/differences.md` lists each such rule and why).
  *
  * Steps: apiVersion/kind; unknown fields (warnings); CRD defaults (as the API server applies them); the zod schema
  * of the object's version (structural errors); then every create rule. Rules that need presets, SKUs, the fit
@@ -124,9 +125,10 @@ export function validateWorkspace(obj: unknown, ctx?: Partial<ValidationContext>
 /**
  * Validate an UPDATE from `oldObj` to `newObj` as Kaito's webhook does: the name rule and every update rule
  * (mode toggles, immutable count/partition/labelSelector/instanceType/presets/method/input name, template set↔unset,
- * adapter rules, output image) — plus kaito-ts's stateless content rules on the new object for the fields that may
- * change (adapters, input URLs and images, output, secret names, annotation values). Rules that depend on cluster
- * state or the catalog (SKU, fit, ConfigMaps) are create-only, as in Kaito.
+ * convertible label selector, adapter rules, input and output image references) — plus kaito-ts's stateless
+ * content rules on the new object for the fields that may change (input URLs, exactly one input/output, push
+ * secret, secret names, annotation values), as warnings where Kaito does not check them on update. Rules that
+ * depend on cluster state or the catalog (SKU, fit, ConfigMaps) are create-only, as in Kaito.
  */
 export function validateWorkspaceUpdate(
   oldObj: unknown,

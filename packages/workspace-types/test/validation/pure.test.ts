@@ -96,6 +96,8 @@ describe("validateInputUrl", () => {
     ["s3://bucket/key", /scheme "s3"/, true],
     ["not a url", /not an absolute URL/, true],
     [" https://example.com/x", /spaces/, true],
+    ["https://example.com/x ", /spaces/, false],
+    ["", /empty/, true],
     ["http://localhost:8080/x", /localhost/, true],
     ["http://api.localhost/x", /localhost/, true],
     ["http://LOCALHOST./x", /localhost/, false],
