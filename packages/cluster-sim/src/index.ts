@@ -11,6 +11,7 @@ export {
   startCluster,
 } from "./cluster.ts";
 export {
+  CLUSTER_SIM_ERROR_CODES,
   ClusterSimError,
   type ClusterSimErrorCode,
   type FieldCause,
@@ -41,7 +42,12 @@ export type {
   Simulation,
   SimulationOptions,
 } from "./sim/index.ts";
-export { type AttachSimulationOptions, attachSimulation, type SimControllers, type SimHeartbeats } from "./sim/index.ts";
+export {
+  type AttachSimulationOptions,
+  attachSimulation,
+  type SimControllers,
+  type SimHeartbeats,
+} from "./sim/index.ts";
 export { nodeClaimCrd } from "./builtin/nodeclaim-crd.ts";
 export type {
   ClusterStore,

@@ -25,8 +25,44 @@ export type StatusReason =
   | "Timeout"
   | "RequestEntityTooLarge";
 
-/** The code of a {@link ClusterSimError}. */
-export type ClusterSimErrorCode = StatusReason;
+/**
+ * Every {@link ClusterSimErrorCode} with the Kubernetes Status `reason` it is sent as and its HTTP status code
+ * (one code per reason; the README's error table documents when each occurs).
+ */
+export const CLUSTER_SIM_ERROR_CODES = {
+  NOT_FOUND: { reason: "NotFound", httpCode: 404 },
+  ALREADY_EXISTS: { reason: "AlreadyExists", httpCode: 409 },
+  CONFLICT: { reason: "Conflict", httpCode: 409 },
+  INVALID: { reason: "Invalid", httpCode: 422 },
+  BAD_REQUEST: { reason: "BadRequest", httpCode: 400 },
+  METHOD_NOT_ALLOWED: { reason: "MethodNotAllowed", httpCode: 405 },
+  UNSUPPORTED_MEDIA_TYPE: { reason: "UnsupportedMediaType", httpCode: 415 },
+  NOT_ACCEPTABLE: { reason: "NotAcceptable", httpCode: 406 },
+  EXPIRED: { reason: "Expired", httpCode: 410 },
+  GONE: { reason: "Gone", httpCode: 410 },
+  FORBIDDEN: { reason: "Forbidden", httpCode: 403 },
+  UNAUTHORIZED: { reason: "Unauthorized", httpCode: 401 },
+  TOO_MANY_REQUESTS: { reason: "TooManyRequests", httpCode: 429 },
+  INTERNAL_ERROR: { reason: "InternalError", httpCode: 500 },
+  SERVICE_UNAVAILABLE: { reason: "ServiceUnavailable", httpCode: 503 },
+  TIMEOUT: { reason: "Timeout", httpCode: 504 },
+  REQUEST_ENTITY_TOO_LARGE: { reason: "RequestEntityTooLarge", httpCode: 413 },
+} as const satisfies Record<string, { reason: StatusReason; httpCode: number }>;
+
+/** What kind of failure a {@link ClusterSimError} is (`NOT_FOUND`, `CONFLICT`, `INVALID`, …). */
+export type ClusterSimErrorCode = keyof typeof CLUSTER_SIM_ERROR_CODES;
+
+/** The code of each Status reason. */
+const CODE_OF = new Map<StatusReason, ClusterSimErrorCode>(
+  (Object.keys(CLUSTER_SIM_ERROR_CODES) as ClusterSimErrorCode[]).map((c) => [CLUSTER_SIM_ERROR_CODES[c].reason, c]),
+);
+
+/** The {@link ClusterSimErrorCode} of a Kubernetes Status reason (`"NotFound"` → `"NOT_FOUND"`). */
+export function codeOfReason(reason: StatusReason): ClusterSimErrorCode {
+  const code = CODE_OF.get(reason);
+  if (code === undefined) throw new TypeError(`unknown Kubernetes Status reason ${JSON.stringify(reason)}`);
+  return code;
+}
 
 /** One entry of `Status.details.causes`. */
 export interface StatusCause {
@@ -57,30 +93,12 @@ export interface Status {
   code: number;
 }
 
-/** HTTP codes of the reasons. */
-const CODES: Record<ClusterSimErrorCode, number> = {
-  NotFound: 404,
-  AlreadyExists: 409,
-  Conflict: 409,
-  Invalid: 422,
-  BadRequest: 400,
-  MethodNotAllowed: 405,
-  UnsupportedMediaType: 415,
-  NotAcceptable: 406,
-  Expired: 410,
-  Gone: 410,
-  Forbidden: 403,
-  Unauthorized: 401,
-  TooManyRequests: 429,
-  InternalError: 500,
-  ServiceUnavailable: 503,
-  Timeout: 504,
-  RequestEntityTooLarge: 413,
-};
-
-/** An error with the Kubernetes `Status` the API server answers for it. */
+/**
+ * An error with the Kubernetes `Status` the API server answers for it. Check `code` (ours, UPPER_SNAKE_CASE) in
+ * TypeScript; `reason` and `status` are what a Kubernetes client receives.
+ */
 export class ClusterSimError extends Error {
-  /** The Status `reason`. */
+  /** What kind of failure this is (`NOT_FOUND`, `CONFLICT`, …); see {@link CLUSTER_SIM_ERROR_CODES}. */
   readonly code: ClusterSimErrorCode;
   /** The Kubernetes Status `reason` sent on the wire (`NotFound`, `Conflict`, …); the same as `status.reason`. */
   readonly reason: StatusReason;
@@ -90,15 +108,22 @@ export class ClusterSimError extends Error {
   readonly retryAfterSeconds: number | undefined;
   readonly [BRAND] = true;
 
+  /**
+   * `kind`: the code (`"NOT_FOUND"`) or the Kubernetes Status reason it is sent as (`"NotFound"`); it decides both
+   * and, unless `options.httpCode` is given, the HTTP status. `message`: what failed, where, and what to do.
+   */
   constructor(
-    code: ClusterSimErrorCode,
+    kind: ClusterSimErrorCode | StatusReason,
     message: string,
     options: { details?: StatusDetails; cause?: unknown; httpCode?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "ClusterSimError";
-    this.code = code;
-    this.reason = code;
+    this.code = Object.hasOwn(CLUSTER_SIM_ERROR_CODES, kind)
+      ? (kind as ClusterSimErrorCode)
+      : codeOfReason(kind as StatusReason);
+    const reason = CLUSTER_SIM_ERROR_CODES[this.code].reason;
+    this.reason = reason;
     this.retryAfterSeconds = options.details?.retryAfterSeconds;
     this.status = {
       kind: "Status",
@@ -106,9 +131,9 @@ export class ClusterSimError extends Error {
       metadata: {},
       status: "Failure",
       message,
-      reason: code,
+      reason,
       details: options.details ?? {},
-      code: options.httpCode ?? CODES[code],
+      code: options.httpCode ?? CLUSTER_SIM_ERROR_CODES[this.code].httpCode,
     };
   }
 

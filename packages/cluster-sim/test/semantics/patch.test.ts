@@ -46,7 +46,7 @@ describe("applyJsonPatch", () => {
 
   it("rejects a body that is not an array with 400", () => {
     const e = errorOf(() => applyJsonPatch(doc, { op: "add" }));
-    expect(e.code).toBe("BadRequest");
+    expect(e.code).toBe("BAD_REQUEST");
     expect(e.httpCode).toBe(400);
   });
 
@@ -75,7 +75,7 @@ describe("applyJsonPatch", () => {
     ];
     for (const [ops, message] of cases) {
       const e = errorOf(() => applyJsonPatch(doc, ops));
-      expect(e.code).toBe("Invalid");
+      expect(e.code).toBe("INVALID");
       expect(e.httpCode).toBe(422);
       expect(e.message).toBe("the server rejected our request due to an error in our request");
       expect(e.status.details?.causes?.[0]?.message).toBe(message);
@@ -87,10 +87,10 @@ describe("applyJsonPatch", () => {
       ]),
     );
     expect(String((e.cause as Error).message)).toContain("operation 1 (test /x)");
-    expect(errorOf(() => applyJsonPatch(doc, ["x"])).code).toBe("BadRequest");
+    expect(errorOf(() => applyJsonPatch(doc, ["x"])).code).toBe("BAD_REQUEST");
     const many = Array.from({ length: 10001 }, () => ({ op: "test", path: "/metadata/name", value: "a" }));
     expect(errorOf(() => applyJsonPatch(doc, many))).toMatchObject({
-      code: "RequestEntityTooLarge",
+      code: "REQUEST_ENTITY_TOO_LARGE",
       message: "The allowed maximum operations in a JSON patch is 10000, got 10001",
     });
   });
@@ -295,7 +295,7 @@ describe("applyStrategicMergePatch", () => {
         applyStrategicMergePatch(deploy, live, { spec: { template: { spec: { containers: [{ image: "x" }] } } } }),
       ).message,
     ).toBe("map: map[image:x] does not contain declared merge key: name");
-    expect(errorOf(() => applyStrategicMergePatch(deploy, live, [1])).code).toBe("BadRequest");
+    expect(errorOf(() => applyStrategicMergePatch(deploy, live, [1])).code).toBe("BAD_REQUEST");
     expect(
       errorOf(() =>
         applyStrategicMergePatch(deploy, live, {

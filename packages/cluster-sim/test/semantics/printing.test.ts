@@ -83,7 +83,7 @@ describe("evaluateJsonPath", () => {
       evaluateJsonPath(obj, ".spec[");
       throw new Error("expected an error");
     } catch (e) {
-      expect(isClusterSimError(e) && e.code).toBe("BadRequest");
+      expect(isClusterSimError(e) && e.code).toBe("BAD_REQUEST");
     }
   });
   it("prints results like kubectl", () => {

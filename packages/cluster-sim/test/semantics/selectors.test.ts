@@ -84,7 +84,7 @@ describe("parseLabelSelector", () => {
 
   it("rejects malformed selectors with apimachinery wording and 400", () => {
     expect(errorOf(() => parseLabelSelector("a in (b"))).toMatchObject({
-      code: "BadRequest",
+      code: "BAD_REQUEST",
       http: 400,
       message: "unable to parse requirement: found '', expected: ',' or ')'",
     });
@@ -154,7 +154,7 @@ describe("labelSelectorFromObject", () => {
       errorOf(() => labelSelectorFromObject({ matchExpressions: [{ key: "a", operator: "Exists", values: ["x"] }] }))
         .message,
     ).toContain("values set must be empty");
-    expect(errorOf(() => labelSelectorFromObject({ matchLabels: { a: "b c" } })).code).toBe("BadRequest");
+    expect(errorOf(() => labelSelectorFromObject({ matchLabels: { a: "b c" } })).code).toBe("BAD_REQUEST");
   });
 });
 
@@ -179,7 +179,7 @@ describe("field selectors", () => {
 
   it("rejects terms without operator and bad escapes", () => {
     expect(errorOf(() => parseFieldSelector("metadata.name"))).toMatchObject({
-      code: "BadRequest",
+      code: "BAD_REQUEST",
       message: "invalid selector: 'metadata.name'; can't understand 'metadata.name'",
     });
     expect(errorOf(() => parseFieldSelector("a=b\\x")).message).toBe(

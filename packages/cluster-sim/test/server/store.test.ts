@@ -98,17 +98,17 @@ describe("create", () => {
   it("rejects duplicates, missing namespaces and invalid names with the real Status", () => {
     store.create(cm, configMap("dup"));
     expect(errorOf(() => store.create(cm, configMap("dup")))).toMatchObject({
-      code: "AlreadyExists",
+      code: "ALREADY_EXISTS",
       status: { code: 409, message: 'configmaps "dup" already exists', details: { name: "dup", kind: "configmaps" } },
     });
     expect(
       errorOf(() => store.create(cm, { ...configMap("x"), metadata: { name: "x", namespace: "nope" } })),
     ).toMatchObject({
-      code: "NotFound",
+      code: "NOT_FOUND",
       status: { code: 404, message: 'namespaces "nope" not found' },
     });
     const bad = errorOf(() => store.create(cm, configMap("Bad_Name")));
-    expect(bad.code).toBe("Invalid");
+    expect(bad.code).toBe("INVALID");
     expect(bad.status).toMatchObject({
       code: 422,
       details: { kind: "ConfigMap", causes: [{ field: "metadata.name", reason: "FieldValueInvalid" }] },
@@ -125,7 +125,7 @@ describe("create", () => {
 
   it("rejects a body whose kind does not match the resource", () => {
     expect(errorOf(() => store.create(cm, { apiVersion: "v1", kind: "Secret", metadata: { name: "s" } })).code).toBe(
-      "BadRequest",
+      "BAD_REQUEST",
     );
   });
 
@@ -188,7 +188,7 @@ describe("update and patch", () => {
     store.create(cm, configMap("jp"));
     const e = errorOf(() => store.patch(cm, "default", "jp", "json", [{ op: "test", path: "/data/a", value: "nope" }]));
     expect(e.status.code).toBe(422);
-    expect(errorOf(() => store.patch(cm, "default", "missing", "merge", {})).code).toBe("NotFound");
+    expect(errorOf(() => store.patch(cm, "default", "missing", "merge", {})).code).toBe("NOT_FOUND");
   });
 });
 
@@ -199,7 +199,7 @@ describe("deletion", () => {
     expect(held?.metadata.deletionTimestamp).toBeDefined();
     expect(
       errorOf(() => store.patch(cm, "default", "fin", "merge", { metadata: { finalizers: ["x/y", "new/one"] } })).code,
-    ).toBe("Invalid");
+    ).toBe("INVALID");
     store.patch(cm, "default", "fin", "merge", { metadata: { finalizers: null } });
     expect(store.get(cm, "default", "fin")).toBeUndefined();
   });
@@ -288,7 +288,7 @@ describe("deletion", () => {
     expect(t?.status).toMatchObject({ phase: "Terminating" });
     expect(
       errorOf(() => store.create(cm, { ...configMap("c2"), metadata: { name: "c2", namespace: "gone" } })).code,
-    ).toBe("Forbidden");
+    ).toBe("FORBIDDEN");
     await tick();
     expect(store.get(ns, undefined, "gone")).toBeUndefined();
     expect(store.get(cm, "gone", "c")).toBeUndefined();
@@ -359,7 +359,7 @@ describe("events and watch history", () => {
     const def = engine.definition(cm);
     const start = Number(small.currentResourceVersion());
     for (let i = 0; i < 5; i++) small.create(cm, configMap(`b${i}`));
-    expect(errorOf(() => engine.watch(def, start, () => {})).code).toBe("Expired");
+    expect(errorOf(() => engine.watch(def, start, () => {})).code).toBe("EXPIRED");
     small.close();
   });
 });
@@ -383,7 +383,7 @@ describe("custom resources and admission hooks", () => {
     const e = errorOf(() => store.patch(gadgets, "default", "g", "merge", { spec: { n: 9 } }));
     expect(e.status).toMatchObject({ code: 422, details: { kind: "Gadget", causes: [{ field: "spec.n" }] } });
     store.delete(crds, undefined, "gadgets.demo.example.com");
-    expect(errorOf(() => store.get(gadgets, "default", "g")).code).toBe("NotFound");
+    expect(errorOf(() => store.get(gadgets, "default", "g")).code).toBe("NOT_FOUND");
   });
 
   it("in-process hooks mutate and deny", () => {
@@ -450,7 +450,7 @@ describe("CRD registration checks", () => {
       };
     }
     const e = errorOf(() => store.create(crds, bad));
-    expect(e.code).toBe("Invalid");
+    expect(e.code).toBe("INVALID");
     const fields = ((e.status.details as { causes: { field: string }[] }).causes ?? []).map((c) => c.field);
     expect(fields.some((f) => f.startsWith("spec.versions[0].schema.openAPIV3Schema"))).toBe(true);
   });
@@ -486,7 +486,7 @@ describe("CRD printer columns", () => {
         ]),
       ),
     );
-    expect(e.code).toBe("Invalid");
+    expect(e.code).toBe("INVALID");
     expect(e.status.code).toBe(422);
     expect(e.status.message).toContain(
       'CustomResourceDefinition.apiextensions.k8s.io "gadgets.demo.example.com" is invalid',
@@ -525,7 +525,7 @@ describe("CRD printer columns", () => {
     const versions = (created.spec as { versions: Record<string, unknown>[] }).versions;
     if (versions[0]) versions[0].additionalPrinterColumns = [{ name: "N", type: "integer" }];
     const e = errorOf(() => store.update(crds, created));
-    expect(e.code).toBe("Invalid");
+    expect(e.code).toBe("INVALID");
     const causes = (e.status.details as { causes: { field: string; message: string }[] }).causes;
     expect(causes).toEqual([
       {
