@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { V1ConfigMap } from "@kubernetes/client-node";
-import { getPreset, type Preset } from "@kaito-ts/preset-catalog";
+import { getPreset, type Preset, suggestPresetNames } from "@kaito-ts/preset-catalog";
 import { ConfigMapKey, validateInferenceConfigYaml } from "@kaito-ts/workspace-types";
 import { parse } from "yaml";
 import { ReconcilerError } from "../errors.ts";
@@ -31,9 +31,11 @@ export function requireWorkspacePreset(
         : preset.deprecated
           ? "is deprecated"
           : "is listed but cannot be resolved (no alias)";
+    const near = suggestPresetNames(name);
     throw new ReconcilerError(
       "UNKNOWN_PRESET",
-      `Workspace ${workspaceKey(ws)}: ${field} "${name}" ${why}; use a preset from \`kaito presets\` ` +
+      `Workspace ${workspaceKey(ws)}: ${field} "${name}" ${why}; ` +
+        `${near.length > 0 ? `did you mean ${near.join(", ")}? ` : ""}use a preset from \`kaito presets\` ` +
         "or upgrade kaito-ts to a version whose catalog has it",
     );
   }

@@ -98,6 +98,12 @@ const ROWS: readonly Row[] = [
     message: /inference\.preset\.name "contoso\/unknown-model" is not a preset of this catalog version; use a preset/,
   },
   {
+    problem: "misspelt preset gets a suggestion",
+    ws: withInference({ preset: { name: "phi-3-mini-4k-instrct" } }),
+    code: "UNKNOWN_PRESET",
+    message: /did you mean phi-3-mini-4k-instruct/,
+  },
+  {
     problem: "listed but unresolvable preset (falcon)",
     ws: withInference({ preset: { name: "falcon-7b" } }),
     code: "UNKNOWN_PRESET",

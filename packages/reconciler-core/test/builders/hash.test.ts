@@ -24,7 +24,7 @@ function goHashes(workspaces: readonly unknown[]): string[] {
   const r = spawnSync("go", ["run", GO_PROGRAM], {
     input: JSON.stringify(workspaces),
     encoding: "utf8",
-    env: { ...process.env, GOFLAGS: "-mod=mod", GO111MODULE: "off" },
+    env: { ...process.env, GOFLAGS: "", GO111MODULE: "off", GOTOOLCHAIN: "local" },
   });
   if (r.error !== undefined) throw new Error(`cannot run go (Go ≥ 1.22 must be on PATH): ${r.error.message}`);
   if (r.status !== 0) throw new Error(`go run go-hash failed: ${r.stderr}`);
