@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isClusterSimError, type KubeObject, MemoryStore, type StoreEvent } from "../../src/index.ts";
 import type { CommittedEvent } from "../../src/store/backend.ts";
 import { storeEngine } from "../../src/store/memory-store.ts";
+import { waitFor } from "./wait-for.ts";
 
 const cm = { group: "", version: "v1", resource: "configmaps" };
 const ns = { group: "", version: "v1", resource: "namespaces" };
@@ -46,8 +47,6 @@ const deployment = (name: string): KubeObject => ({
     template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: "c", image: "nginx:1" }] } },
   },
 });
-
-const tick = () => new Promise((r) => setTimeout(r, 20));
 
 const gadgetCrd: KubeObject = {
   apiVersion: "apiextensions.k8s.io/v1",
@@ -221,8 +220,8 @@ describe("deletion", () => {
     });
     store.create(rs, dep("child"));
     store.delete(deploy, "default", "own");
-    await tick();
-    expect(store.get(rs, "default", "child")).toBeUndefined();
+    expect(store.get(rs, "default", "child")).toBeDefined(); // collected after the delete returns, as on a cluster
+    await waitFor("the dependent to be collected", () => store.get(rs, "default", "child") === undefined);
 
     const owner2 = store.create(deploy, deployment("own2"));
     store.create(rs, {
@@ -233,9 +232,10 @@ describe("deletion", () => {
         ownerReferences: [{ ...ref, name: "own2", uid: owner2.metadata.uid ?? "" }],
       },
     });
-    store.delete(deploy, "default", "own2", { propagationPolicy: "Orphan" });
-    await tick();
-    expect(store.get(deploy, "default", "own2")).toBeUndefined();
+    expect(store.delete(deploy, "default", "own2", { propagationPolicy: "Orphan" })?.metadata.finalizers).toEqual([
+      "orphan",
+    ]);
+    await waitFor("the orphaning owner to go", () => store.get(deploy, "default", "own2") === undefined);
     expect(store.get(rs, "default", "child2")?.metadata.ownerReferences).toBeUndefined();
   });
 
@@ -261,12 +261,14 @@ describe("deletion", () => {
     });
     const deleting = store.delete(deploy, "default", "fg", { propagationPolicy: "Foreground" });
     expect(deleting?.metadata.finalizers).toContain("foregroundDeletion");
-    await tick();
-    expect(store.get(rs, "default", "fg-rs")?.metadata.deletionTimestamp).toBeDefined();
-    expect(store.get(deploy, "default", "fg")).toBeDefined();
+    await waitFor(
+      "the blocking dependent to be deleted",
+      () => store.get(rs, "default", "fg-rs")?.metadata.deletionTimestamp !== undefined,
+    );
+    // the collector deletes the dependent and rechecks the owner in one pass: the owner waits for the dependent
+    expect(store.get(deploy, "default", "fg")?.metadata.finalizers).toEqual(["foregroundDeletion"]);
     store.patch(rs, "default", "fg-rs", "merge", { metadata: { finalizers: null } });
-    await tick();
-    expect(store.get(deploy, "default", "fg")).toBeUndefined();
+    await waitFor("the owner to go once unblocked", () => store.get(deploy, "default", "fg") === undefined);
   });
 
   it("pods on a node terminate gracefully; namespaces terminate with their content", async () => {
@@ -279,8 +281,10 @@ describe("deletion", () => {
     store.create(pods, pod);
     const terminating = store.delete(pods, "default", "p");
     expect(terminating?.metadata.deletionGracePeriodSeconds).toBe(30);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(store.get(pods, "default", "p")).toBeUndefined();
+    await waitFor(
+      "the store's termination timer to remove the pod",
+      () => store.get(pods, "default", "p") === undefined,
+    );
 
     store.create(ns, { apiVersion: "v1", kind: "Namespace", metadata: { name: "gone" } });
     store.create(cm, { ...configMap("c"), metadata: { name: "c", namespace: "gone" } });
@@ -289,8 +293,7 @@ describe("deletion", () => {
     expect(
       errorOf(() => store.create(cm, { ...configMap("c2"), metadata: { name: "c2", namespace: "gone" } })).code,
     ).toBe("FORBIDDEN");
-    await tick();
-    expect(store.get(ns, undefined, "gone")).toBeUndefined();
+    await waitFor("the namespace to be finalized", () => store.get(ns, undefined, "gone") === undefined);
     expect(store.get(cm, "gone", "c")).toBeUndefined();
   });
 });
@@ -309,7 +312,16 @@ describe("pod removal handed to a kubelet", () => {
     store.create(pods, pod("p2"));
     expect(store.delete(pods, "default", "p1")?.metadata.deletionTimestamp).toBeDefined();
     expect(store.delete(pods, "default", "p2")?.metadata.deletionTimestamp).toBeDefined();
-    await tick(); // several times the store's 5 ms termination delay
+    // A store without a kubelet, with the same 5 ms termination delay and its delete issued just after ours, shows
+    // when our timer would have fired: timers of equal delay fire in the order they were set.
+    const control = new MemoryStore({ podTerminationDelayMs: 5 });
+    try {
+      control.create(pods, pod("c1"));
+      control.delete(pods, "default", "c1");
+      await waitFor("the control store to remove its pod", () => control.get(pods, "default", "c1") === undefined);
+    } finally {
+      control.close();
+    }
     expect(store.get(pods, "default", "p1")?.metadata.deletionGracePeriodSeconds).toBe(30);
     expect(store.get(pods, "default", "p2")?.metadata.deletionTimestamp).toBeDefined();
     // what the kubelet does once the containers have stopped
@@ -317,13 +329,11 @@ describe("pod removal handed to a kubelet", () => {
     expect(store.get(pods, "default", "p1")).toBeUndefined();
     release();
     release(); // idempotent
-    await tick();
-    expect(store.get(pods, "default", "p2")).toBeUndefined();
+    await waitFor("the store to take pod removal back", () => store.get(pods, "default", "p2") === undefined);
     // without a kubelet the store's timer is back for new deletions
     store.create(pods, pod("p3"));
-    store.delete(pods, "default", "p3");
-    await tick();
-    expect(store.get(pods, "default", "p3")).toBeUndefined();
+    expect(store.delete(pods, "default", "p3")?.metadata.deletionTimestamp).toBeDefined();
+    await waitFor("the store's timer to remove a new pod", () => store.get(pods, "default", "p3") === undefined);
   });
 });
 
