@@ -75,11 +75,13 @@ export function resolveRequest(
   if (!selector.ok) {
     throw invalid(key, `resource.labelSelector.${selector.path}: ${selector.reason}`);
   }
-  const family = ws.metadata.annotations?.[WorkspaceAnnotation.NodeImageFamily];
+  const writtenFamily = ws.metadata.annotations?.[WorkspaceAnnotation.NodeImageFamily];
+  // Kaito trims and lower-cases the value (`AzureLinux` is `azurelinux`), as admission does.
+  const family = writtenFamily?.trim().toLowerCase();
   if (family !== undefined && family !== NodeImageFamilyValue.Ubuntu && family !== NodeImageFamilyValue.AzureLinux) {
     throw invalid(
       key,
-      `annotation ${WorkspaceAnnotation.NodeImageFamily}="${family}" is not one of ubuntu, azurelinux; fix or remove it`,
+      `annotation ${WorkspaceAnnotation.NodeImageFamily}="${writtenFamily}" is not one of ubuntu, azurelinux; fix or remove it`,
     );
   }
   return {
