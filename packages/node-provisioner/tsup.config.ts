@@ -6,4 +6,5 @@ export default packageBuild({
   "aks/index": "src/aks/index.ts",
   "byo/index": "src/byo/index.ts",
   "testing/index": "src/testing/index.ts",
+  "aks-emulator/index": "src/aks-emulator/index.ts",
 });

@@ -43,17 +43,24 @@ export class NodeProvisionerError extends Error {
   readonly code: NodeProvisionerErrorCode;
   /** HTTP status of the failed call, when there was one. */
   readonly status: number | undefined;
+  /** When the server said when to retry (`Retry-After`), in milliseconds. */
+  readonly retryAfterMs: number | undefined;
 
   /** @param message - What, where, what to do; must not contain secrets. */
   constructor(
     code: NodeProvisionerErrorCode,
     message: string,
-    options: { readonly cause?: unknown; readonly status?: number | undefined } = {},
+    options: {
+      readonly cause?: unknown;
+      readonly status?: number | undefined;
+      readonly retryAfterMs?: number | undefined;
+    } = {},
   ) {
     super(redactSecrets(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "NodeProvisionerError";
     this.code = code;
     this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

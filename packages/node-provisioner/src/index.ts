@@ -14,6 +14,12 @@ export {
   type NodeProvisionerErrorCode,
   redactSecrets,
 } from "./errors.ts";
+export { AKS_POOL_NAME_PATTERN, nextNodeNames, nodeNameFor } from "./internal/names.ts";
+export {
+  type ResolvedRequest as ResolvedNodeRequest,
+  resolveRequest as resolveNodeRequest,
+  workspaceLabels,
+} from "./internal/request.ts";
 export {
   type ConditionVerdict,
   httpStatusOf,

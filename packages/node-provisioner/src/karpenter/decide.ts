@@ -105,6 +105,12 @@ export function nodeClaimVerdict(claims: readonly KubeNodeClaim[], needed: numbe
   };
 }
 
+/** What {@link gpuPluginProblems} reads of a NodeClaim (an AKS agent pool fits it too). */
+export interface ClaimLike {
+  readonly metadata: { readonly name?: string | undefined; readonly deletionTimestamp?: string | null | undefined };
+  readonly status?: { readonly nodeName?: string | undefined } | undefined;
+}
+
 /** One problem found by {@link gpuPluginProblems}. */
 export interface PluginProblem {
   readonly claim: string;
@@ -119,7 +125,7 @@ export interface PluginProblem {
  * instance type, `accelerator=nvidia` and non-zero `nvidia.com/gpu` capacity.
  */
 export function gpuPluginProblems(
-  claims: readonly KubeNodeClaim[],
+  claims: readonly ClaimLike[],
   nodesByName: ReadonlyMap<string, KubeNode>,
   instanceType: string,
 ): PluginProblem[] {

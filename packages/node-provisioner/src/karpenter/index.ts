@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export {
+  type ClaimLike,
   claimsToCreate,
   existingUnmanagedNodes,
   gpuPluginProblems,
