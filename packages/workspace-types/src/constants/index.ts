@@ -47,7 +47,7 @@ export const WorkspaceAnnotation = {
   EnableLoadBalancer: "kaito.sh/enablelb",
   /** Presence (any value) downgrades GPU-memory admission errors to warnings. */
   BypassResourceChecks: "kaito.sh/bypass-resource-checks",
-  /** `ubuntu` or `azurelinux`; copied onto NodeClaims. */
+  /** `ubuntu` or `azurelinux` (Kaito trims and lower-cases the value); copied onto NodeClaims. */
   NodeImageFamily: "kaito.sh/node-image-family",
   /** Karpenter provisioner only: the node class to use. */
   NodeClassName: "kaito.sh/node-class-name",
@@ -131,7 +131,7 @@ export const RESERVED_SELECTOR_LABEL_KEYS: readonly string[] = [
 
 /** Values of `kaito.sh/runtime`. */
 export const RuntimeValue = { VLLM: "vllm", Transformers: "transformers" } as const;
-/** Values of `kaito.sh/node-image-family`. */
+/** Values of `kaito.sh/node-image-family` (lower case; Kaito compares the annotation trimmed and lower-cased). */
 export const NodeImageFamilyValue = { Ubuntu: "ubuntu", AzureLinux: "azurelinux" } as const;
 /** Values of `kaito.sh/performance-mode`. */
 export const PerformanceModeValue = {
