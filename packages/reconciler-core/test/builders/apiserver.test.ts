@@ -3,7 +3,7 @@
  * (`@kaito-ts/envtest`) as a server-side dry-run create, which runs defaulting, validation and admission without
  * storing anything. A field the API server would reject (a bad probe, volume, toleration, selector…) fails here.
  */
-import { CoreV1Api, KubernetesObjectApi } from "@kubernetes/client-node";
+import { CoreV1Api, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { type ControlPlane, startControlPlane } from "@kaito-ts/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildWorkspaceObjects, resolveBuildOptions } from "../../src/index.ts";
@@ -35,7 +35,7 @@ describe("objects pass the real API server's validation (dry-run create)", () =>
       const plan = buildWorkspaceObjects(c.workspace, c.observed, resolveBuildOptions(c.options));
       for (const o of plan.objects) {
         const created = await objects
-          .create(structuredClone(o) as never, undefined, "All")
+          .create(structuredClone(o) as KubernetesObject, undefined, "All")
           .catch((e: { code?: number; body?: unknown }) => {
             throw new Error(`${o.kind} ${o.metadata?.name} rejected (${e.code}): ${String(e.body)}`);
           });
@@ -53,7 +53,7 @@ describe("objects pass the real API server's validation (dry-run create)", () =>
       ),
     ) as { spec: { template: { spec: { tolerations: Array<Record<string, string>> } } } };
     sts.spec.template.spec.tolerations.push({ key: "sku", operator: "Exists", value: "gpu" });
-    const err = await objects.create(sts as never, undefined, "All").then(
+    const err = await objects.create(sts as unknown as KubernetesObject, undefined, "All").then(
       () => undefined,
       (e: { code?: number }) => e,
     );
