@@ -4,6 +4,7 @@
  * runtime that runs real local processes for mapped images — inside cluster-sim (`createSimulation`) or against any
  * API server (`attachSimulation`).
  */
+export { installNodeClaimCrd } from "./api/install-crd.ts";
 export { attachSimulation } from "./attach.ts";
 export type {
   AttachSimulationOptions,

@@ -7,7 +7,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "../../src/cluster.ts";
 import { isClusterSimError } from "../../src/errors/index.ts";
-import { attachSimulation, type Simulation } from "../../src/sim/index.ts";
+import { attachSimulation, installNodeClaimCrd, type Simulation } from "../../src/sim/index.ts";
 import { errorReason } from "../../src/sim/shared/objects.ts";
 import { SKUS } from "./helpers.ts";
 import {
@@ -113,6 +113,25 @@ describe("attachSimulation against cluster-sim's HTTP server", () => {
 
   it("reported no failures it could not handle", () => {
     expect(errors).toEqual([]);
+  });
+});
+
+describe("installNodeClaimCrd", () => {
+  it("leaves an installed CRD as it is and resolves once it is Established", async () => {
+    await installNodeClaimCrd(cluster.kubeConfig);
+    const crd = cluster.store.get(
+      { group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" },
+      undefined,
+      "nodeclaims.karpenter.sh",
+    );
+    const schema = JSON.stringify((crd?.spec as { versions?: unknown[] } | undefined)?.versions);
+    expect(schema).toContain('"x-kubernetes-preserve-unknown-fields":true');
+  });
+
+  it("names the server it cannot reach", async () => {
+    const error = await installNodeClaimCrd(kubeConfigFor("http://127.0.0.1:1", "x")).catch((e: unknown) => e);
+    expect(errorReason(error)).toBe("ServiceUnavailable");
+    expect((error as Error).message).toContain("http://127.0.0.1:1");
   });
 });
 
