@@ -1,24 +1,47 @@
 /**
- * Makes sure the programs the integration tests run are on this machine: Debian's `docker-registry` (a real OCI
- * registry), `kubectl` (Debian's `kubernetes-client` where none is installed), `openssl` and `curl`. Missing ones are
- * installed with apt-get when running as root on Debian; otherwise the script says what to install and exits 1.
+ * `pnpm test-deps`: makes sure the programs the integration tests run are on this machine.
+ *
+ * 1. Debian packages: `docker-registry` (a real OCI registry), `openssl` and `curl`. Missing ones are installed with
+ *    apt-get when running as root on Debian; otherwise the script says what to install and exits 1.
+ * 2. Binaries built from the Go modules in `tools/` (never downloaded): etcd, kube-apiserver,
+ *    kube-controller-manager, kube-scheduler, kubectl (all tests use this kubectl, the API server's version) and the
+ *    oras CLI. They go to a cache outside the repository keyed by name and version
+ *    (`${XDG_CACHE_HOME:-~/.cache}/kaito-ts/bin/<name>-<version>`, versions read from `tools/*\/go.mod`); a warm
+ *    run only checks that they are there. Each binary is linked into a temporary folder and renamed into place, so an
+ *    interrupted build never leaves a broken binary. With `KAITO_TS_BIN_DIR` set, nothing is built: that folder
+ *    must hold the binaries under their plain names.
  */
 import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  BINARY_SPECS,
+  type BinarySpec,
+  binaryCacheDir,
+  findToolsDir,
+  goDirective,
+  ldflagsFor,
+  resolveBinaries,
+} from "../packages/envtest/src/binaries.ts";
 
+const started = performance.now();
+const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(1);
+
+// --- 1. Debian packages -------------------------------------------------------------------------------------------
 const needs: Record<string, string> = {
   "docker-registry": "docker-registry",
-  kubectl: "kubernetes-client",
   openssl: "openssl",
   curl: "curl",
 };
 const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
-const missing = Object.entries(needs).filter(([cmd]) => !has(cmd));
-if (missing.length > 0) {
-  const packages = missing.map(([, pkg]) => pkg);
+const missingDebian = Object.entries(needs).filter(([cmd]) => !has(cmd));
+if (missingDebian.length > 0) {
+  const packages = missingDebian.map(([, pkg]) => pkg);
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (!isRoot || !has("apt-get")) {
     console.error(
-      `The integration tests need ${missing.map(([c]) => c).join(", ")}. Install them (Debian: apt-get install -y ${packages.join(" ")}) and run again.`,
+      `The integration tests need ${missingDebian.map(([c]) => c).join(", ")}. Install them (Debian: apt-get install -y ${packages.join(" ")}) and run again.`,
     );
     process.exit(1);
   }
@@ -34,4 +57,113 @@ if (missing.length > 0) {
       process.exit(1);
     }
   }
+}
+
+// --- 2. Binaries from tools/ --------------------------------------------------------------------------------------
+const resolved = resolveBinaries();
+if (resolved.override) {
+  if (resolved.missing.length > 0) {
+    console.error(
+      `KAITO_TS_BIN_DIR=${resolved.dir} lacks ${resolved.missing.join(", ")}; put them there or unset KAITO_TS_BIN_DIR to build them`,
+    );
+    process.exit(1);
+  }
+  console.log(`test deps: using the binaries in KAITO_TS_BIN_DIR=${resolved.dir}`);
+  process.exit(0);
+}
+
+const toolsDir = findToolsDir(import.meta.dirname);
+if (toolsDir === undefined) {
+  console.error("tools/ not found above scripts/; run pnpm test-deps from a checkout of the repository");
+  process.exit(1);
+}
+const cacheDir = binaryCacheDir();
+mkdirSync(cacheDir, { recursive: true });
+removeStaleBuildDirs(cacheDir);
+
+const missing = BINARY_SPECS.filter((s) => resolved.missing.includes(s.name));
+if (missing.length === 0) {
+  console.log(`test deps: ${BINARY_SPECS.length} binaries cached in ${cacheDir} (${seconds(started)} s)`);
+  process.exit(0);
+}
+
+const goMods = new Map(
+  [...new Set(missing.map((s) => s.toolsModule))].map((m) => [m, readFileSync(join(toolsDir, m, "go.mod"), "utf8")]),
+);
+const neededGo = [...goMods.values()]
+  .map((text) => goDirective(text) ?? "1.0")
+  .sort(compareVersions)
+  .at(-1) as string;
+const goEnv = { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly" };
+const goVersion = spawnSync("go", ["env", "GOVERSION"], { cwd: tmpdir(), env: goEnv, encoding: "utf8" });
+const found = goVersion.status === 0 ? /^go(\d+\.\d+(?:\.\d+)?)/.exec(goVersion.stdout.trim())?.[1] : undefined;
+if (found === undefined || compareVersions(found, neededGo) < 0) {
+  console.error(
+    `pnpm test-deps must build ${missing.map((s) => s.name).join(", ")} from Go modules and needs Go >= ${neededGo} (found: ${found === undefined ? "no go on PATH" : `go${found}`}); install Go 1.26 or newer from https://go.dev/dl/ or your distribution, put it on PATH and run again.`,
+  );
+  process.exit(1);
+}
+
+console.log(`test deps: building ${missing.map((s) => s.name).join(", ")} with go${found} into ${cacheDir}`);
+if (missing.some((s) => s.toolsModule === "kube"))
+  console.log("  (a first Kubernetes build takes 15-25 minutes on 2 cores; later runs reuse the cache)");
+for (const spec of missing) build(spec, resolved.versions[spec.name] as string, resolved.paths[spec.name]);
+console.log(
+  `test deps ready in ${seconds(started)} s (built ${missing.length}, cached ${BINARY_SPECS.length - missing.length})`,
+);
+
+/** Builds one binary into a private temp folder, then renames it to its cache path (atomic on one file system). */
+function build(spec: BinarySpec, version: string, target: string): void {
+  const t0 = performance.now();
+  console.log(`  building ${spec.name} ${version} (${spec.goPackage}, tools/${spec.toolsModule}) …`);
+  const tmp = mkdtempSync(join(cacheDir, `.build-${process.pid}-`));
+  try {
+    const out = join(tmp, spec.name);
+    const r = spawnSync(
+      "go",
+      ["build", "-trimpath", "-ldflags", ldflagsFor(spec, version), "-o", out, spec.goPackage],
+      { cwd: join(toolsDir as string, spec.toolsModule), env: goEnv, stdio: ["ignore", "inherit", "inherit"] },
+    );
+    if (r.status !== 0) {
+      console.error(
+        `go build of ${spec.goPackage} in tools/${spec.toolsModule} failed (exit ${r.status ?? r.signal}); see the output above`,
+      );
+      process.exit(1);
+    }
+    chmodSync(out, 0o755);
+    renameSync(out, target);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(`  built ${spec.name} ${version} in ${seconds(t0)} s → ${target}`);
+}
+
+/** Removes `.build-<pid>-*` folders left by a build whose process is gone (killed mid-build). */
+function removeStaleBuildDirs(dir: string): void {
+  for (const entry of readdirSync(dir)) {
+    const m = /^\.build-(\d+)-/.exec(entry);
+    if (m === null) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !isAlive(pid) && statSync(join(dir, entry)).isDirectory())
+      rmSync(join(dir, entry), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(".").map(Number);
+  const pb = b.split(".").map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { kubectlPath } from "@kaito-ts/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIO } from "../src/cli/io.ts";
 import { runCli } from "../src/cli/program.ts";
@@ -20,7 +21,7 @@ describe("kaito cluster up + kubectl (the seed's flow)", () => {
   let exited: Promise<number>;
 
   const kubectl = async (...args: string[]) => {
-    const r = await run("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "cache"), ...args], {
+    const r = await run(kubectlPath(), ["--kubeconfig", kubeconfig, "--cache-dir", join(dir, "cache"), ...args], {
       cwd: repoRoot,
     });
     return r.stdout;

@@ -3,6 +3,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { kubectlPath } from "@kaito-ts/envtest";
 import { parse } from "yaml";
 import type { KubeObject } from "../../src/index.ts";
 
@@ -28,7 +29,7 @@ export function kubectlFor(kubeconfigPath: string): Kubectl {
   const run = (args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<KubectlResult> =>
     new Promise((resolve) => {
       const child = execFile(
-        "kubectl",
+        kubectlPath(),
         [...base, ...args],
         { env, timeout: options.timeoutMs ?? 25_000, maxBuffer: 16 * 1024 * 1024 },
         (err, stdout, stderr) => {
@@ -48,7 +49,7 @@ export function kubectlFor(kubeconfigPath: string): Kubectl {
       return r.stdout;
     },
     spawn(args) {
-      return spawn("kubectl", [...base, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+      return spawn(kubectlPath(), [...base, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     },
   };
 }

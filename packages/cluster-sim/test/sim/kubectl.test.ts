@@ -3,6 +3,7 @@
  * process completing and its logs read with `kubectl logs`, events in `kubectl describe`, deletion through finalizers.
  */
 import { execFile } from "node:child_process";
+import { kubectlPath } from "@kaito-ts/envtest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "../../src/cluster.ts";
 import { SKUS } from "./helpers.ts";
@@ -12,7 +13,7 @@ let cluster: Cluster;
 function kubectl(args: string[], input?: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     const child = execFile(
-      "kubectl",
+      kubectlPath(),
       ["--kubeconfig", cluster.kubeconfigPath, ...args],
       { encoding: "utf8", timeout: 60_000 },
       (error, stdout, stderr) => {
