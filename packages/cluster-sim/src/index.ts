@@ -14,6 +14,7 @@ export {
   CLUSTER_SIM_ERROR_CODES,
   ClusterSimError,
   type ClusterSimErrorCode,
+  type ClusterSimErrorCodeInfo,
   type FieldCause,
   isClusterSimError,
   type Status,
@@ -24,7 +25,7 @@ export {
 export type { CountFilter, RequestCount, RequestCounters } from "./server/counters.ts";
 export type { FaultInjector, FaultRule, Verb } from "./server/faults.ts";
 export { ApiServer, type ApiServerOptions } from "./server/http-server.ts";
-export type { ServiceEndpoint, ServiceResolver } from "./server/proxy.ts";
+export type { PodSource, ServiceEndpoint, ServiceResolver } from "./server/proxy.ts";
 export type {
   NodeClaimFaultRule,
   NodeFaultRule,
@@ -45,7 +46,6 @@ export type {
 export {
   type AttachSimulationOptions,
   attachSimulation,
-  installNodeClaimCrd,
   type SimControllers,
   type SimHeartbeats,
 } from "./sim/index.ts";

@@ -25,11 +25,37 @@ export type StatusReason =
   | "Timeout"
   | "RequestEntityTooLarge";
 
+/** What kind of failure a {@link ClusterSimError} is; each stands for one Kubernetes Status reason. */
+export type ClusterSimErrorCode =
+  | "NOT_FOUND"
+  | "ALREADY_EXISTS"
+  | "CONFLICT"
+  | "INVALID"
+  | "BAD_REQUEST"
+  | "METHOD_NOT_ALLOWED"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "NOT_ACCEPTABLE"
+  | "EXPIRED"
+  | "GONE"
+  | "FORBIDDEN"
+  | "UNAUTHORIZED"
+  | "TOO_MANY_REQUESTS"
+  | "INTERNAL_ERROR"
+  | "SERVICE_UNAVAILABLE"
+  | "TIMEOUT"
+  | "REQUEST_ENTITY_TOO_LARGE";
+
+/** The Kubernetes Status `reason` a code is sent as, and its HTTP status code. */
+export interface ClusterSimErrorCodeInfo {
+  readonly reason: StatusReason;
+  readonly httpCode: number;
+}
+
 /**
  * Every {@link ClusterSimErrorCode} with the Kubernetes Status `reason` it is sent as and its HTTP status code
  * (one code per reason; the README's error table documents when each occurs).
  */
-export const CLUSTER_SIM_ERROR_CODES = {
+export const CLUSTER_SIM_ERROR_CODES: Readonly<Record<ClusterSimErrorCode, ClusterSimErrorCodeInfo>> = {
   NOT_FOUND: { reason: "NotFound", httpCode: 404 },
   ALREADY_EXISTS: { reason: "AlreadyExists", httpCode: 409 },
   CONFLICT: { reason: "Conflict", httpCode: 409 },
@@ -47,10 +73,7 @@ export const CLUSTER_SIM_ERROR_CODES = {
   SERVICE_UNAVAILABLE: { reason: "ServiceUnavailable", httpCode: 503 },
   TIMEOUT: { reason: "Timeout", httpCode: 504 },
   REQUEST_ENTITY_TOO_LARGE: { reason: "RequestEntityTooLarge", httpCode: 413 },
-} as const satisfies Record<string, { reason: StatusReason; httpCode: number }>;
-
-/** What kind of failure a {@link ClusterSimError} is (`NOT_FOUND`, `CONFLICT`, `INVALID`, …). */
-export type ClusterSimErrorCode = keyof typeof CLUSTER_SIM_ERROR_CODES;
+};
 
 /** The code of each Status reason. */
 const CODE_OF = new Map<StatusReason, ClusterSimErrorCode>(

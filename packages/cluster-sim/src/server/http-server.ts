@@ -9,7 +9,7 @@ import { ClusterSimError, pathNotFound } from "../errors/index.ts";
 import type { StoreBackend } from "../store/backend.ts";
 import { type MemoryStore, storeEngine } from "../store/memory-store.ts";
 import { type WebhookAdmission, createWebhookAdmission } from "./admission-webhooks.ts";
-import { clientOf, Counters } from "./counters.ts";
+import { clientOf, Counters, type RequestCounters } from "./counters.ts";
 import {
   aggregatedContentType,
   aggregatedDiscovery,
@@ -43,9 +43,12 @@ export interface ApiServerOptions {
 export class ApiServer {
   /** The store this server serves. */
   readonly store: MemoryStore;
-  readonly counters = new Counters();
-  readonly faultRules = new FaultRules();
+  /** Requests counted by verb, resource and client. */
+  readonly counters: RequestCounters;
+  /** Fault injection: errors, latency, dropped watches, forced compaction. */
   readonly faults: FaultInjector;
+  private readonly counting = new Counters();
+  private readonly faultRules = new FaultRules();
   private readonly server: Server;
   private readonly token: string | undefined;
   private readonly tls: boolean;
@@ -59,6 +62,7 @@ export class ApiServer {
 
   constructor(options: ApiServerOptions) {
     this.store = options.store;
+    this.counters = this.counting;
     this.backend = storeEngine(options.store);
     this.token = options.token;
     this.tls = options.tls !== undefined;
@@ -67,7 +71,7 @@ export class ApiServer {
     this.handler = new ResourceHandler({
       store: this.backend,
       faults: this.faultRules,
-      counters: this.counters,
+      counters: this.counting,
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 10_000,
       webhooks: this.webhooks,
     });
@@ -165,7 +169,7 @@ export class ApiServer {
     const client = clientOf(req.headers["user-agent"]);
     const method = req.method ?? "GET";
     if (target.type !== "resource") {
-      this.counters.record("discovery", "", client);
+      this.counting.record("discovery", "", client);
       if (method !== "GET" && method !== "HEAD") {
         if (target.type === "not-found") throw pathNotFound();
         throw new ClusterSimError(

@@ -30,7 +30,9 @@ const HOP_BY_HOP = new Set([
 
 /** Where pods' ports and logs come from (the simulation's kubelet). */
 export interface PodSource {
+  /** The endpoint of a pod's port (a number or a port name as a string), for the pod proxy; undefined: unreachable. */
   resolvePod(namespace: string, pod: string, port: string): ServiceEndpoint | undefined;
+  /** A container's log text (of its previous run with `previous`), for `pods/log`; undefined: no logs. */
   logs(namespace: string, pod: string, container: string | undefined, previous: boolean): string | undefined;
 }
 
