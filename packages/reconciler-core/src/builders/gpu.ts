@@ -30,6 +30,12 @@ export interface GpuConfig {
   readonly resourceName: string;
 }
 
+/** True when the Workspace runs on a MIG slice (`resource.partition.mode: mig` with a profile, gate `enableMIG`). */
+export function isMigPartition(ws: BuildWorkspace, options: BuildOptions): boolean {
+  const p = ws.resource.partition;
+  return options.featureGates.enableMIG && p?.mode === "mig" && p.profile !== undefined && p.profile !== "";
+}
+
 /** The GPU extended resource. */
 export const NVIDIA_GPU_RESOURCE = "nvidia.com/gpu";
 
@@ -40,9 +46,9 @@ export const NVIDIA_GPU_RESOURCE = "nvidia.com/gpu";
  */
 export function resolveGpuConfig(ws: BuildWorkspace, options: BuildOptions, byoGpu?: ByoGpu): GpuConfig {
   const partition = ws.resource.partition;
-  if (options.featureGates.enableMIG && partition?.mode === "mig" && partition.profile) {
+  if (isMigPartition(ws, options) && partition?.profile !== undefined) {
     return {
-      gpuCount: partition.count ?? 1,
+      gpuCount: 1, // each pod requests exactly one MIG slice
       totalGpuMemoryGiB: byoGpu?.totalGpuMemoryGiB ?? 0,
       nvme: false,
       resourceName: `nvidia.com/mig-${partition.profile}`,

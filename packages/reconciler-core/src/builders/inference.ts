@@ -29,7 +29,7 @@ import {
   vllmCommand,
 } from "./commands.ts";
 import { type BuildContext, LOCAL_NVME_STORAGE_CLASS } from "./context.ts";
-import { type GpuConfig, resolveGpuConfig } from "./gpu.ts";
+import { type GpuConfig, NVIDIA_GPU_RESOURCE, resolveGpuConfig } from "./gpu.ts";
 import { pullerContainer } from "./helper-containers.ts";
 import type { BuildOptions } from "./options.ts";
 import {
@@ -278,7 +278,10 @@ function buildPresetStatefulSet(ws: BuildWorkspace, ctx: BuildContext, options: 
     ...(adapters.pullSecrets.length > 0 ? { imagePullSecrets: adapters.pullSecrets } : {}),
     ...(adapters.initContainers.length > 0 ? { initContainers: adapters.initContainers } : {}),
     containers: [main],
-    tolerations: inferenceTolerations(options),
+    tolerations:
+      gpu.resourceName === NVIDIA_GPU_RESOURCE
+        ? inferenceTolerations(options)
+        : [...inferenceTolerations(options), { key: gpu.resourceName, operator: "Exists", effect: "NoSchedule" }],
     volumes,
   };
   const labels = workspaceSelectorLabels(ws);

@@ -6,7 +6,7 @@
  */
 import { estimateNodeCount, isPresetCatalogError } from "@kaito-ts/preset-catalog";
 import { ReconcilerError } from "../errors.ts";
-import { type ByoGpu, resolveGpuConfig } from "./gpu.ts";
+import { type ByoGpu, isMigPartition, resolveGpuConfig } from "./gpu.ts";
 import type { BuildOptions } from "./options.ts";
 import { requireWorkspacePreset } from "./preset.ts";
 import { type BuildWorkspace, workspaceKey, workspaceRuntime } from "./workspace.ts";
@@ -32,6 +32,7 @@ export function computeTargetNodeCount(
   if (ws.tuning !== undefined) return 1;
   const count = ws.resource.count ?? 1;
   if (ws.inference?.preset === undefined) return count;
+  if (isMigPartition(ws, options)) return 1; // one slice on one node
   const preset = requireWorkspacePreset(ws, "inference.preset.name");
   if (workspaceRuntime(ws, options) !== "vllm") return count;
   const gpu = resolveGpuConfig(ws, options, input.gpu);

@@ -33,7 +33,7 @@ const LABEL_SELECTOR: StructLayout = [
   f("matchLabels"),
   f("matchExpressions", true, { listOf: LABEL_SELECTOR_REQUIREMENT }),
 ];
-const PARTITION: StructLayout = [f("mode"), f("profile"), f("count")];
+const PARTITION: StructLayout = [f("mode", false), f("profile", false), f("count")];
 
 /** `ResourceSpec` (v1beta1). */
 export const RESOURCE_LAYOUT: StructLayout = [

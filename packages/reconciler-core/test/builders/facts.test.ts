@@ -388,6 +388,32 @@ describe("inference StatefulSet (§2.4)", () => {
     expect(envOf(main(s))).toMatchObject({ img: "0.4", vol: "1" });
   });
 
+  it("runs on one MIG slice with resource.partition (gate enableMIG): one node, TP 1, no CPU KV offload", () => {
+    const ws = inference("phi-4-mini-instruct");
+    ws.resource = { labelSelector: { matchLabels: { apps: "x" } }, partition: { mode: "mig", profile: "3g.40gb" } };
+    const p = plan(
+      ws,
+      { byoGpu: { gpuCount: 1, totalGpuMemoryGiB: 80 } },
+      {
+        nodeProvisioner: "byo",
+        featureGates: { enableMIG: true },
+      },
+    );
+    expect(p.targetNodeCount).toBe(1);
+    const c = main(sts(p));
+    expect(c.resources).toEqual({
+      requests: { "nvidia.com/mig-3g.40gb": "1" },
+      limits: { "nvidia.com/mig-3g.40gb": "1" },
+    });
+    expect(command(sts(p))).toContain("--tensor-parallel-size=1");
+    expect(command(sts(p))).toContain("--kaito-kv-cache-cpu-memory-utilization=0");
+    expect(podOf(sts(p)).tolerations).toContainEqual({
+      key: "nvidia.com/mig-3g.40gb",
+      operator: "Exists",
+      effect: "NoSchedule",
+    });
+  });
+
   it("template Workspaces keep the user's pod with the forced label, Kaito's affinity and appended tolerations", () => {
     const ws = inference();
     ws.inference = {

@@ -78,6 +78,7 @@ const EDGE_CASES: readonly unknown[] = [
     },
   },
   { resource: { count: 2, labelSelector: { matchLabels: {} } }, tuning: { method: "qlora" } },
+  { resource: { labelSelector: { matchLabels: { a: "b" } }, partition: { mode: "mig", profile: "1g.10gb" } } },
   { resource: { labelSelector: null }, inference: { template: { spec: { containers: [{ name: "c", image: "i" }] } } } },
 ];
 

@@ -24,8 +24,8 @@ type labelSelector struct {
 }
 
 type partition struct {
-	Mode    string `json:"mode,omitempty"`
-	Profile string `json:"profile,omitempty"`
+	Mode    string `json:"mode"`
+	Profile string `json:"profile"`
 	Count   int    `json:"count,omitempty"`
 }
 
