@@ -235,6 +235,8 @@ const ROWS: readonly Row[] = [
     },
     code: "ADAPTERS_TOO_MANY",
     path: "spec.inference.adapters",
+    severity: "warning",
+    message: /does not count adapters on update/,
   },
   {
     rule: "tuning.preset changed",

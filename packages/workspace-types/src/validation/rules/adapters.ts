@@ -39,10 +39,12 @@ export function checkAdapters(
   const updateOnly: Severity = operation === "update" ? "error" : "warning";
   const suffix = operation === "update" ? "" : ` (${CREATE_ONLY_WARNING})`;
   if (adapters.length > MAX_ADAPTERS) {
-    out.error(
+    // Kaito counts adapters on create only (compat §1.6).
+    out.add(
+      operation === "create" ? "error" : "warning",
       "ADAPTERS_TOO_MANY",
       at("inference", "adapters"),
-      `too many adapters: ${adapters.length} (at most ${MAX_ADAPTERS})`,
+      `too many adapters: ${adapters.length} (at most ${MAX_ADAPTERS})${operation === "create" ? "" : "; Kaito does not count adapters on update"}`,
       `Remove ${adapters.length - MAX_ADAPTERS} adapter(s)`,
     );
   }

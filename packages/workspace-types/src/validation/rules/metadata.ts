@@ -11,6 +11,7 @@ import {
   WorkspaceAnnotation,
 } from "../../constants/index.ts";
 import type { Workspace, WorkspaceApiVersion } from "../../schema/index.ts";
+import type { RuntimeName } from "../context.ts";
 import { dns1123Message, isDns1123Label, suggestDns1123 } from "../names.ts";
 import { annotationsOf, at, type IssueList, type Operation } from "./common.ts";
 
@@ -75,14 +76,15 @@ const quoted = (values: readonly string[]) => values.map((x) => JSON.stringify(x
  * - `kaito.sh/node-class-name` must be one of `nodeClasses` when given;
  * - `kaito.sh/enablelb` other than exactly "True" and `kaito.sh/disable-benchmark` other than "true" are warnings.
  *
- * Kaito's webhook checks no annotation on UPDATE: with `operation: "update"` every finding is a warning.
+ * Kaito's webhook checks no annotation on UPDATE (compat §1.6 lists none): with `operation: "update"` every finding
+ * is a warning. `runtime` is the runtime the Workspace is served with (named in the unknown-runtime warning).
  */
 export function checkAnnotations(
   ws: Workspace,
   out: IssueList,
   apiVersion: WorkspaceApiVersion,
   operation: Operation,
-  defaultRuntime: string,
+  runtime: RuntimeName,
   nodeClasses?: readonly string[],
 ): void {
   const annotations = annotationsOf(ws);
@@ -119,13 +121,13 @@ export function checkAnnotations(
       near ? `Write "${near}" (values are lowercase)` : `Use one of: ${values.join(", ")}`,
     );
   }
-  const runtime = annotations[WorkspaceAnnotation.Runtime];
-  if (runtime !== undefined && !RUNTIMES.includes(runtime)) {
-    const near = RUNTIMES.find((x) => x === runtime.trim().toLowerCase());
+  const writtenRuntime = annotations[WorkspaceAnnotation.Runtime];
+  if (writtenRuntime !== undefined && !RUNTIMES.includes(writtenRuntime)) {
+    const near = RUNTIMES.find((x) => x === writtenRuntime.trim().toLowerCase());
     out.warn(
       "ANNOTATION_INEFFECTIVE",
       at("metadata", "annotations", WorkspaceAnnotation.Runtime),
-      `${JSON.stringify(runtime)} is not a runtime (supported values: ${quoted(RUNTIMES)}): Kaito ignores it and serves the model with ${defaultRuntime}`,
+      `${JSON.stringify(writtenRuntime)} is not a runtime (supported values: ${quoted(RUNTIMES)}): Kaito ignores it and serves the model with ${runtime}`,
       near ? `Write "${near}" (values are lowercase)` : `Use one of: ${RUNTIMES.join(", ")}`,
     );
   }
