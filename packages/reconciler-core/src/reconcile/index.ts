@@ -20,6 +20,7 @@ export {
 export {
   type ContainerStateLike,
   type ContainerStatusLike,
+  type ClassifyOptions,
   classifyPod,
   classifyPods,
   MAX_FAILURE_MESSAGE,

@@ -45,8 +45,20 @@ export interface ContainerStateLike {
         readonly reason?: string | undefined;
         readonly message?: string | undefined;
         readonly exitCode?: number | undefined;
+        readonly finishedAt?: string | undefined;
       }
     | undefined;
+}
+
+/** Options of {@link classifyPod}. */
+export interface ClassifyOptions {
+  /** Now, in ms since the epoch; enables the flapping rule below. */
+  readonly now?: number;
+  /**
+   * A container that restarted and has been running for less than this since its last crash still counts as
+   * crash-looping (default 60 s): a server that passes its probe for a moment between crashes is not ready.
+   */
+  readonly stableAfterMs?: number;
 }
 
 /** The node fields the classifier reads. */
@@ -92,7 +104,12 @@ function detail(text: string | undefined): string {
   return text !== undefined && text !== "" ? `: ${text}` : "";
 }
 
-function classifyContainer(pod: string, c: ContainerStatusLike, init: boolean): PodFailure | undefined {
+function classifyContainer(
+  pod: string,
+  c: ContainerStatusLike,
+  init: boolean,
+  opts: ClassifyOptions,
+): PodFailure | undefined {
   const what = `pod ${pod} ${init ? "init container" : "container"} ${c.name}`;
   const waiting = c.state?.waiting;
   const lastTerm = c.lastState?.terminated;
@@ -135,6 +152,26 @@ function classifyContainer(pod: string, c: ContainerStatusLike, init: boolean): 
       ),
     };
   }
+  const finished = lastTerm?.finishedAt !== undefined ? Date.parse(lastTerm.finishedAt) : Number.NaN;
+  if (
+    !init &&
+    opts.now !== undefined &&
+    c.state?.running !== undefined &&
+    (c.restartCount ?? 0) > 0 &&
+    lastTerm !== undefined &&
+    (lastTerm.exitCode ?? 0) !== 0 &&
+    Number.isFinite(finished) &&
+    opts.now - finished < (opts.stableAfterMs ?? 60_000)
+  ) {
+    const oom = lastTerm.reason === "OOMKilled";
+    return {
+      pod,
+      reason: oom ? ConditionReason.ContainerOOMKilled : ConditionReason.ContainerCrashLoopBackOff,
+      message: cap(
+        `${what} restarted ${c.restartCount ?? 0} times (last exit code ${lastTerm.exitCode ?? "?"}${lastTerm.reason !== undefined ? `, ${lastTerm.reason}` : ""}) and has not stayed up yet; see kubectl logs ${pod} -c ${c.name} --previous`,
+      ),
+    };
+  }
   if (init && term !== undefined && (term.exitCode ?? 0) !== 0) {
     return {
       pod,
@@ -146,7 +183,11 @@ function classifyContainer(pod: string, c: ContainerStatusLike, init: boolean): 
 }
 
 /** Classify one pod; `undefined` when nothing is wrong with it (it may still be starting). */
-export function classifyPod(pod: PodLike, nodes: ReadonlyMap<string, NodeLike> = new Map()): PodFailure | undefined {
+export function classifyPod(
+  pod: PodLike,
+  nodes: ReadonlyMap<string, NodeLike> = new Map(),
+  opts: ClassifyOptions = {},
+): PodFailure | undefined {
   const name = pod.metadata.name ?? "";
   const st = pod.status;
   if (pod.metadata.deletionTimestamp !== undefined) return undefined;
@@ -166,11 +207,11 @@ export function classifyPod(pod: PodLike, nodes: ReadonlyMap<string, NodeLike> =
     };
   }
   for (const c of st?.initContainerStatuses ?? []) {
-    const f = classifyContainer(name, c, true);
+    const f = classifyContainer(name, c, true, opts);
     if (f !== undefined) return f;
   }
   for (const c of st?.containerStatuses ?? []) {
-    const f = classifyContainer(name, c, false);
+    const f = classifyContainer(name, c, false, opts);
     if (f !== undefined) return f;
   }
   const nodeName = pod.spec?.nodeName;
@@ -199,10 +240,11 @@ export function classifyPod(pod: PodLike, nodes: ReadonlyMap<string, NodeLike> =
 export function classifyPods(
   pods: readonly PodLike[],
   nodes: ReadonlyMap<string, NodeLike> = new Map(),
+  opts: ClassifyOptions = {},
 ): PodFailure | undefined {
   const sorted = [...pods].sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
   for (const p of sorted) {
-    const f = classifyPod(p, nodes);
+    const f = classifyPod(p, nodes, opts);
     if (f !== undefined) return f;
   }
   return undefined;

@@ -382,7 +382,7 @@ export class WorkspaceReconciler {
         st.updateRevision === st.currentRevision ||
         (st.updatedReplicas ?? 0) >= replicas);
     const pods = this.#caches.pods.byIndex(WORKSPACE_INDEX, keyOf(ns, name)) as unknown as PodLike[];
-    const failure = classifyPods(pods, this.#nodeMap());
+    const failure = classifyPods(pods, this.#nodeMap(), { now: this.#clock.now() });
     state.updates.push(...inferenceConditions({ replicas, readyReplicas: st.readyReplicas ?? 0, rolledOut, failure }));
   }
 
@@ -454,7 +454,7 @@ export class WorkspaceReconciler {
     }
     const facts = jobFacts(job);
     state.job = facts;
-    const failure = classifyPods(pods, this.#nodeMap());
+    const failure = classifyPods(pods, this.#nodeMap(), { now: this.#clock.now() });
     state.updates.push(...tuningConditions(facts, failure));
     if (facts.started && this.#progress !== undefined) {
       const progress = await this.#readProgress(keyOf(ns, name), ns, name, pods, facts);

@@ -93,8 +93,10 @@ export function setupWorkspaceController(
     labelSelector: KaitoLabel.Workspace,
     indexers: { [WORKSPACE_INDEX]: namespacedLabelIndex(KaitoLabel.Workspace) },
   });
-  const services = mgr.informer(Resources.Service, { labelSelector: KaitoLabel.Workspace });
-  const statefulSets = mgr.informer(Resources.StatefulSet, { labelSelector: KaitoLabel.Workspace });
+  // Kaito's Services and StatefulSets carry no labels of their own (only their selectors do): watch them all, as
+  // controller-runtime's Owns() does. Jobs and Pods carry `kaito.sh/workspace`.
+  const services = mgr.informer(Resources.Service);
+  const statefulSets = mgr.informer(Resources.StatefulSet);
   const jobs = mgr.informer(Resources.Job, { labelSelector: KaitoLabel.Workspace });
   const nodes = mgr.informer(Resources.Node);
   const byo =

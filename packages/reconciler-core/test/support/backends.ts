@@ -4,7 +4,12 @@
  * lands (its fault controls will go through a fault proxy in front of the real server).
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import { startCluster } from "@kaito-ts/cluster-sim";
+import {
+  type NodeClaimFaultRule,
+  type PodFaultRule,
+  type SimulationOptions,
+  startCluster,
+} from "@kaito-ts/cluster-sim";
 
 /** Fault controls every backend offers. */
 export interface BackendFaults {
@@ -28,25 +33,53 @@ export interface BackendFaults {
   }): () => void;
 }
 
+/** Faults of the simulated cloud and kubelet (NodeClaim launches, pods). */
+export interface SimulationFaults {
+  addPodFault(rule: PodFaultRule): string;
+  addNodeClaimFault(rule: NodeClaimFaultRule): string;
+  remove(id: string): boolean;
+}
+
 /** A started backend. */
 export interface RunningBackend {
   readonly kubeConfig: KubeConfig;
   readonly faults: BackendFaults;
+  /** Present when started with `simulation`. */
+  readonly sim: SimulationFaults | undefined;
   stop(): Promise<void>;
+}
+
+/** What to start. */
+export interface BackendStartOptions {
+  readonly crds?: readonly object[];
+  /** Run cluster-sim's node, scheduler, workload and kubelet simulation against the API server. */
+  readonly simulation?: Partial<SimulationOptions>;
 }
 
 /** A backend the integration tests are parameterised over. */
 export interface Backend {
   readonly name: string;
-  start(opts?: { crds?: readonly object[] }): Promise<RunningBackend>;
+  start(opts?: BackendStartOptions): Promise<RunningBackend>;
 }
 
 const clusterSim: Backend = {
   name: "cluster-sim",
   async start(opts = {}) {
-    const cluster = await startCluster({ simulation: false, crds: [...(opts.crds ?? [])] as never[] });
+    const cluster = await startCluster({
+      simulation: opts.simulation === undefined ? false : opts.simulation,
+      crds: [...(opts.crds ?? [])] as never[],
+    });
+    const simulation = cluster.simulation;
     return {
       kubeConfig: cluster.kubeConfig,
+      sim:
+        simulation === undefined || simulation === null
+          ? undefined
+          : {
+              addPodFault: (r) => simulation.faults.addPodFault(r),
+              addNodeClaimFault: (r) => simulation.faults.addNodeClaimFault(r),
+              remove: (id) => simulation.faults.remove(id),
+            },
       faults: {
         compact: (r) => cluster.faults.compact(r),
         dropWatches: (r) => cluster.faults.dropWatches(r),

@@ -1,0 +1,329 @@
+/**
+ * The Workspace controller end to end: the Manager, the reconcile pass, the real Karpenter provisioner of
+ * `@kaito-ts/node-provisioner`, and an API server with simulated GPU nodes, pods and a trainer process.
+ */
+import { createKarpenterProvisioner } from "@kaito-ts/node-provisioner/karpenter";
+import {
+  type Condition,
+  ConditionReason,
+  ConditionType,
+  WORKSPACE_FINALIZER,
+  workspaceCrd,
+} from "@kaito-ts/workspace-types";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type KubeObject,
+  KubeRestClient,
+  Manager,
+  Resources,
+  setupWorkspaceController,
+  TUNING_PROGRESS_CONDITION,
+} from "../../src/index.ts";
+import { backends, eventually, type RunningBackend } from "../support/backends.ts";
+
+const SKU = "Standard_NC24ads_A100_v4";
+
+// The trainer: prints a tqdm bar and Hugging Face metrics dicts like fine_tuning.py, then the final summary.
+const TRAINER = `
+const total = 20; let i = 0;
+process.stdout.write("  0%|          | 0/20 [00:00<?, ?it/s]");
+const t = setInterval(() => {
+  i++;
+  const pad = (n) => String(n).padStart(2, "0");
+  process.stdout.write("\\r " + (i * 5) + "%|#| " + i + "/20 [00:" + pad(i) + "<00:" + pad(total - i) + ",  1.00it/s]");
+  if (i % 5 === 0) console.log("\\n{'loss': " + (2 - i / 20).toFixed(4) + ", 'grad_norm': 0.5, 'learning_rate': 0.0002, 'epoch': " + (i / 20).toFixed(2) + "}");
+  if (i === total) { clearInterval(t); console.log("{'train_runtime': 2.0, 'train_loss': 1.5, 'epoch': 1.0}"); process.exit(0); }
+}, 60);
+`;
+
+// The inference server: answers the probes (`/health`) on the container's port 5000.
+const SERVER = `require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT));`;
+
+// A server that dies at start-up, as vLLM does on a CUDA error.
+const CRASHING_SERVER = `console.error("RuntimeError: CUDA error: no kernel image is available"); process.exit(1);`;
+
+function inference(name: string, preset = "phi-3-mini-4k-instruct"): KubeObject {
+  return {
+    apiVersion: "kaito.sh/v1beta1",
+    kind: "Workspace",
+    metadata: { name, namespace: "default" },
+    resource: { instanceType: SKU, labelSelector: { matchLabels: { apps: name } } },
+    inference: { preset: { name: preset } },
+  };
+}
+
+function tuning(name: string, output: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: "kaito.sh/v1beta1",
+    kind: "Workspace",
+    metadata: { name, namespace: "default" },
+    resource: { instanceType: SKU, labelSelector: { matchLabels: { apps: name } } },
+    tuning: {
+      preset: { name: "phi-3-mini-4k-instruct" },
+      method: "qlora",
+      input: { urls: ["https://example.com/data.parquet"] },
+      output,
+    },
+  };
+}
+
+function cond(ws: KubeObject | undefined, type: string): Condition | undefined {
+  return ((ws?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
+}
+
+describe.each(backends)("Workspace controller on $name", (backend) => {
+  let be: RunningBackend;
+  let client: KubeRestClient;
+  let mgr: Manager;
+  const get = (name: string) => client.get(Resources.Workspace, "default", name);
+
+  beforeAll(async () => {
+    be = await backend.start({
+      crds: [workspaceCrd],
+      simulation: {
+        skus: [{ name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 }],
+        nodeDelayMs: 50,
+        processRuntime: {
+          images: [
+            {
+              // kaito-base runs the trainer in Job pods and a /health server in inference pods.
+              image: "*/kaito-base:*",
+              spawn: (ctx) => {
+                const meta = ctx.pod.metadata as { name?: string; ownerReferences?: Array<{ kind: string }> };
+                if (meta.ownerReferences?.[0]?.kind === "Job") return { command: [process.execPath, "-e", TRAINER] };
+                if (meta.name?.startsWith("crashy-") === true)
+                  return { command: [process.execPath, "-e", CRASHING_SERVER] };
+                return { command: [process.execPath, "-e", SERVER], env: { PORT: String(ctx.ports[5000] ?? 0) } };
+              },
+            },
+          ],
+        },
+      },
+    });
+    client = new KubeRestClient(be.kubeConfig);
+    mgr = new Manager({
+      kubeConfig: be.kubeConfig,
+      gracefulShutdownTimeoutMs: 5000,
+      informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
+    });
+    setupWorkspaceController(mgr, {
+      provisioner: (port) => createKarpenterProvisioner({ port }),
+      tuningProgress: { minIntervalMs: 100 },
+      nodeRequeueMs: 200,
+    });
+    await mgr.start();
+  });
+  afterAll(async () => {
+    await mgr?.stop();
+    await be?.stop();
+  });
+
+  it("an inference preset Workspace reaches InferenceReady=True with Kaito's objects, annotations, finalizer and events", async () => {
+    await client.create(Resources.Workspace, inference("phi"));
+    const ws = await eventually(
+      "phi ready",
+      async () => {
+        const w = await get("phi");
+        return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
+      },
+      20_000,
+    );
+    expect(cond(ws, ConditionType.InferenceReady)).toMatchObject({
+      status: "True",
+      reason: ConditionReason.InferenceStatusSuccess,
+    });
+    expect(cond(ws, ConditionType.ResourceReady)).toMatchObject({
+      status: "True",
+      reason: ConditionReason.ResourceStatusSuccess,
+    });
+    expect(cond(ws, ConditionType.NodeClaimReady)).toMatchObject({ status: "True", reason: "NodeClaimsReady" });
+    expect(cond(ws, ConditionType.NodesReady)?.status).toBe("True");
+    expect(ws.status).toMatchObject({ state: "Ready", targetNodeCount: 1 });
+    expect(ws.metadata.finalizers).toContain(WORKSPACE_FINALIZER);
+    expect(ws.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
+    expect(ws.metadata.annotations?.["workspace.kaito.io/hash"]).toMatch(/^[0-9a-f]{64}$/);
+    const sts = await client.get(Resources.StatefulSet, "default", "phi");
+    expect(sts?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
+    expect(sts?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Workspace", name: "phi", controller: true });
+    expect(await client.get(Resources.Service, "default", "phi")).toBeDefined();
+    expect(await client.get(Resources.Service, "default", "phi-headless")).toBeDefined();
+    const revs = await client.list(Resources.ControllerRevision, {
+      namespace: "default",
+      labelSelector: "workspace.kaito.io/name=phi",
+    });
+    expect(revs.items).toHaveLength(1);
+    const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=phi" });
+    expect(claims.items).toHaveLength(1);
+    await mgr.events.flush();
+    const events = await client.list(Resources.Event, {
+      namespace: "default",
+      fieldSelector: "involvedObject.name=phi",
+    });
+    const reasons = events.items.map((e) => (e as unknown as { reason: string }).reason);
+    expect(reasons).toContain("NodeClaimCreated");
+    expect(reasons).toContain("StatefulSetCreated");
+  });
+
+  it("a crash-looping server reports ContainerCrashLoopBackOff and never InferenceReady=True", async () => {
+    await client.create(Resources.Workspace, inference("crashy"));
+    const seen: string[] = [];
+    const ws = await eventually(
+      "the crash loop reported",
+      async () => {
+        const w = await get("crashy");
+        const c = cond(w, ConditionType.InferenceReady);
+        if (c !== undefined) seen.push(c.status);
+        return c?.reason === ConditionReason.ContainerCrashLoopBackOff ? w : undefined;
+      },
+      20_000,
+    );
+    expect(cond(ws, ConditionType.InferenceReady)?.message).toMatch(
+      /container crashy (keeps crashing \(last exit code 1|restarted)/,
+    );
+    expect(cond(ws, ConditionType.WorkspaceSucceeded)).toMatchObject({
+      status: "False",
+      reason: ConditionReason.WorkspaceFailed,
+    });
+    // keep watching for a while: it must never flip to True while it crashes
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const c = cond(await get("crashy"), ConditionType.InferenceReady);
+      if (c !== undefined) seen.push(c.status);
+    }
+    expect(seen).not.toContain("True");
+  });
+
+  it("a spec update makes a new revision and rolls the StatefulSet (env/volumes/init containers replaced)", async () => {
+    await eventually(
+      "phi ready",
+      async () => cond(await get("phi"), ConditionType.WorkspaceSucceeded)?.status === "True",
+      20_000,
+    );
+    await client.patch(Resources.Workspace, "default", "phi", "merge", {
+      inference: { adapters: [{ source: { name: "adapter-a", image: "example.com/adapters/a:1" } }] },
+    });
+    const sts = await eventually(
+      "the rolled StatefulSet",
+      async () => {
+        const s = await client.get(Resources.StatefulSet, "default", "phi");
+        return s?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" ? s : undefined;
+      },
+      20_000,
+    );
+    const spec = (sts.spec as { template: { spec: { initContainers?: Array<{ name: string }> } } }).template.spec;
+    expect(spec.initContainers?.map((c) => c.name)).toContain("puller-adapter-a");
+    const ws = await get("phi");
+    expect(ws?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("2");
+    const revs = await client.list(Resources.ControllerRevision, {
+      namespace: "default",
+      labelSelector: "workspace.kaito.io/name=phi",
+    });
+    expect(revs.items).toHaveLength(2);
+    await eventually(
+      "ready again",
+      async () => cond(await get("phi"), ConditionType.InferenceReady)?.status === "True",
+      20_000,
+    );
+  });
+
+  it("bad input: an unknown preset gets a condition, a Warning event and back-off — other Workspaces are unaffected", async () => {
+    await client.create(Resources.Workspace, inference("unknown", "no-such-model-7b"));
+    await client.create(Resources.Workspace, inference("neighbour"));
+    const ws = await eventually(
+      "the bad-input condition",
+      async () => {
+        const w = await get("unknown");
+        return cond(w, ConditionType.WorkspaceSucceeded)?.reason === "UnsupportedPreset" ? w : undefined;
+      },
+      20_000,
+    );
+    expect(cond(ws, ConditionType.WorkspaceSucceeded)?.message).toMatch(
+      /inference\.preset\.name "no-such-model-7b" is not a preset of this catalog version/,
+    );
+    await eventually(
+      "the neighbour ready",
+      async () => cond(await get("neighbour"), ConditionType.WorkspaceSucceeded)?.status === "True",
+      20_000,
+    );
+    await mgr.events.flush();
+    const events = await client.list(Resources.Event, {
+      namespace: "default",
+      fieldSelector: "involvedObject.name=unknown",
+    });
+    const warning = events.items.find(
+      (e) => (e as unknown as { reason: string }).reason === "UnsupportedPreset",
+    ) as unknown as { type: string; count: number } | undefined;
+    expect(warning?.type).toBe("Warning");
+    // back-off, not a hot loop: a handful of passes at most in this time (5 ms, 10 ms, 20 ms, … between retries)
+    expect(warning?.count ?? 0).toBeLessThan(15);
+    expect(await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=unknown" })).toMatchObject({
+      items: [],
+    });
+  });
+
+  it("tuning: the Job runs the trainer, progress shows in TuningProgress, then WorkspaceSucceeded=True", async () => {
+    await client.create(Resources.Workspace, tuning("tune", { volumeSource: { emptyDir: {} } }));
+    const progressMessages = new Set<string>();
+    const ws = await eventually(
+      "tuning succeeded",
+      async () => {
+        const w = await get("tune");
+        const p = cond(w, TUNING_PROGRESS_CONDITION);
+        if (p !== undefined) progressMessages.add(p.message);
+        return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
+      },
+      20_000,
+    );
+    expect(cond(ws, ConditionType.JobStarted)).toMatchObject({
+      status: "True",
+      reason: ConditionReason.TuningJobStatusStarted,
+    });
+    expect(ws.status).toMatchObject({ state: "Succeeded" });
+    const job = await client.get(Resources.Job, "default", "tune");
+    expect(job?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
+    // the template copy of the qlora parameters in the Workspace namespace
+    expect(await client.get(Resources.ConfigMap, "default", "qlora-params-template")).toBeDefined();
+    const final = await eventually(
+      "the final progress",
+      async () => {
+        const p = cond(await get("tune"), TUNING_PROGRESS_CONDITION);
+        return p?.reason === "TuningCompleted" ? p : undefined;
+      },
+      10_000,
+    );
+    expect(final.message).toBe("step 20/20 (100%), epoch 1.00, train loss 1.5000, training finished");
+    expect([...progressMessages].some((m) => /^step \d+\/20/.test(m))).toBe(true);
+  });
+
+  it("bad input: a push secret that does not exist is reported on JobStarted with what to run", async () => {
+    await client.create(
+      Resources.Workspace,
+      tuning("nosecret", { image: "registry.example.com/adapters/x:1", imagePushSecret: "missing-secret" }),
+    );
+    const ws = await eventually(
+      "the secret condition",
+      async () => {
+        const w = await get("nosecret");
+        return cond(w, ConditionType.JobStarted)?.reason === "SecretNotFound" ? w : undefined;
+      },
+      20_000,
+    );
+    expect(cond(ws, ConditionType.JobStarted)?.message).toMatch(
+      /Secret default\/missing-secret, which does not exist; create it \(kubectl create secret docker-registry missing-secret/,
+    );
+    expect(ws.status).toMatchObject({ state: "Failed" });
+    expect(await client.get(Resources.Job, "default", "nosecret")).toBeUndefined();
+  });
+
+  it("deletion: WorkspaceDeleting, NodeClaims released, finalizer removed, Workspace gone", async () => {
+    await eventually(
+      "neighbour ready",
+      async () => cond(await get("neighbour"), ConditionType.WorkspaceSucceeded)?.status === "True",
+      20_000,
+    );
+    await client.delete(Resources.Workspace, "default", "neighbour");
+    await eventually("the Workspace gone", async () => (await get("neighbour")) === undefined, 20_000);
+    const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=neighbour" });
+    expect(claims.items).toEqual([]);
+  });
+});
