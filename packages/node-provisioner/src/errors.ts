@@ -9,7 +9,6 @@
  * - `INVALID_REQUEST`: the Workspace or request cannot be provisioned as given (no UID, no instance type, a bad
  *   label selector, a node count below 1, an unknown preset) — fix the Workspace;
  * - `INVALID_OPTIONS`: a provisioner was constructed with unusable options — fix the caller;
- * - `NAME_COLLISION`: a deterministic node name is already taken by another Workspace's object;
  * - `KUBERNETES_REQUEST_FAILED`: a Kubernetes API call through the port failed (retry; see `cause`);
  * - `AZURE_REQUEST_FAILED`: an Azure Resource Manager call failed other than with the provider errors that are
  *   reported as readiness (retry; see `cause`);
@@ -18,7 +17,6 @@
 export type NodeProvisionerErrorCode =
   | "INVALID_REQUEST"
   | "INVALID_OPTIONS"
-  | "NAME_COLLISION"
   | "KUBERNETES_REQUEST_FAILED"
   | "AZURE_REQUEST_FAILED"
   | "AZURE_AUTH_FAILED";
@@ -27,7 +25,6 @@ export type NodeProvisionerErrorCode =
 export const NODE_PROVISIONER_ERROR_CODES: readonly NodeProvisionerErrorCode[] = [
   "INVALID_REQUEST",
   "INVALID_OPTIONS",
-  "NAME_COLLISION",
   "KUBERNETES_REQUEST_FAILED",
   "AZURE_REQUEST_FAILED",
   "AZURE_AUTH_FAILED",

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KubernetesObjectPort, NodeRequest, ReadinessReport } from "../src/index.ts";
 import { createKarpenterProvisioner, type KubeNodeClaim, NODECLAIM } from "../src/karpenter/index.ts";
 import { workspace } from "./helpers/fixtures.ts";
-import { kubernetesObjectPort } from "./helpers/kube-port.ts";
+import { kubernetesObjectPort } from "../src/client-node/index.ts";
 
 let cluster: Cluster;
 let port: KubernetesObjectPort;

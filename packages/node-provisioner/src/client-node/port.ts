@@ -1,10 +1,12 @@
 /**
- * A {@link KubernetesObjectPort} over real `@kubernetes/client-node` (`KubernetesObjectApi`), for integration tests
- * against a real API server (cluster-sim over HTTP). Errors keep client-node's `ApiException` (`code` = HTTP status).
+ * A {@link KubernetesObjectPort} over `@kubernetes/client-node`'s generic `KubernetesObjectApi`: every call goes to
+ * the API server (no cache). Errors stay client-node's `ApiException` (`code` = HTTP status), which the port contract
+ * accepts; a 404 on get/delete becomes `undefined`/`false`.
  */
 import { type KubeConfig, KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
-import type { KubeObject, KubernetesObjectPort } from "../../src/index.ts";
+import type { KubeObject, KubernetesObjectPort } from "../types.ts";
 
+/** A port that reads and writes through `kubeConfig`'s current context. */
 export function kubernetesObjectPort(kubeConfig: KubeConfig): KubernetesObjectPort {
   const api = KubernetesObjectApi.makeApiClient(kubeConfig);
   const header = (ref: { apiVersion: string; kind: string; name: string; namespace?: string | undefined }) => ({
