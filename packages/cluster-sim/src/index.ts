@@ -46,6 +46,7 @@ export type {
 export {
   type AttachSimulationOptions,
   attachSimulation,
+  installNodeClaimCrd,
   type SimControllers,
   type SimHeartbeats,
 } from "./sim/index.ts";
