@@ -1,6 +1,7 @@
 /**
  * The one error family of cluster-sim: {@link ClusterSimError} carries the Kubernetes `Status` object that the API
- * server sends for it, so the store, the HTTP layer and library users all speak the real server's error language.
+ * server sends for it, so the store, the HTTP layer and Kubernetes clients all see the real server's error language
+ * (`reason`, `status`), while TypeScript callers check our UPPER_SNAKE_CASE `code`.
  */
 
 const BRAND = Symbol.for("@kaito-ts/cluster-sim/ClusterSimError");
@@ -25,7 +26,25 @@ export type StatusReason =
   | "Timeout"
   | "RequestEntityTooLarge";
 
-/** What kind of failure a {@link ClusterSimError} is; each stands for one Kubernetes Status reason. */
+/**
+ * What kind of failure a {@link ClusterSimError} is; each stands for one Kubernetes Status reason (in brackets):
+ * - `NOT_FOUND` (`NotFound`, 404): no such object, namespace, resource type or path;
+ * - `ALREADY_EXISTS` (`AlreadyExists`, 409): create of an existing name;
+ * - `CONFLICT` (`Conflict`, 409): stale resourceVersion, failed precondition, server-side apply conflict;
+ * - `INVALID` (`Invalid`, 422): invalid name or fields (`status.details.causes` lists each field);
+ * - `BAD_REQUEST` (`BadRequest`, 400): malformed body, selector or option; unknown field under `fieldValidation=Strict`;
+ * - `METHOD_NOT_ALLOWED` (`MethodNotAllowed`, 405): verb not supported on the path;
+ * - `UNSUPPORTED_MEDIA_TYPE` (`UnsupportedMediaType`, 415): unknown body or patch type;
+ * - `NOT_ACCEPTABLE` (`NotAcceptable`, 406), `GONE` (`Gone`, 410), `TIMEOUT` (`Timeout`, 504): answers of another
+ *   API server the simulation is attached to, or its first sync taking too long;
+ * - `EXPIRED` (`Expired`, 410): watch from a resourceVersion older than the retained history;
+ * - `FORBIDDEN` (`Forbidden`, 403): denied by admission, namespace being terminated;
+ * - `UNAUTHORIZED` (`Unauthorized`, 401): missing or wrong bearer token;
+ * - `TOO_MANY_REQUESTS` (`TooManyRequests`, 429), `SERVICE_UNAVAILABLE` (`ServiceUnavailable`, 503): injected faults,
+ *   unreachable proxied services;
+ * - `INTERNAL_ERROR` (`InternalError`, 500): injected faults, failing webhooks, a missing optional peer dependency;
+ * - `REQUEST_ENTITY_TOO_LARGE` (`RequestEntityTooLarge`, 413): body over 3 MiB, JSON patch over 10,000 operations.
+ */
 export type ClusterSimErrorCode =
   | "NOT_FOUND"
   | "ALREADY_EXISTS"
