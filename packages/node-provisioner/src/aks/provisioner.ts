@@ -362,6 +362,8 @@ export class AksNodeProvisioner implements NodeProvisioner {
         state: await poller.serialize(),
         startedAt: this.#now().toISOString(),
       });
+      // ARM accepted a new try: an earlier refusal no longer describes the Workspace.
+      await this.#store.delete(this.#failureKey(req));
       return { kind: "started" };
     } catch (error) {
       if (error instanceof NodeProvisionerError) throw error;
