@@ -53,13 +53,13 @@ export function singleNodeProbes(
   return {
     startupProbe: {
       httpGet: healthGet(),
-      initialDelaySeconds: 0,
+
       periodSeconds: PROBE_PERIOD_SECONDS,
       failureThreshold: Math.ceil(timeoutSeconds / PROBE_PERIOD_SECONDS),
     },
     livenessProbe: {
       httpGet: healthGet(),
-      initialDelaySeconds: 0,
+
       periodSeconds: PROBE_PERIOD_SECONDS,
       failureThreshold: 3,
     },
@@ -72,7 +72,7 @@ export function multiNodeProbes(ws: BuildWorkspace, timeoutSeconds: number): Con
   return {
     startupProbe: {
       exec: { command: multiNodeHealthCheck(ws, "readiness") },
-      initialDelaySeconds: 0,
+
       periodSeconds: PROBE_PERIOD_SECONDS,
       timeoutSeconds: 1,
       failureThreshold: Math.ceil(timeoutSeconds / PROBE_PERIOD_SECONDS),
@@ -87,7 +87,7 @@ export function multiNodeProbes(ws: BuildWorkspace, timeoutSeconds: number): Con
     },
     readinessProbe: {
       exec: { command: multiNodeHealthCheck(ws, "readiness") },
-      initialDelaySeconds: 0,
+
       periodSeconds: PROBE_PERIOD_SECONDS,
       timeoutSeconds: 1,
       failureThreshold: 1,

@@ -236,13 +236,13 @@ describe("inference StatefulSet (§2.4)", () => {
     const plain = main(sts(plan(withAnnotations(inference(), { "kaito.sh/disable-benchmark": "true" }))));
     expect(plain.startupProbe).toEqual({
       httpGet: { path: "/health", port: 5000 },
-      initialDelaySeconds: 0,
+
       periodSeconds: 10,
       failureThreshold: 180,
     });
     expect(plain.livenessProbe).toEqual({
       httpGet: { path: "/health", port: 5000 },
-      initialDelaySeconds: 0,
+
       periodSeconds: 10,
       failureThreshold: 3,
     });
