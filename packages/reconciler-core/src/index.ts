@@ -8,3 +8,4 @@ export * from "./builders/index.ts";
 export * from "./errors.ts";
 export * from "./runtime/index.ts";
 export * from "./reconcile/index.ts";
+export * from "./admission/index.ts";
