@@ -17,7 +17,9 @@
  * - `resolveTuningConfig(ws, userConfigMap?)` → `{configMapName, create?, outputDir}` (template copy or the user's).
  * - `buildTuningJob(ws, context, options)` → `V1Job`.
  * - `buildWorkspaceObjects(ws, context, options)` → every object at once, in creation order (golden tests, `kaito plan`).
- * - helpers: `ownerReferenceFor(ws)`, `workspaceSelectorLabels(ws)`.
+ * - inputs read from the cluster: `inferenceMaxModelLen(ws, configMap)` (`vllm.max-model-len`, checked),
+ *   `resolveGpuConfig(ws, options, byoGpu)` (GPUs per node: SKU table, BYO node labels, MIG slice).
+ * - helpers: `ownerReferenceFor(ws)`, `workspaceSelectorLabels(ws)`, `workspaceNodeLabels(ws)`, `servedModelName`.
  *
  * `context` ({@link BuildContext}) is what the reconciler observed: the revision number, `targetNodeCount`, whether the
  * NVMe storage class exists, BYO GPU details, the user's inference/tuning ConfigMaps.
