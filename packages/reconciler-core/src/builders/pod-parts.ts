@@ -109,7 +109,8 @@ export function pushSecretVolume(secret: string): VolumeWithMount {
 
 /** A user's VolumeSource (schemaless in the Workspace) under a volume name. */
 export function userVolume(name: string, source: Record<string, unknown>): V1Volume {
-  return { ...(structuredClone(source) as Omit<V1Volume, "name">), name };
+  const { name: _ignored, ...rest } = structuredClone(source) as Omit<V1Volume, "name"> & { name?: unknown };
+  return { name, ...rest };
 }
 
 const NO_SCHEDULE = "NoSchedule";
