@@ -106,4 +106,8 @@ console.log(
 );
 console.log(`  stop(): ${fmt(m.planeStop as number)} (without controllers), ${fmt(m.fullStop as number)} (with)`);
 
-// cluster-sim vs the real kube-apiserver on the same write workload: added by a later change (issue 9, benchmark).
+// --- Place for the next benchmark of issue 9 -----------------------------------------------------------------------
+// cluster-sim vs the real kube-apiserver on the same write workload (16 concurrent creates of a Workspace-sized custom
+// resource), as a ratio per server CPU-second: a separate file, bench/writes.bench.ts, run by `pnpm bench envtest`
+// after this one; it can start its control plane with `startControlPlane()` and read the API server's CPU time from
+// /proc/<cp.pids["kube-apiserver"]>/stat.

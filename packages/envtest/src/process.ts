@@ -94,7 +94,11 @@ export function startComponent(spec: {
     exited,
     exitInfo: () => info,
     async kill() {
-      if (info === undefined && pid > 0) killGroup(pid);
+      if (info === undefined && pid > 0) {
+        // keep the event loop alive until the exit is seen (the child is unref'd while it runs)
+        child.ref();
+        killGroup(pid);
+      }
       await exited;
     },
   };
