@@ -31,7 +31,7 @@ export async function attachSimulation(kubeConfig: KubeConfig, options: AttachSi
       `invalid simulation option syncTimeoutMs: must be a number of milliseconds > 0, got ${JSON.stringify(options.syncTimeoutMs)} (fix the options passed to attachSimulation)`,
     );
   }
-  const resolved = resolveOptions(options, NODE_CONTROLLERS);
+  const resolved = resolveOptions(options, NODE_CONTROLLERS, "simulated");
   const onError = options.onError ?? (() => {});
   const api = new KubeApi(kubeConfig, {
     resources: cachedResources(resolved.controllers),

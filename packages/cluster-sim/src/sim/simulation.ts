@@ -6,7 +6,6 @@
 import type { ClusterStore, KubeObject, ResourceKey, StoreEvent } from "../store/api.ts";
 import { StoreApi } from "./api/store-api.ts";
 import type { SimApi } from "./api/types.ts";
-import { isSimulatedNode } from "./cloud/nodes.ts";
 import { NodeHeartbeats } from "./node-agent/heartbeats.ts";
 import type { ResolvedOptions, SimContext } from "./shared/context.ts";
 import type { HandlerResult } from "./shared/queue.ts";
@@ -97,9 +96,7 @@ export function runSimulation(api: SimApi, options: SimulationOptions, resolved:
           now,
           nowIso: ctx.nowIso,
           nodes: () =>
-            api
-              .list(R.nodes)
-              .filter((n) => n.metadata.deletionTimestamp === undefined && isSimulatedNode(n, resolved.clusterName)),
+            api.list(R.nodes).filter((n) => n.metadata.deletionTimestamp === undefined && kubelet.servesNode(n)),
           leaseRenewMs: resolved.heartbeats.leaseRenewMs,
           nodeStatusMs: resolved.heartbeats.nodeStatusMs,
           onError,

@@ -536,6 +536,7 @@ describe("simulation options", () => {
       [{ skus: [], controllers: "all" }, "controllers: must be an object such as { scheduler: false"],
       [{ skus: [], controllers: { kubelet: false } }, "controllers.kubelet: is not a part of the simulation (known: "],
       [{ skus: [], controllers: { workloads: 1 } }, "controllers.workloads: must be true or false"],
+      [{ skus: [], agentNodes: "mine" }, 'agentNodes: must be "all" or "simulated", got "mine"'],
       [{ skus: [], heartbeats: true }, "heartbeats: must be false or an object { leaseRenewMs, nodeStatusMs }"],
       [{ skus: [], heartbeats: { nodeStatusMs: -1 } }, "heartbeats.nodeStatusMs: must be a number of milliseconds"],
     ];

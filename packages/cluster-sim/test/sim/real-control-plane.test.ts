@@ -78,26 +78,29 @@ describe("attachSimulation on a real control plane", () => {
     await statefulSetPodBecomesReady(remote, "infer");
   });
 
-  it("leaves a pod that asks for more GPUs than the node has Pending, as the real scheduler decides", async () => {
+  it.each([
+    ["too-big", [{ key: "sku", operator: "Exists" }], "2", "Insufficient nvidia.com/gpu"],
+    ["untolerated", [], "1", "had untolerated taint"],
+  ])("leaves pod %s Pending as the real scheduler decides (%j, %s GPUs)", async (name, tolerations, gpus, why) => {
     const client = KubernetesObjectApi.makeApiClient(plane.kubeConfig);
     await client.create({
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: "too-big", namespace: "default" },
+      metadata: { name, namespace: "default" },
       spec: {
-        tolerations: [{ key: "sku", operator: "Exists" }],
-        containers: [{ name: "main", image: "sim/node:24", resources: { limits: { "nvidia.com/gpu": "2" } } }],
+        tolerations,
+        containers: [{ name: "main", image: "sim/node:24", resources: { limits: { "nvidia.com/gpu": gpus } } }],
       },
     } as KubernetesObject);
     const pod = await until("FailedScheduling", async () => {
-      const p = await read(remote, { apiVersion: "v1", kind: "Pod", name: "too-big", namespace: "default" });
+      const p = await read(remote, { apiVersion: "v1", kind: "Pod", name, namespace: "default" });
       const scheduled = ((p?.status as Obj | undefined)?.conditions as Obj[] | undefined)?.find(
         (c) => c.type === "PodScheduled",
       );
       return scheduled?.reason === "Unschedulable" ? p : undefined;
     });
     const scheduled = ((pod.status as Obj).conditions as Obj[]).find((c) => c.type === "PodScheduled");
-    expect(String(scheduled?.message)).toContain("Insufficient nvidia.com/gpu");
+    expect(String(scheduled?.message)).toContain(why);
     expect((pod.spec as Obj).nodeName).toBeUndefined();
   });
 

@@ -297,8 +297,9 @@ export async function gracefulDeletion(r: Remote, name: string): Promise<void> {
             "-e",
             [
               `const fs = require("node:fs");`,
-              `console.log("up");`,
+              // The handler first: until it exists, SIGTERM kills the process at once.
               `process.on("SIGTERM", () => { setTimeout(() => { fs.writeFileSync(${JSON.stringify(join(dir, "done"))}, "clean"); process.exit(0); }, 100); });`,
+              `console.log("up");`,
               "setInterval(() => {}, 1000);",
             ].join(" "),
           ],

@@ -3,7 +3,7 @@
  * keeps only the scheduler and the workload/endpoint controllers, and a second simulation attached over HTTP is the
  * cloud and the node agent — the split a real control plane needs.
  */
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "../../src/cluster.ts";
 import { isClusterSimError } from "../../src/errors/index.ts";
@@ -76,6 +76,48 @@ describe("attachSimulation against cluster-sim's HTTP server", () => {
     await gracefulDeletion(remote, "graceful");
   });
 
+  it("is the kubelet of its own nodes only: a pod bound to another node is left to that node's kubelet", async () => {
+    const client = KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
+    await client.create({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: "foreign" },
+      status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady" }] },
+    } as KubernetesObject);
+    const pod = (name: string, node: string) =>
+      ({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace: "default" },
+        spec: {
+          nodeName: node,
+          tolerations: [{ key: "sku", operator: "Exists" }],
+          containers: [{ name: "main", image: "sim/node:24", command: ["node", "-e", "setInterval(() => {}, 1000)"] }],
+        },
+      }) as KubernetesObject;
+    await client.create(pod("on-foreign", "foreign"));
+    await client.create(pod("on-ours", nodeName));
+    // Both pods were seen by the agent in the same watch stream; once ours runs, the other was passed over.
+    const ref = (name: string) => ({ apiVersion: "v1", kind: "Pod", name, namespace: "default" });
+    const deadline = Date.now() + 15_000;
+    const phase = async (name: string) =>
+      ((await read(remote, ref(name)))?.status as { phase?: string } | undefined)?.phase;
+    while (Date.now() < deadline && (await phase("on-ours")) !== "Running") {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await read(remote, ref("on-ours")))?.status).toMatchObject({ phase: "Running" });
+    expect((await read(remote, ref("on-foreign")))?.status).not.toHaveProperty("containerStatuses");
+    for (const name of ["on-foreign", "on-ours"]) {
+      await client.delete(
+        { apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" } },
+        undefined,
+        undefined,
+        0,
+      );
+    }
+    await client.delete({ apiVersion: "v1", kind: "Node", metadata: { name: "foreign" } });
+  });
+
   it("renews the node's Lease and refreshes its Ready heartbeat", async () => {
     const first = await heartbeatsOf(remote, nodeName);
     const deadline = Date.now() + 5000;
@@ -95,7 +137,6 @@ describe("attachSimulation against cluster-sim's HTTP server", () => {
   });
 
   it("deletes the Node and releases the finalizer when the NodeClaim is deleted", async () => {
-    const { KubernetesObjectApi } = await import("@kubernetes/client-node");
     const client = KubernetesObjectApi.makeApiClient(cluster.kubeConfig);
     await client.delete({ apiVersion: "karpenter.sh/v1", kind: "NodeClaim", metadata: { name: "wsremote01" } });
     const deadline = Date.now() + 15_000;

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import type { KubeObject } from "../../store/api.ts";
+import { isSimulatedNode } from "../cloud/nodes.ts";
 import type { SimContext } from "../shared/context.ts";
 import { ContainerConfigError, type ObjectLookup } from "./env.ts";
 import { globMatch } from "../shared/match.ts";
@@ -769,6 +770,12 @@ export class Kubelet {
     this.runtime = runtime;
   }
 
+  /** True when this agent is the kubelet of `node` (`agentNodes`: every node, or those its cloud launched). */
+  servesNode(node: KubeObject | undefined): boolean {
+    if (this.#ctx.options.agentNodes === "all") return true;
+    return node !== undefined && isSimulatedNode(node, this.#ctx.options.clusterName);
+  }
+
   /** Connects the worker→queue notifications. */
   setQueue(add: (key: string) => void): void {
     this.#queueKey = add;
@@ -821,6 +828,8 @@ export class Kubelet {
       if (pod.metadata.deletionTimestamp !== undefined) await this.#forceDelete(pod);
       return undefined;
     }
+    // Pods of nodes this agent is not the kubelet of belong to someone else (a real kubelet).
+    if (worker === undefined && !this.servesNode(api.get(R.nodes, undefined, nodeName))) return undefined;
     if (pod.metadata.deletionTimestamp !== undefined) {
       if (worker === undefined || worker.terminated || worker.isTerminal()) {
         if (worker !== undefined) await this.#drop(key, worker);

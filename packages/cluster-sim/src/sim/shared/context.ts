@@ -21,6 +21,7 @@ export interface ResolvedOptions {
   sidecarImages: string[];
   serviceCidr: string;
   controllers: Required<SimControllers>;
+  agentNodes: "all" | "simulated";
   /** Intervals in ms, 0 = off. */
   heartbeats: Required<SimHeartbeats>;
 }

@@ -59,6 +59,9 @@ export function validateOptions(options: SimulationOptions): void {
       if (value !== undefined && typeof value !== "boolean") fail(`controllers.${key}`, "must be true or false");
     }
   }
+  if (options.agentNodes !== undefined && options.agentNodes !== "all" && options.agentNodes !== "simulated") {
+    fail("agentNodes", `must be "all" or "simulated", got ${JSON.stringify(options.agentNodes)}`);
+  }
   if (options.heartbeats !== undefined && options.heartbeats !== false) {
     if (typeof options.heartbeats !== "object" || options.heartbeats === null) {
       fail("heartbeats", "must be false or an object { leaseRenewMs, nodeStatusMs }");
@@ -105,6 +108,7 @@ export const NODE_CONTROLLERS: Required<SimControllers> = {
 export function resolveOptions(
   options: SimulationOptions,
   controllers: Required<SimControllers> = ALL_CONTROLLERS,
+  agentNodes: "all" | "simulated" = "all",
 ): ResolvedOptions {
   const nodeDelayMs = options.nodeDelayMs ?? 200;
   const d = options.podDelays ?? {};
@@ -124,6 +128,7 @@ export function resolveOptions(
     sidecarImages: options.sidecarImages ?? ["registry.k8s.io/pause*", "*/pause", "*/pause:*"],
     serviceCidr: options.serviceCidr ?? "10.96.0.0/16",
     controllers: { ...controllers, ...definedOnly(options.controllers ?? {}) },
+    agentNodes: options.agentNodes ?? agentNodes,
     heartbeats:
       options.heartbeats === false
         ? { leaseRenewMs: 0, nodeStatusMs: 0 }

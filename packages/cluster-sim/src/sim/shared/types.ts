@@ -221,6 +221,12 @@ export interface SimulationOptions {
    * the node agent with {@link attachSimulation}, where the real controller-manager and scheduler do the rest.
    */
   controllers?: SimControllers;
+  /**
+   * The nodes the node agent is the kubelet of (runs their pods, renews their heartbeats): `"all"` (default with
+   * {@link createSimulation}, where no other kubelet exists) or `"simulated"` — only the nodes the simulated cloud
+   * launched, recognised by provider ID (default with {@link attachSimulation}, so real kubelets are never contended).
+   */
+  agentNodes?: "all" | "simulated";
   /** Node Lease renewal and node status heartbeats (part of the node agent); `false` turns them off. */
   heartbeats?: SimHeartbeats | false;
 }
