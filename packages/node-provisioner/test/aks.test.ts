@@ -14,7 +14,7 @@ import {
   osDiskSizeGB,
   parseCreationTimestampLabel,
 } from "../src/aks/index.ts";
-import { type AksEmulator, type EmulatedAgentPool, startAksEmulator } from "../src/aks-emulator/index.ts";
+import { type AksEmulator, agentPoolNode, startAksEmulator } from "../src/aks-emulator/index.ts";
 import { isNodeProvisionerError, type NodeRequest } from "../src/index.ts";
 import { type MemoryObjectPort, memoryObjectPort } from "../src/testing/index.ts";
 import { node, workspace } from "./helpers/fixtures.ts";
@@ -27,24 +27,14 @@ const credential: TokenCredential = {
 let emulator: AksEmulator;
 let port: MemoryObjectPort;
 
-/** What AKS does when a pool is up: its node registers with the pool's labels and GPU capacity. */
-function nodeOf(pool: EmulatedAgentPool) {
-  return node(`aks-${pool.name}-12345678-vmss000000`, {
-    ...pool.properties.nodeLabels,
-    agentpool: pool.name,
-    "kubernetes.azure.com/agentpool": pool.name,
-    "node.kubernetes.io/instance-type": pool.properties.vmSize ?? "",
-  });
-}
-
 async function start(extra: Parameters<typeof startAksEmulator>[0] = {}) {
   emulator = await startAksEmulator({
     token: TOKEN,
     onPoolSucceeded: (pool) => {
-      port.put(nodeOf(pool));
+      port.put(agentPoolNode(pool));
     },
     onPoolDeleted: async (pool) => {
-      await port.delete({ apiVersion: "v1", kind: "Node", name: `aks-${pool.name}-12345678-vmss000000` });
+      await port.delete({ apiVersion: "v1", kind: "Node", name: agentPoolNode(pool).metadata.name ?? "" });
     },
     ...extra,
   });

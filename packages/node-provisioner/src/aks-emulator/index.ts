@@ -15,4 +15,5 @@ export {
   startAksEmulator,
   type ThrottleFault,
 } from "./emulator.ts";
+export { type AgentPoolNode, type AgentPoolNodeOptions, agentPoolNode } from "./node.ts";
 export { type EmulatorTls, generateEmulatorTls } from "./tls.ts";
