@@ -172,6 +172,38 @@ describe("installCRDs", () => {
     );
   });
 
+  it("installs every CRD of a multi-document YAML file, and names the document that is not a CRD", async () => {
+    const yamlCrd = (kind: string, plural: string) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${plural}.yaml.example.com
+spec:
+  group: yaml.example.com
+  scope: Cluster
+  names: { kind: ${kind}, plural: ${plural}, singular: ${kind.toLowerCase()}, listKind: ${kind}List }
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
+`;
+    const file = join(scratch, "two.yaml");
+    writeFileSync(file, `${yamlCrd("Apple", "apples")}---\n${yamlCrd("Pear", "pears")}`);
+    const installed = await cp.installCRDs(file);
+    expect(installed).toEqual([
+      { name: "apples.yaml.example.com", source: `${file} (document 1)` },
+      { name: "pears.yaml.example.com", source: `${file} (document 2)` },
+    ]);
+    const mixed = join(scratch, "mixed.yaml");
+    writeFileSync(mixed, `${yamlCrd("Plum", "plums")}---\napiVersion: v1\nkind: Namespace\nmetadata: { name: x }\n`);
+    const e = await cp.installCRDs(mixed).catch((err: unknown) => err);
+    expect(isEnvtestError(e) && e.code).toBe("INVALID_INPUT");
+    expect((e as Error).message).toBe(
+      `installCRDs: ${mixed} (document 2) is a Namespace, not a CustomResourceDefinition`,
+    );
+  });
+
   it("a CRD that never becomes Established times out naming the CRD and its conditions", async () => {
     await cp.installCRDs(crd("clash.example.com", "Thing", "things"));
     // same group, same kind under another plural: the API server refuses the names, so it is never Established
