@@ -1,7 +1,7 @@
 /**
  * `controllers: true`: the real kube-controller-manager and kube-scheduler do their work on the real API server —
- * service accounts and the root CA ConfigMap in a new namespace, a Deployment's ReplicaSet and Pods, and the
- * scheduler binding those Pods to a Node the test registers.
+ * service accounts and the root CA ConfigMap in a new namespace, the node-lifecycle controller lifting the not-ready
+ * taint of a Node the test reports Ready, a Deployment's ReplicaSet and Pods, and the scheduler binding those Pods.
  */
 import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +61,9 @@ describe("with controllers", () => {
       body: { metadata: { name: "gpu-node-1", labels: { "kubernetes.io/hostname": "gpu-node-1" } } },
     });
     expect(node.metadata?.name).toBe("gpu-node-1");
+    // the TaintNodesByCondition admission plugin marks a new Node not-ready until the node-lifecycle controller sees
+    // it Ready
+    expect(node.spec?.taints?.map((t) => t.key)).toContain("node.kubernetes.io/not-ready");
     const now = new Date().toISOString();
     // a merge patch of the status: the node-lifecycle controller may be updating the Node at the same time
     await core.patchNodeStatus(
@@ -112,5 +115,7 @@ describe("with controllers", () => {
     });
     expect(pods[0]?.metadata?.ownerReferences?.[0]?.kind).toBe("ReplicaSet");
     expect(pods[0]?.status?.conditions?.find((c) => c.type === "PodScheduled")?.status).toBe("True");
+    const ready = await core.readNode({ name: "gpu-node-1" });
+    expect(ready.spec?.taints ?? []).toEqual([]);
   });
 });
