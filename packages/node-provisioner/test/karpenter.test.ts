@@ -1,3 +1,4 @@
+import { parseWorkspaceOrThrow } from "@kaito-ts/workspace-types";
 import { describe, expect, it } from "vitest";
 import { isNodeProvisionerError, type NodeRequest } from "../src/index.ts";
 import { AKS_POOL_NAME_PATTERN, nextNodeNames, nodeNameFor } from "../src/internal/names.ts";
@@ -346,5 +347,23 @@ describe("bad input", () => {
 
   it("rejects an empty release ref", async () => {
     await expect(p.release({ name: "", namespace: "default" })).rejects.toThrow(/name and namespace are required/);
+  });
+});
+
+describe("Workspaces as @kaito-ts/workspace-types parses them", () => {
+  it.each(["kaito.sh/v1alpha1", "kaito.sh/v1beta1"])("%s goes in as it is", async (apiVersion) => {
+    const ws = parseWorkspaceOrThrow({
+      apiVersion,
+      kind: "Workspace",
+      metadata: { name: "phi", namespace: "default", uid: "0d7c6a84-9a56-4a8e-8f5b-0b8f5e7a3c21" },
+      resource: { instanceType: "Standard_NC24ads_A100_v4", labelSelector: { matchLabels: { apps: "phi" } } },
+      inference: { preset: { name: "phi-3-mini-4k-instruct" } },
+    });
+    const port = memoryObjectPort();
+    const result = await createKarpenterProvisioner({ port }).provision({ workspace: ws, targetNodeCount: 1 });
+    expect(result.created).toEqual([nodeNameFor("0d7c6a84-9a56-4a8e-8f5b-0b8f5e7a3c21", 0)]);
+    const [claim] = port.all<KubeNodeClaim>(NODECLAIM.apiVersion, NODECLAIM.kind);
+    expect(claim?.spec.resources?.requests?.storage).toBe("87Gi");
+    expect(claim?.metadata.labels).toMatchObject({ apps: "phi", "kaito.sh/workspace": "phi" });
   });
 });
