@@ -161,6 +161,7 @@ export class KubeApi implements SimApi {
         }
         failures = 0;
         let gone = false;
+        const watchStarted = Date.now();
         await this.#http.watch(
           path,
           { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 240 + Math.floor(Math.random() * 120) },
@@ -194,7 +195,10 @@ export class KubeApi implements SimApi {
           },
           this.#abort.signal,
         );
-        if (gone) resourceVersion = undefined; // relist
+        if (gone)
+          resourceVersion = undefined; // relist
+        // A server that ends watches at once must not make this a busy loop.
+        else if (Date.now() - watchStarted < 100) await this.#sleep(100);
       } catch (error) {
         if (this.#abort.signal.aborted) return;
         const reason = errorReason(error);
