@@ -10,6 +10,7 @@ import {
   ANNOTATION_ORAS_DIGEST,
   ANNOTATION_ORAS_UNPACK,
   ANNOTATION_TITLE,
+  DOCKER_CONFIG,
   OCI_CONFIG,
 } from "../media-types.ts";
 import { formatReference, type ImageReference } from "../reference/reference.ts";
@@ -197,11 +198,14 @@ export async function extractAdapterImage(
   try {
     const staging = join(tmp.path, "out");
     await mkdir(staging);
+    // In an image (an image config, as Kaito's pusher writes) every tar layer is a filesystem layer, titled or not:
+    // Kaito's pusher pushes its `layer.tar.gz` with `oras push`, which titles it. In an artifact, a titled layer
+    // without the unpack annotation is a file that ORAS pushed as is under a tar media type: not an archive.
+    const image = manifest.config.mediaType === OCI_CONFIG || manifest.config.mediaType === DOCKER_CONFIG;
     for (const [i, layer] of manifest.layers.entries()) {
       if (!layer.mediaType.includes("tar")) continue;
-      // ORAS file layers carry raw content under a tar media type: they are not archives.
       const titled = layer.annotations?.[ANNOTATION_TITLE] !== undefined;
-      if (titled && layer.annotations?.[ANNOTATION_ORAS_UNPACK] !== "true") continue;
+      if (!image && titled && layer.annotations?.[ANNOTATION_ORAS_UNPACK] !== "true") continue;
       const file = join(tmp.path, `layer-${i}`);
       await client.pullBlob(ref, layer.digest, file, {
         size: layer.size,

@@ -1,6 +1,6 @@
 import { repositoryScope } from "../auth/challenge.ts";
 import { isDigest, sha256Digest } from "../digest.ts";
-import { OciRegistryError, redactUrl } from "../errors.ts";
+import { isOciRegistryError, OciRegistryError, redactUrl } from "../errors.ts";
 import { MANIFEST_ACCEPT, OCI_INDEX, OCI_MANIFEST } from "../media-types.ts";
 import type { BlobTarget } from "../blobs/push.ts";
 import { drain, header, readBytes } from "../transport/http.ts";
@@ -180,19 +180,33 @@ export async function fetchManifest(
   reference: string,
   signal?: AbortSignal,
 ): Promise<FetchedManifest> {
-  const res = await session.send({
-    registry: target.registry,
-    method: "GET",
-    path: `/v2/${target.repository}/manifests/${reference}`,
-    headers: { accept: MANIFEST_ACCEPT.join(", ") },
-    scopes: [repositoryScope(target.repository, ["pull"])],
-    expect: [200],
-    notFoundCode: "MANIFEST_UNKNOWN",
-    followRedirects: true,
-    signal,
-  });
+  const where = `${target.registry}/${target.repository}${isDigest(reference) ? "@" : ":"}${reference}`;
+  let res: Awaited<ReturnType<RegistrySession["send"]>>;
+  try {
+    res = await session.send({
+      registry: target.registry,
+      method: "GET",
+      path: `/v2/${target.repository}/manifests/${reference}`,
+      headers: { accept: MANIFEST_ACCEPT.join(", ") },
+      scopes: [repositoryScope(target.repository, ["pull"])],
+      expect: [200],
+      notFoundCode: "MANIFEST_UNKNOWN",
+      followRedirects: true,
+      signal,
+    });
+  } catch (e) {
+    // Name the reference as the user wrote it, not only the URL: "manifest <ref> not found: GET … returned 404 …".
+    if (isOciRegistryError(e) && (e.code === "MANIFEST_UNKNOWN" || e.code === "NAME_UNKNOWN")) {
+      throw new OciRegistryError(e.code, `manifest ${where} not found: ${e.message}`, {
+        ...(e.status !== undefined ? { status: e.status } : {}),
+        ...(e.url !== undefined ? { url: e.url } : {}),
+        registryErrors: e.registryErrors,
+        cause: e,
+      });
+    }
+    throw e;
+  }
   const bytes = await readBytes(res, MAX_MANIFEST_BYTES, true);
-  const where = `${target.registry}/${target.repository}:${reference}`;
   const fetched = parseManifestBytes(bytes, header(res, "content-type"), where);
   const expected = isDigest(reference) ? reference : header(res, "docker-content-digest");
   if (expected?.startsWith("sha256:") && expected !== fetched.digest) {
