@@ -31,6 +31,7 @@ export {
 export { type CachedObjectPortOptions, cachedObjectPort, type PortResource } from "./port.ts";
 export {
   byoGpuFromNodes,
+  type LogReader,
   WORKSPACE_INDEX,
   type WorkspaceCaches,
   WorkspaceReconciler,

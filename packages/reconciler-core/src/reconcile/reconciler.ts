@@ -78,9 +78,17 @@ export interface WorkspaceReconcilerOptions {
   readonly nodeRequeueMs?: number;
   /** Tuning progress from the trainer log: read at most once per `minIntervalMs` per Workspace; `false` turns it off. */
   readonly tuningProgress?: false | { readonly minIntervalMs?: number; readonly tailLines?: number };
+  /**
+   * Where container logs come from (default: the API's `pods/log`, i.e. the kubelet). Pass another reader when logs
+   * are shipped elsewhere, or when the nodes' kubelets do not serve logs (a simulated node agent).
+   */
+  readonly logs?: LogReader;
   readonly clock?: Clock;
   readonly logger?: RuntimeLogger;
 }
+
+/** Reads the last `tailLines` lines of a container's log. */
+export type LogReader = (namespace: string, pod: string, container: string, tailLines: number) => Promise<string>;
 
 interface PassState {
   readonly updates: ConditionUpdate[];
@@ -129,7 +137,8 @@ export class WorkspaceReconciler {
   readonly #progress: { minIntervalMs: number; tailLines: number } | undefined;
   readonly #clock: Clock;
   readonly #log: RuntimeLogger;
-  readonly #progressCache = new Map<string, { at: number; progress: TuningProgress | undefined }>();
+  readonly #progressCache = new Map<string, { at: number; progress: TuningProgress | undefined; final: boolean }>();
+  readonly #logs: LogReader;
 
   constructor(opts: WorkspaceReconcilerOptions) {
     this.#client = opts.client;
@@ -147,6 +156,7 @@ export class WorkspaceReconciler {
           };
     this.#clock = opts.clock ?? systemClock;
     this.#log = opts.logger ?? silentLogger;
+    this.#logs = opts.logs ?? ((ns, pod, container, tailLines) => this.#client.logs(ns, pod, { container, tailLines }));
   }
 
   /** The builder options in use. */
@@ -186,8 +196,9 @@ export class WorkspaceReconciler {
         transient = e instanceof Error ? e.message : String(e);
       }
     }
-    // The deferred status update of Kaito's controller: always, even when the pass failed — unless writes are not ours.
-    if (!(isReconcilerError(failure) && failure.code === "NOT_LEADER")) {
+    // The deferred status update of Kaito's controller: always, even when the pass failed — unless writes are not
+    // ours (NOT_LEADER), or the pass read a stale object (CONFLICT: the retry comes at once and sees the new one).
+    if (!(isReconcilerError(failure) && (failure.code === "NOT_LEADER" || failure.code === "CONFLICT"))) {
       await this.#writeStatus(ws, state, transient);
     }
     if (failure !== undefined) throw failure;
@@ -475,10 +486,9 @@ export class WorkspaceReconciler {
     const now = this.#clock.now();
     const cached = this.#progressCache.get(key);
     const finished = facts.succeeded || facts.failed;
-    if (
-      cached !== undefined &&
-      (now - cached.at < cfg.minIntervalMs || (finished && cached.progress?.completed === true))
-    ) {
+    // After the Job finished, the log is read once more (for the final summary), then never again.
+    if (cached?.final === true) return { progress: cached.progress, nextReadInMs: cfg.minIntervalMs };
+    if (cached !== undefined && !finished && now - cached.at < cfg.minIntervalMs) {
       return { progress: cached.progress, nextReadInMs: Math.max(1, cfg.minIntervalMs - (now - cached.at)) };
     }
     // The newest pod that has started (a retried Job has several).
@@ -489,7 +499,7 @@ export class WorkspaceReconciler {
     let progress = cached?.progress;
     if (pod?.metadata.name !== undefined) {
       try {
-        const text = await this.#client.logs(ns, pod.metadata.name, { container, tailLines: cfg.tailLines });
+        const text = await this.#logs(ns, pod.metadata.name, container, cfg.tailLines);
         const parsed = parseTrainerLog(text);
         // A tail may miss the older dict lines: keep values the new tail does not repeat.
         progress = {
@@ -500,7 +510,7 @@ export class WorkspaceReconciler {
         this.#log.debug({ err: e, pod: pod.metadata.name }, "could not read the trainer log");
       }
     }
-    this.#progressCache.set(key, { at: now, progress });
+    this.#progressCache.set(key, { at: now, progress, final: finished });
     return { progress, nextReadInMs: cfg.minIntervalMs };
   }
 

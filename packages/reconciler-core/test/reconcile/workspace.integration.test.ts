@@ -109,6 +109,7 @@ describe.each(backends)("Workspace controller on $name", (backend) => {
     setupWorkspaceController(mgr, {
       provisioner: (port) => createKarpenterProvisioner({ port }),
       tuningProgress: { minIntervalMs: 100 },
+      ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
       nodeRequeueMs: 200,
     });
     await mgr.start();

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   EventRecorder,
   type KubeObject,
@@ -11,8 +11,11 @@ import {
 } from "../../src/runtime/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
 
+let ns = "default";
+let nsCounter = 0;
+
 function cm(name: string, extra: Partial<KubeObject["metadata"]> = {}): KubeObject {
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default", ...extra } };
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, ...extra } };
 }
 
 describe.each(backends)("controllers on $name", (backend) => {
@@ -20,13 +23,21 @@ describe.each(backends)("controllers on $name", (backend) => {
   let client: KubeRestClient;
   const managers: Manager[] = [];
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     be = await backend.start();
     client = new KubeRestClient(be.kubeConfig);
   });
+  afterAll(async () => {
+    await be?.stop();
+  });
+  // One backend per file; each test in its own namespace.
+  beforeEach(async () => {
+    ns = `controller-${++nsCounter}`;
+    await client.create(Resources.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  });
   afterEach(async () => {
     await Promise.all(managers.splice(0).map((m) => m.stop()));
-    await be.stop();
+    be.faults.clear();
   });
 
   function manager(extra: Partial<ConstructorParameters<typeof Manager>[0]> = {}): Manager {
@@ -46,11 +57,14 @@ describe.each(backends)("controllers on $name", (backend) => {
         return undefined;
       },
     });
-    c.watchFor(m.informer(Resources.ConfigMap, { namespace: "default" }), (kind) => kind !== "update");
-    c.watchOwned(m.informer(Resources.Secret, { namespace: "default" }), { group: "", kind: "ConfigMap" });
-    c.watchMapped(m.informer(Resources.Pod), labelMapper("example.com/owner-namespace", "example.com/owner"));
+    c.watchFor(m.informer(Resources.ConfigMap, { namespace: ns }), (kind) => kind !== "update");
+    c.watchOwned(m.informer(Resources.Secret, { namespace: ns }), { group: "", kind: "ConfigMap" });
+    c.watchMapped(
+      m.informer(Resources.ConfigMap, { namespace: "kube-system" }),
+      labelMapper("example.com/owner-namespace", "example.com/owner"),
+    );
     await m.start();
-    await eventually("the owner", () => seen.includes("default/owner"));
+    await eventually("the owner", () => seen.includes(`${ns}/owner`));
     seen.length = 0;
 
     await client.create(Resources.Secret, {
@@ -58,25 +72,24 @@ describe.each(backends)("controllers on $name", (backend) => {
       kind: "Secret",
       metadata: {
         name: "child",
-        namespace: "default",
+        namespace: ns,
         ownerReferences: [
           { apiVersion: "v1", kind: "ConfigMap", name: "owner", uid: owner.metadata.uid ?? "", controller: true },
         ],
       },
     });
-    await eventually("the owner via its child", () => seen.includes("default/owner"));
+    await eventually("the owner via its child", () => seen.includes(`${ns}/owner`));
     seen.length = 0;
-    await client.create(Resources.Pod, {
+    await client.create(Resources.ConfigMap, {
       apiVersion: "v1",
-      kind: "Pod",
+      kind: "ConfigMap",
       metadata: {
-        name: "p",
+        name: `mapped-${ns}`,
         namespace: "kube-system",
-        labels: { "example.com/owner": "owner", "example.com/owner-namespace": "default" },
+        labels: { "example.com/owner": "owner", "example.com/owner-namespace": ns },
       },
-      spec: { containers: [{ name: "c", image: "busybox" }] },
     });
-    await eventually("the owner via the label mapper", () => seen.includes("default/owner"));
+    await eventually("the owner via the label mapper", () => seen.includes(`${ns}/owner`));
   });
 
   it("retries failures with back-off, honours requeueAfter, runs keys concurrently but never one key twice", async () => {
@@ -108,14 +121,13 @@ describe.each(backends)("controllers on $name", (backend) => {
         return undefined;
       },
     });
-    c.watchFor(m.informer(Resources.ConfigMap, { namespace: "default" }));
+    c.watchFor(m.informer(Resources.ConfigMap, { namespace: ns }));
     await m.start();
     for (const n of ["flaky", "poll", "a", "b", "c"]) await client.create(Resources.ConfigMap, cm(n));
     // Events for the same key while it is processed.
-    for (let i = 0; i < 5; i++)
-      await client.patch(Resources.ConfigMap, "default", "a", "merge", { data: { i: String(i) } });
-    await eventually("flaky succeeded", () => (calls.get("default/flaky") ?? 0) >= 3);
-    await eventually("poll came back", () => (calls.get("default/poll") ?? 0) >= 2);
+    for (let i = 0; i < 5; i++) await client.patch(Resources.ConfigMap, ns, "a", "merge", { data: { i: String(i) } });
+    await eventually("flaky succeeded", () => (calls.get(`${ns}/flaky`) ?? 0) >= 3);
+    await eventually("poll came back", () => (calls.get(`${ns}/poll`) ?? 0) >= 2);
     expect(concurrentSameKey).toEqual([]);
     expect(maxRunning).toBeGreaterThan(1);
     expect(maxRunning).toBeLessThanOrEqual(3);
@@ -141,7 +153,7 @@ describe.each(backends)("controllers on $name", (backend) => {
         return undefined;
       },
     });
-    c.watchFor(m.informer(Resources.ConfigMap, { namespace: "default" }));
+    c.watchFor(m.informer(Resources.ConfigMap, { namespace: ns }));
     await m.start();
     await client.create(Resources.ConfigMap, cm("slow"));
     await eventually("slow started", () => started.includes("slow"));
@@ -174,7 +186,7 @@ describe.each(backends)("controllers on $name", (backend) => {
           });
         }),
     });
-    c.watchFor(m.informer(Resources.ConfigMap, { namespace: "default" }));
+    c.watchFor(m.informer(Resources.ConfigMap, { namespace: ns }));
     await m.start();
     await client.create(Resources.ConfigMap, cm("stuck"));
     await eventually("stuck started", () => c.activeReconciles === 1);
@@ -191,7 +203,7 @@ describe.each(backends)("controllers on $name", (backend) => {
     rec.event(obj, "Normal", "NodeClaimCreated", "created NodeClaim ws1");
     rec.event(obj, "Warning", "Failed", "something else");
     await rec.flush();
-    const events = (await client.list(Resources.Event, { namespace: "default" })).items as Array<
+    const events = (await client.list(Resources.Event, { namespace: ns })).items as Array<
       KubeObject & {
         reason: string;
         count: number;

@@ -1,9 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Indexers, Informer, type KubeObject, KubeRestClient, Resources } from "../../src/runtime/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
 
+let ns = "default";
+let nsCounter = 0;
+
 function cm(name: string, labels: Record<string, string> = {}, data: Record<string, string> = {}): KubeObject {
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default", labels }, data };
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns, labels }, data };
 }
 
 describe.each(backends)("Informer on $name", (backend) => {
@@ -11,20 +14,28 @@ describe.each(backends)("Informer on $name", (backend) => {
   let client: KubeRestClient;
   const informers: Informer[] = [];
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     be = await backend.start();
     client = new KubeRestClient(be.kubeConfig);
   });
+  afterAll(async () => {
+    await be?.stop();
+  });
+  // One backend per file; each test in its own namespace, with no fault left behind.
+  beforeEach(async () => {
+    ns = `informer-${++nsCounter}`;
+    await client.create(Resources.Namespace, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
+  });
   afterEach(async () => {
     await Promise.all(informers.splice(0).map((i) => i.stop()));
-    await be.stop();
+    be.faults.clear();
   });
 
   function informer(extra: Partial<ConstructorParameters<typeof Informer>[0]> = {}): Informer {
     const inf = new Informer({
       client,
       resource: Resources.ConfigMap,
-      namespace: "default",
+      namespace: ns,
       backoff: { initialMs: 20, maxMs: 200 },
       indexers: { app: Indexers.label("app") },
       ...extra,
@@ -46,18 +57,18 @@ describe.each(backends)("Informer on $name", (backend) => {
     inf.start();
     await inf.waitForSync(10_000);
     expect(inf.hasSynced()).toBe(true);
-    expect(inf.get("default/before")?.metadata.labels).toEqual({ app: "x" });
+    expect(inf.get(`${ns}/before`)?.metadata.labels).toEqual({ app: "x" });
     // managedFields are dropped from cached objects
-    expect(inf.get("default/before")?.metadata.managedFields).toBeUndefined();
+    expect(inf.get(`${ns}/before`)?.metadata.managedFields).toBeUndefined();
 
     await client.create(Resources.ConfigMap, cm("a", { app: "y" }));
-    await client.patch(Resources.ConfigMap, "default", "a", "merge", { data: { k: "v" } });
+    await client.patch(Resources.ConfigMap, ns, "a", "merge", { data: { k: "v" } });
     await client.create(Resources.ConfigMap, cm("b", { app: "y" }));
-    await client.delete(Resources.ConfigMap, "default", "before");
+    await client.delete(Resources.ConfigMap, ns, "before");
     await eventually("the delete", () => seen.includes("delete:before"));
-    await eventually("b", () => inf.get("default/b"));
+    await eventually("b", () => inf.get(`${ns}/b`));
     expect(seen).toEqual(["add:before", "add:a", "update:a", "add:b", "delete:before"]);
-    expect((inf.get("default/a") as { data?: unknown }).data).toEqual({ k: "v" });
+    expect((inf.get(`${ns}/a`) as { data?: unknown }).data).toEqual({ k: "v" });
     expect(
       inf
         .byIndex("app", "y")
@@ -65,8 +76,8 @@ describe.each(backends)("Informer on $name", (backend) => {
         .sort(),
     ).toEqual(["a", "b"]);
     expect(inf.byIndex("app", "x")).toEqual([]);
-    expect(inf.list("default").length).toBe(2);
-    expect(inf.getByName("default", "a")?.metadata.name).toBe("a");
+    expect(inf.list(ns).length).toBe(2);
+    expect(inf.getByName(ns, "a")?.metadata.name).toBe("a");
     expect(inf.stats.lists).toBe(1);
     expect(() => inf.byIndex("nope", "x")).toThrow(/no index "nope"/);
   });
@@ -77,10 +88,10 @@ describe.each(backends)("Informer on $name", (backend) => {
     await inf.waitForSync(10_000);
     // An object seen through the watch proves the stream is open before it is dropped.
     await client.create(Resources.ConfigMap, cm("before-drop"));
-    await eventually("the watch", () => inf.get("default/before-drop"));
+    await eventually("the watch", () => inf.get(`${ns}/before-drop`));
     be.faults.dropWatches("configmaps");
     await client.create(Resources.ConfigMap, cm("after-drop"));
-    await eventually("the object created after the drop", () => inf.get("default/after-drop"));
+    await eventually("the object created after the drop", () => inf.get(`${ns}/after-drop`));
     expect(inf.stats.watches).toBeGreaterThanOrEqual(2);
     expect(inf.stats.lists).toBe(1);
   });
@@ -93,14 +104,14 @@ describe.each(backends)("Informer on $name", (backend) => {
     inf.start();
     await inf.waitForSync(10_000);
     await client.create(Resources.ConfigMap, cm("marker"));
-    await eventually("the watch", () => inf.get("default/marker"));
+    await eventually("the watch", () => inf.get(`${ns}/marker`));
     // Hold the next watch back, drop the current one, change things, then compact: the reconnect gets 410.
     const undelay = be.faults.delay({ verb: "watch", resource: "configmaps", ms: 400, times: 1 });
     be.faults.dropWatches("configmaps");
-    await client.delete(Resources.ConfigMap, "default", "old");
+    await client.delete(Resources.ConfigMap, ns, "old");
     await client.create(Resources.ConfigMap, cm("new"));
     be.faults.compact("configmaps");
-    await eventually("the relist", () => inf.get("default/new") !== undefined && inf.get("default/old") === undefined);
+    await eventually("the relist", () => inf.get(`${ns}/new`) !== undefined && inf.get(`${ns}/old`) === undefined);
     undelay();
     expect(deleted).toEqual(["old"]);
     expect(inf.stats.goneRelists).toBeGreaterThanOrEqual(1);
@@ -122,11 +133,11 @@ describe.each(backends)("Informer on $name", (backend) => {
     inf.start();
     await inf.waitForSync(10_000);
     await client.create(Resources.ConfigMap, cm("first"));
-    await eventually("the watch", () => inf.get("default/first"));
+    await eventually("the watch", () => inf.get(`${ns}/first`));
     const undo = be.faults.fail({ verb: "watch", resource: "configmaps", status: 503, times: 2 });
     be.faults.dropWatches("configmaps");
     await client.create(Resources.ConfigMap, cm("later"));
-    await eventually("the object after the watch errors", () => inf.get("default/later"));
+    await eventually("the object after the watch errors", () => inf.get(`${ns}/later`));
     undo();
     expect(inf.stats.errors).toBeGreaterThanOrEqual(2);
   });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type KubeObject, KubeRestClient, Manager, Resources } from "../../src/runtime/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
 
@@ -6,7 +6,11 @@ import { backends, eventually, type RunningBackend } from "../support/backends.t
 const timing = { leaseDurationMs: 1500, renewDeadlineMs: 1000, retryPeriodMs: 150 };
 
 function cm(name: string): KubeObject {
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } };
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `${name}-${Date.now().toString(36)}`, namespace: "default" },
+  };
 }
 
 describe.each(backends)("leader election on $name", (backend) => {
@@ -14,19 +18,27 @@ describe.each(backends)("leader election on $name", (backend) => {
   let reader: KubeRestClient;
   const managers: Manager[] = [];
 
-  beforeEach(async () => {
+  let leaseName = "";
+  let counter = 0;
+  beforeAll(async () => {
     be = await backend.start();
     reader = new KubeRestClient(be.kubeConfig);
   });
+  afterAll(async () => {
+    await be?.stop();
+  });
+  beforeEach(() => {
+    leaseName = `test-leader-${++counter}`;
+  });
   afterEach(async () => {
     await Promise.all(managers.splice(0).map((m) => m.stop()));
-    await be.stop();
+    be.faults.clear();
   });
 
   function manager(identity: string): Manager {
     const m = new Manager({
       kubeConfig: be.kubeConfig,
-      leaderElection: { namespace: "default", name: "test-leader", identity, ...timing },
+      leaderElection: { namespace: "default", name: leaseName, identity, ...timing },
       gracefulShutdownTimeoutMs: 2000,
     });
     managers.push(m);
@@ -40,7 +52,7 @@ describe.each(backends)("leader election on $name", (backend) => {
     acquireTime?: string;
     leaseDurationSeconds?: number;
   }> {
-    const l = await reader.get(Resources.Lease, "default", "test-leader");
+    const l = await reader.get(Resources.Lease, "default", leaseName);
     return (l?.spec ?? {}) as never;
   }
 
@@ -104,7 +116,7 @@ describe.each(backends)("leader election on $name", (backend) => {
     await reader.create(Resources.Lease, {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
-      metadata: { name: "test-leader", namespace: "default" },
+      metadata: { name: leaseName, namespace: "default" },
       spec: {
         holderIdentity: "dead-replica",
         leaseDurationSeconds: 2,

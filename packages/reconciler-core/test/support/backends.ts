@@ -1,20 +1,27 @@
 /**
  * The API servers the integration tests run against. Every integration `describe` is a `describe.each(backends)`:
- * `cluster-sim` today; the real kube-apiserver from `@kaito-ts/envtest` is added here when its `startControlPlane`
- * lands (its fault controls will go through a fault proxy in front of the real server).
+ * `cluster-sim` (in process), and the real kube-apiserver + etcd of `@kaito-ts/envtest` (with kube-controller-manager
+ * and kube-scheduler when the simulation is asked for). On the real server, faults go through a fault proxy
+ * (`fault-proxy.ts`) and the GPU nodes and kubelet come from cluster-sim's `attachSimulation`.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import {
+  attachSimulation,
+  installNodeClaimCrd,
   type NodeClaimFaultRule,
   type PodFaultRule,
   type SimulationOptions,
   startCluster,
 } from "@kaito-ts/cluster-sim";
+import { startControlPlane } from "@kaito-ts/envtest";
+import { startFaultProxy } from "./fault-proxy.ts";
 
 /** Fault controls every backend offers. */
 export interface BackendFaults {
   /** Drop the retained watch history of a resource: watches from older resourceVersions get 410. */
   compact(resource: string): void;
+  /** Remove every rule and compaction mark. */
+  clear(): void;
   /** End the open watch streams of a resource now. */
   dropWatches(resource: string): void;
   /** Answer matching requests with `status` (`times` times, or until removed); returns the remover. */
@@ -46,6 +53,13 @@ export interface RunningBackend {
   readonly faults: BackendFaults;
   /** Present when started with `simulation`. */
   readonly sim: SimulationFaults | undefined;
+  /**
+   * Container logs of simulated nodes when the API server cannot fetch them (a real kube-apiserver asks the kubelet,
+   * which the simulated node agent does not serve); `undefined` when `pods/log` works.
+   */
+  readonly podLogs:
+    | ((namespace: string, pod: string, container: string, tailLines: number) => Promise<string>)
+    | undefined;
   stop(): Promise<void>;
 }
 
@@ -72,6 +86,7 @@ const clusterSim: Backend = {
     const simulation = cluster.simulation;
     return {
       kubeConfig: cluster.kubeConfig,
+      podLogs: undefined,
       sim:
         simulation === undefined || simulation === null
           ? undefined
@@ -82,6 +97,7 @@ const clusterSim: Backend = {
             },
       faults: {
         compact: (r) => cluster.faults.compact(r),
+        clear: () => cluster.faults.clear(),
         dropWatches: (r) => cluster.faults.dropWatches(r),
         fail: (r) =>
           cluster.faults.add({
@@ -103,8 +119,56 @@ const clusterSim: Backend = {
   },
 };
 
-/** Every backend; `describe.each(backends)`. */
-export const backends: readonly Backend[] = [clusterSim];
+const envtest: Backend = {
+  name: "envtest",
+  async start(opts = {}) {
+    const withSim = opts.simulation !== undefined;
+    const cp = await startControlPlane({ controllers: withSim });
+    try {
+      if ((opts.crds ?? []).length > 0) await cp.installCRDs([...(opts.crds ?? [])] as never);
+      let simulation: Awaited<ReturnType<typeof attachSimulation>> | undefined;
+      if (withSim) {
+        await installNodeClaimCrd(cp.kubeConfig);
+        simulation = await attachSimulation(cp.kubeConfig, { skus: [], ...opts.simulation } as never);
+      }
+      const proxy = await startFaultProxy(cp.kubeConfig);
+      const sim = simulation;
+      return {
+        kubeConfig: proxy.kubeConfig,
+        faults: proxy,
+        podLogs:
+          sim === undefined
+            ? undefined
+            : async (ns, pod, container, tailLines) =>
+                (sim.logs(ns, pod, container) ?? "")
+                  .split("\n")
+                  .slice(-tailLines - 1)
+                  .join("\n"),
+        sim:
+          sim === undefined
+            ? undefined
+            : {
+                addPodFault: (r) => sim.faults.addPodFault(r),
+                addNodeClaimFault: (r) => sim.faults.addNodeClaimFault(r),
+                remove: (id) => sim.faults.remove(id),
+              },
+        async stop() {
+          await sim?.stop();
+          await proxy.stop();
+          await cp.stop();
+        },
+      };
+    } catch (e) {
+      await cp.stop();
+      throw e;
+    }
+  },
+};
+
+/** Every backend; `describe.each(backends)`. Set `KAITO_TS_BACKENDS=cluster-sim` (or `envtest`) to run one. */
+export const backends: readonly Backend[] = [clusterSim, envtest].filter(
+  (b) => process.env.KAITO_TS_BACKENDS === undefined || process.env.KAITO_TS_BACKENDS.split(",").includes(b.name),
+);
 
 /** Poll `check` every 20 ms until it returns a value other than `undefined`/`false`; fails after `timeoutMs`. */
 export async function eventually<T>(
