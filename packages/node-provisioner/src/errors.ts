@@ -68,7 +68,7 @@ export function isNodeProvisionerError(value: unknown): value is NodeProvisioner
 
 const SECRET_PATTERNS: readonly RegExp[] = [
   /(bearer\s+)[A-Za-z0-9._~+/=-]+/gi,
-  /((?:access_token|client_secret|refresh_token|id_token|password|sig|token)["']?\s*[=:]\s*["']?)[^"'&\s,}]+/gi,
+  /(\b(?:access_token|client_secret|refresh_token|id_token|password|sig|token)["']?\s*[=:]\s*["']?)[^"'&\s,}]+/gi,
   /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g,
 ];
 

@@ -221,7 +221,7 @@ describe("provider failures reach the readiness message", () => {
       .provision(req(1))
       .catch((e: unknown) => e);
     expect(isNodeProvisionerError(error) && error.code).toBe("AZURE_AUTH_FAILED");
-    expect((error as Error).message).toContain("InvalidAuthenticationToken");
+    expect((error as Error).message).toContain("InvalidAuthenticationToken: The access token is invalid.");
     expect(inspect(error, { depth: 10 })).not.toContain("SECRET-ARM-TOKEN");
     expect(emulator.requests[0]?.authorization).toBe("bearer");
   });

@@ -163,12 +163,37 @@ export class AksNodeProvisioner implements NodeProvisioner {
 
   async #listPools(): Promise<PoolView[]> {
     const out: PoolView[] = [];
+    // The SDK's paging error drops ARM's message ("Pagination failed with unexpected statusCode 401"): keep the body.
+    let refused: { status: number; body: string | undefined; retryAfter: string | undefined } | undefined;
+    const onResponse = (raw: {
+      status: number;
+      bodyAsText?: string | null;
+      headers: { get(n: string): string | undefined };
+    }) => {
+      if (raw.status >= 400) {
+        refused = { status: raw.status, body: raw.bodyAsText ?? undefined, retryAfter: raw.headers.get("retry-after") };
+      }
+    };
     try {
-      for await (const p of this.#client.agentPools.list(this.#rg, this.#cluster)) {
+      for await (const p of this.#client.agentPools.list(this.#rg, this.#cluster, { onResponse })) {
         out.push({ name: p.name ?? "", state: p.provisioningState ?? "", labels: p.nodeLabels ?? {} });
       }
     } catch (error) {
-      throw this.#fail(`listing agent pools of managed cluster ${this.#rg}/${this.#cluster}`, armFailure(error));
+      const f = armFailure(error);
+      const answer = refused;
+      const detail =
+        answer === undefined
+          ? f
+          : armFailure({
+              name: (error as { name?: unknown }).name,
+              message: f.message,
+              statusCode: answer.status,
+              response: {
+                bodyAsText: answer.body,
+                headers: { get: (n: string) => (n === "retry-after" ? answer.retryAfter : undefined) },
+              },
+            });
+      throw this.#fail(`listing agent pools of managed cluster ${this.#rg}/${this.#cluster}`, detail);
     }
     return out;
   }
