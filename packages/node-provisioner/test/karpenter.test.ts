@@ -137,11 +137,15 @@ describe("KarpenterNodeProvisioner.provision", () => {
     expect(result.events[0]).toMatchObject({ type: "Warning", reason: "NodeClaimCreationFailed" });
   });
 
-  it("counts ready unmanaged nodes that carry the selector (preferred nodes)", async () => {
+  it("counts the Workspace's ready nodes not made from a NodeClaim (preferred nodes)", async () => {
     const port = memoryObjectPort();
-    port.put(node("byo-1", { apps: "phi", "node.kubernetes.io/instance-type": "Standard_NC24ads_A100_v4" }));
+    port.put(
+      node("byo-1", { ...WS_LABELS, apps: "phi", "node.kubernetes.io/instance-type": "Standard_NC24ads_A100_v4" }),
+    );
+    port.put(node("unlabelled", { apps: "phi", "node.kubernetes.io/instance-type": "Standard_NC24ads_A100_v4" }));
     port.put(
       node("managed", {
+        ...WS_LABELS,
         apps: "phi",
         "node.kubernetes.io/instance-type": "Standard_NC24ads_A100_v4",
         "karpenter.sh/nodepool": "kaito",
@@ -149,6 +153,23 @@ describe("KarpenterNodeProvisioner.provision", () => {
     );
     const result = await createKarpenterProvisioner({ port }).provision(request(2));
     expect(result.created).toHaveLength(1);
+  });
+
+  it("creates nothing and is ready when the Workspace's existing nodes cover the target", async () => {
+    const port = memoryObjectPort();
+    port.put(
+      node("byo-1", {
+        ...WS_LABELS,
+        apps: "phi",
+        accelerator: "nvidia",
+        "node.kubernetes.io/instance-type": "Standard_NC24ads_A100_v4",
+      }),
+    );
+    const p = createKarpenterProvisioner({ port });
+    expect((await p.provision(request(1))).created).toEqual([]);
+    const r = await p.readiness(request(1));
+    expect(r).toMatchObject({ ready: true, workerNodes: ["byo-1"] });
+    expect(r.nodeClaims?.message).toContain("no NodeClaims needed");
   });
 
   it("never deletes extras", async () => {

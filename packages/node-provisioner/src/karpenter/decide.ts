@@ -29,15 +29,11 @@ export function claimCondition(
 }
 
 /**
- * Nodes Kaito counts as already there (its `preferredNodes` path): Ready nodes that carry the selector, the
- * requested instance type, and no `karpenter.sh/nodepool` label. Only with a non-empty selector.
+ * Nodes Kaito counts as already there (compat §3.1, its `preferredNodes` path): among the nodes selected by the
+ * selector and the Workspace's labels, the Ready ones of the requested instance type without a
+ * `karpenter.sh/nodepool` label (so not made from a NodeClaim).
  */
-export function existingUnmanagedNodes(
-  nodes: readonly KubeNode[],
-  matchLabels: Readonly<Record<string, string>>,
-  instanceType: string,
-): KubeNode[] {
-  if (Object.keys(matchLabels).length === 0) return [];
+export function existingUnmanagedNodes(nodes: readonly KubeNode[], instanceType: string): KubeNode[] {
   return nodes.filter(
     (n) =>
       isNodeReady(n) &&
@@ -61,6 +57,13 @@ const PROVIDER_CONDITIONS = ["Launched", "Registered", "Initialized"] as const;
 export function nodeClaimVerdict(claims: readonly KubeNodeClaim[], needed: number): ConditionVerdict {
   const active = claims.filter((c) => !isDeleting(c));
   const ready = active.filter((c) => claimCondition(c, "Ready")?.status === "True");
+  if (needed === 0) {
+    return {
+      ready: true,
+      reason: ConditionReason.NodeClaimsReady,
+      message: "no NodeClaims needed: the Workspace's existing nodes cover targetNodeCount",
+    };
+  }
   if (ready.length >= needed) {
     return {
       ready: true,

@@ -5,7 +5,7 @@ import { getSku } from "@kaito-ts/preset-catalog";
 import { KaitoEventReason, KaitoLabel } from "@kaito-ts/workspace-types";
 import { describeError, NodeProvisionerError } from "../errors.ts";
 import { nextNodeNames } from "../internal/names.ts";
-import { ACCELERATOR_NVIDIA, type KubeNode, matchesLabels, NODE, nameList, nodeRef } from "../internal/nodes.ts";
+import { ACCELERATOR_NVIDIA, type KubeNode, NODE, nameList, nodeRef } from "../internal/nodes.ts";
 import { deleteObject, getObject, listObjects, patchObject } from "../internal/port-calls.ts";
 import { type ResolvedRequest, resolveRef, resolveRequest, workspaceLabels } from "../internal/request.ts";
 import { nodesVerdict, READINESS_REQUEUE_MS, readinessReport, selectorText } from "../internal/verdicts.ts";
@@ -78,29 +78,23 @@ export class KarpenterNodeProvisioner implements NodeProvisioner {
     return listObjects<KubeNodeClaim>(this.#port, { ...NODECLAIM, labelSelector: workspaceLabels(ref) });
   }
 
-  /**
-   * The nodes that matter for the request, in one list: those with the selector's labels (Kaito's preferred nodes
-   * are among them, and so are the Workspace's own nodes, which carry the selector too), or, without a selector, the
-   * Workspace's own nodes.
-   */
+  /** The Workspace's nodes: selected by `labelSelector ∪ {kaito.sh/workspace, kaito.sh/workspacenamespace}`. */
   async #nodes(req: ResolvedRequest): Promise<KubeNode[]> {
-    const selector = Object.keys(req.matchLabels).length > 0 ? req.matchLabels : req.workspaceLabels;
-    return listObjects<KubeNode>(this.#port, { ...NODE, labelSelector: selector });
+    return listObjects<KubeNode>(this.#port, {
+      ...NODE,
+      labelSelector: { ...req.matchLabels, ...req.workspaceLabels },
+    });
   }
 
-  /** `targetNodeCount` minus the ready unmanaged nodes that carry the selector. */
+  /** `targetNodeCount` minus the Workspace's ready nodes that were not made from a NodeClaim. */
   #needed(req: ResolvedRequest, nodes: readonly KubeNode[]): number {
-    const there = existingUnmanagedNodes(nodes, req.matchLabels, req.instanceType).length;
-    return Math.max(0, req.targetNodeCount - there);
+    return Math.max(0, req.targetNodeCount - existingUnmanagedNodes(nodes, req.instanceType).length);
   }
 
   /** Creates the NodeClaims that are missing (never deletes extras). */
   async provision(request: NodeRequest): Promise<ProvisionResult> {
     const req = resolveRequest(request, { uid: true, instanceType: true });
-    const [claims, nodes] = await Promise.all([
-      this.#claims(req),
-      Object.keys(req.matchLabels).length > 0 ? this.#nodes(req) : Promise.resolve([]),
-    ]);
+    const [claims, nodes] = await Promise.all([this.#claims(req), this.#nodes(req)]);
     const needed = this.#needed(req, nodes);
     const active = claims.filter((c) => !isDeleting(c));
     const taken = new Set(claims.map((c) => c.metadata.name ?? ""));
@@ -158,9 +152,8 @@ export class KarpenterNodeProvisioner implements NodeProvisioner {
   async readiness(request: NodeRequest): Promise<ReadinessReport> {
     const req = resolveRequest(request, { uid: true, instanceType: true });
     const selector = { ...req.matchLabels, ...req.workspaceLabels };
-    const [claims, selected] = await Promise.all([this.#claims(req), this.#nodes(req)]);
-    const needed = this.#needed(req, selected);
-    const nodes = selected.filter((n) => matchesLabels(n, selector));
+    const [claims, nodes] = await Promise.all([this.#claims(req), this.#nodes(req)]);
+    const needed = this.#needed(req, nodes);
     const nodeClaims = nodeClaimVerdict(claims, needed);
     const { verdict, readyNodes } = nodesVerdict(nodes, req.targetNodeCount, {
       instanceType: req.instanceType,
