@@ -9,7 +9,7 @@ import { type Cluster, startCluster } from "../../src/cluster.ts";
 import { isClusterSimError } from "../../src/errors/index.ts";
 import { attachSimulation, installNodeClaimCrd, type Simulation } from "../../src/sim/index.ts";
 import { errorReason } from "../../src/sim/shared/objects.ts";
-import { SKUS } from "./helpers.ts";
+import { SKUS, waitFor } from "./helpers.ts";
 import {
   gracefulDeletion,
   heartbeatsOf,
@@ -150,6 +150,28 @@ describe("attachSimulation against cluster-sim's HTTP server", () => {
     expect(
       await read(remote, { apiVersion: "karpenter.sh/v1", kind: "NodeClaim", name: "wsremote01" }),
     ).toBeUndefined();
+  });
+
+  it("stops its watches with stop(): dropped watches are not reopened", async () => {
+    const second = await attachSimulation(cluster.kubeConfig, {
+      ...remoteSimOptions(),
+      clusterName: "second", // launches no nodes here and is the kubelet of none
+      controllers: { nodeClaims: false },
+      fieldManager: "second-sim",
+    });
+    const watches = () => cluster.counters.get({ verb: "watch", client: "second-sim" });
+    // Lists first; each watch opens right after its list.
+    await waitFor("the second simulation's watches", () => (watches() >= 3 ? true : undefined));
+    await second.stop();
+    const after = watches();
+    cluster.faults.dropWatches();
+    // The first simulation, still running, reopens its watches; the stopped one does not.
+    const firstBefore = cluster.counters.get({ verb: "watch", client: "kaito-sim" });
+    await waitFor("the running simulation's new watches", () =>
+      cluster.counters.get({ verb: "watch", client: "kaito-sim" }) > firstBefore ? true : undefined,
+    );
+    expect(watches()).toBe(after);
+    await second.stop(); // a second stop() is harmless
   });
 
   it("reported no failures it could not handle", () => {

@@ -59,7 +59,7 @@ export class KubeApi implements SimApi {
   #synced: Promise<void> | undefined;
 
   constructor(kubeConfig: KubeConfig, options: KubeApiOptions) {
-    this.#http = new KubeHttp(kubeConfig);
+    this.#http = new KubeHttp(kubeConfig, `${options.fieldManager}/v0 (cluster-sim simulation)`);
     this.#cache = new ObjectCache(options.resources);
     this.#options = options;
   }

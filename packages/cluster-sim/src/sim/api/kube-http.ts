@@ -102,8 +102,10 @@ export class KubeHttp {
   readonly #kc: KubeConfig;
   readonly #agent: http.Agent;
   readonly #https: boolean;
+  readonly #userAgent: string;
 
-  constructor(kubeConfig: KubeConfig) {
+  /** `userAgent`: the User-Agent of every request (the server's request counters and audit logs show it). */
+  constructor(kubeConfig: KubeConfig, userAgent = "kaito-sim/v0 (cluster-sim simulation)") {
     const cluster = kubeConfig.getCurrentCluster();
     if (cluster === null) {
       throw new ClusterSimError(
@@ -113,6 +115,7 @@ export class KubeHttp {
     }
     this.server = cluster.server.replace(/\/+$/, "");
     this.#kc = kubeConfig;
+    this.#userAgent = userAgent;
     this.#https = this.server.startsWith("https:");
     this.#agent = this.#https
       ? new https.Agent({ keepAlive: true, maxSockets: 32 })
@@ -128,7 +131,11 @@ export class KubeHttp {
   async #options(method: string, keepAlive: boolean): Promise<https.RequestOptions> {
     const opts: https.RequestOptions = { method, headers: {} };
     await this.#kc.applyToHTTPSOptions(opts);
-    opts.headers = { ...(opts.headers as Record<string, string>), Accept: "application/json" };
+    opts.headers = {
+      ...(opts.headers as Record<string, string>),
+      Accept: "application/json",
+      "User-Agent": this.#userAgent,
+    };
     opts.agent = keepAlive ? this.#agent : false;
     return opts;
   }

@@ -1,8 +1,8 @@
 /**
  * The API the simulation talks to, as a controller talks to kube-apiserver through an informer cache: reads are
  * synchronous and come from a local cache fed by watches; writes are requests that resolve with the object the
- * server answered. Two implementations: {@link createStoreApi} over cluster-sim's in-process store, and
- * {@link createKubeApi} over any API server through a `@kubernetes/client-node` KubeConfig.
+ * server answered. Two implementations: `StoreApi` (`store-api.ts`) over cluster-sim's in-process store, and
+ * `KubeApi` (`kube-api.ts`) over any API server through a `@kubernetes/client-node` KubeConfig.
  */
 import type {
   DeleteOptions,
