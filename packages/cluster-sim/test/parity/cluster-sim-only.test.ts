@@ -1,11 +1,13 @@
 /**
- * End to end through the API server: a Deployment whose image is mapped to a real local process, a Service in front
+ * What only cluster-sim does (FIDELITY.md, "What only one of them does"): a real API server reaches pods through the
+ * kubelet and the pod network, which the attached simulation does not provide. End to end through cluster-sim: a Deployment whose image is mapped to a real local process, a Service in front
  * of it, and requests through `/api/v1/namespaces/<ns>/services/<name>:<port>/proxy/<path>` (kubectl get --raw and a
- * plain fetch with the bearer token), plus the pod proxy and `kubectl logs`.
+ * plain fetch with the bearer token), plus the pod proxy and `kubectl logs`; fault injection and request counters.
  */
+import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cluster, startCluster } from "../../src/index.ts";
-import { eventually, type Kubectl, kubectlFor } from "./kubectl-runner.ts";
+import { eventually, type Kubectl, kubectlFor } from "../clients/kubectl-runner.ts";
 
 let cluster: Cluster;
 let kubectl: Kubectl;
@@ -106,5 +108,32 @@ describe("service proxy to a real process", () => {
     expect(JSON.parse(raw)).toMatchObject({ url: "/ping", pod });
     const logs = await kubectl.ok(["logs", pod]);
     expect(logs).toMatch(/listening on \d+/);
+  });
+});
+
+describe("faults and counters", () => {
+  it("injects 429 with Retry-After once, then recovers; counts the requests", async () => {
+    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name: "faulty" } } });
+    const before = cluster.counters.get({ verb: "get", resource: "configmaps" });
+    const remove = cluster.faults.add({
+      verb: "get",
+      resource: "configmaps",
+      status: 429,
+      retryAfterSeconds: 2,
+      times: 1,
+    });
+    const e = (await core
+      .readNamespacedConfigMap({ namespace: "default", name: "faulty" })
+      .catch((err: unknown) => err)) as {
+      code: number;
+      headers: Record<string, string>;
+    };
+    expect(e.code).toBe(429);
+    expect(e.headers["retry-after"]).toBe("2");
+    const ok = await core.readNamespacedConfigMap({ namespace: "default", name: "faulty" });
+    expect(ok.metadata?.name).toBe("faulty");
+    remove();
+    expect(cluster.counters.get({ verb: "get", resource: "configmaps" }) - before).toBe(2);
   });
 });

@@ -1,0 +1,65 @@
+/**
+ * The differences between cluster-sim and the real kube-apiserver that the parity suite knows about. Each has a row in
+ * `packages/cluster-sim/FIDELITY.md` (checked by `fidelity.test.ts`) saying why it does not matter to our users or who
+ * fixes it. A test that meets one asserts cluster-sim's documented answer on cluster-sim and the real answer on the
+ * real server — so the test fails the day cluster-sim is fixed, and the row is removed with it.
+ */
+import type { BackendName } from "./backends.ts";
+
+/** A known difference: its id (the FIDELITY.md anchor) and what it is. */
+export interface Difference {
+  readonly id: string;
+  readonly summary: string;
+}
+
+/** Every known difference, by id. */
+export const DIFFERENCES = {
+  "server-version": {
+    id: "server-version",
+    summary: "/version reports 1.32 (the real server here is 1.37)",
+  },
+  "cel-invalid-value": {
+    id: "cel-invalid-value",
+    summary: 'a failed CEL rule is `Invalid value: "object": <message>` (1.32); 1.37 leaves the value out',
+  },
+  "cel-skipped-note": {
+    id: "cel-skipped-note",
+    summary: "no `<nil>: … some validation rules were not checked …` cause when schema errors stop the CEL rules",
+  },
+  "invalid-cause-order": {
+    id: "invalid-cause-order",
+    summary: "schema errors come in the schema's property order; the real server sorts them by field",
+  },
+  "scale-replicas-check": {
+    id: "scale-replicas-check",
+    summary: "no extra `.spec.replicas: … should be a non-negative integer` cause from the scale subresource",
+  },
+  "json-patch-test-causes": {
+    id: "json-patch-test-causes",
+    summary: "a failed JSON-patch `test` carries the failing operation as a Status cause; the real server gives none",
+  },
+  "cr-delete-answer": {
+    id: "cr-delete-answer",
+    summary: "DELETE of a custom resource answers with the object; the real server answers with a Success Status",
+  },
+  "webhook-warnings": {
+    id: "webhook-warnings",
+    summary:
+      "the warnings of an admission webhook's answer are not relayed (asserted in the operator's seed-flow test)",
+  },
+} as const satisfies Record<string, Difference>;
+
+/** The id of a known difference. */
+export type DifferenceId = keyof typeof DIFFERENCES;
+
+/**
+ * The answer a backend is expected to give: the real server's, or — on cluster-sim, for a documented difference —
+ * cluster-sim's.
+ */
+export function expectedOn<T>(
+  backend: BackendName,
+  real: T,
+  difference?: { id: DifferenceId | readonly DifferenceId[]; clusterSim: T },
+): T {
+  return backend === "cluster-sim" && difference !== undefined ? difference.clusterSim : real;
+}
