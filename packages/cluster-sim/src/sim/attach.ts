@@ -11,7 +11,10 @@ import { cachedResources, runSimulation } from "./simulation.ts";
  * cluster-sim): NodeClaims become Ready GPU Nodes with Leases and heartbeats, and the node agent runs the pods bound
  * to them (processes for mapped images, logs, probes, faults). By default only those two parts run — on a real control
  * plane kube-scheduler binds the pods and kube-controller-manager runs the workload, endpoint and garbage-collector
- * controllers; turn more on with `controllers`. The caller installs the NodeClaim CRD (see `nodeClaimCrd()`).
+ * controllers; turn more on with `controllers`. The node agent is the kubelet of the nodes its cloud launched only
+ * (`agentNodes: "simulated"`, by provider ID, which embeds `clusterName`); a second simulation on the same server
+ * needs another `clusterName` and `controllers: { nodeClaims: false }`, as one cloud answers the NodeClaims. The caller
+ * installs the NodeClaim CRD first (`installNodeClaimCrd(kubeConfig)`).
  *
  * Resolves once every watched resource was listed; rejects with a ClusterSimError when the server cannot be reached
  * or refuses the credentials (naming the server and the request).
