@@ -130,6 +130,8 @@ export interface KubeRestClientOptions {
   readonly requestTimeoutMs?: number;
   /** Seconds the authentication headers are reused before the kubeconfig is asked again (default 30). */
   readonly authCacheSeconds?: number;
+  /** `User-Agent` of every request (default `kaito-ts-reconciler-core`), so API servers can count this client. */
+  readonly userAgent?: string;
   /** Called after every request with its verb, resource and HTTP status (0 when no answer) — for counters. */
   readonly onRequest?: (verb: string, resource: string, status: number) => void;
 }
@@ -212,6 +214,7 @@ export class KubeRestClient implements KubeClient {
   readonly #timeoutMs: number;
   readonly #authCacheMs: number;
   readonly #onRequest: KubeRestClientOptions["onRequest"];
+  readonly #userAgent: string;
   #auth: { headers: Record<string, string>; dispatcher: Dispatcher | undefined; until: number } | undefined;
 
   constructor(kc: KubeConfig, opts: KubeRestClientOptions = {}) {
@@ -226,6 +229,7 @@ export class KubeRestClient implements KubeClient {
     this.#timeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.#authCacheMs = (opts.authCacheSeconds ?? 30) * 1000;
     this.#onRequest = opts.onRequest;
+    this.#userAgent = opts.userAgent ?? "kaito-ts-reconciler-core";
   }
 
   async #authenticate(): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
@@ -235,7 +239,11 @@ export class KubeRestClient implements KubeClient {
     await this.#kc.applySecurityAuthentication(ctx);
     // Keep the first dispatcher (connection pool); client-node builds a new one per call.
     const dispatcher = this.#auth?.dispatcher ?? (ctx.getDispatcher() as Dispatcher | undefined);
-    this.#auth = { headers: { ...ctx.getHeaders() }, dispatcher, until: now + this.#authCacheMs };
+    this.#auth = {
+      headers: { ...ctx.getHeaders(), "user-agent": this.#userAgent },
+      dispatcher,
+      until: now + this.#authCacheMs,
+    };
     return this.#auth;
   }
 

@@ -296,6 +296,40 @@ describe.each(backends)("Workspace controller on $name", (backend) => {
     expect([...progressMessages].some((m) => /^step \d+\/20/.test(m))).toBe(true);
   });
 
+  it("tuning: a spec update deletes the Job and creates it again for the new revision", async () => {
+    const before = await client.get(Resources.Job, "default", "tune");
+    expect(before).toBeDefined();
+    await client.patch(Resources.Workspace, "default", "tune", "merge", {
+      tuning: { input: { urls: ["https://example.com/data-v2.parquet"] } },
+    });
+    const job = await eventually(
+      "the Job of revision 2",
+      async () => {
+        const j = await client.get(Resources.Job, "default", "tune");
+        return j?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" ? j : undefined;
+      },
+      20_000,
+    );
+    expect(job.metadata.uid).not.toBe(before?.metadata.uid);
+    await eventually(
+      "tuning succeeded again",
+      async () => {
+        const w = await get("tune");
+        return w?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" &&
+          cond(w, ConditionType.WorkspaceSucceeded)?.status === "True"
+          ? w
+          : undefined;
+      },
+      20_000,
+    );
+    await mgr.events.flush();
+    const events = await client.list(Resources.Event, {
+      namespace: "default",
+      fieldSelector: "involvedObject.name=tune",
+    });
+    expect(events.items.map((e) => (e as unknown as { reason: string }).reason)).toContain("JobRecreating");
+  });
+
   it("bad input: a push secret that does not exist is reported on JobStarted with what to run", async () => {
     await client.create(
       Resources.Workspace,
@@ -314,6 +348,71 @@ describe.each(backends)("Workspace controller on $name", (backend) => {
     );
     expect(ws.status).toMatchObject({ state: "Failed" });
     expect(await client.get(Resources.Job, "default", "nosecret")).toBeUndefined();
+  });
+
+  it("faults: 5xx on creates, 409 on status writes and dropped watches — the Workspace still converges", async () => {
+    const undo = [
+      be.faults.fail({ verb: "create", resource: "statefulsets", status: 500, times: 2 }),
+      be.faults.fail({ verb: "create", resource: "services", status: 503, times: 1 }),
+      be.faults.fail({ verb: "patch", resource: "workspaces", status: 409, times: 3 }),
+    ];
+    await client.create(Resources.Workspace, inference("faulty"));
+    await new Promise((r) => setTimeout(r, 100));
+    be.faults.dropWatches("workspaces");
+    be.faults.dropWatches("statefulsets");
+    const ws = await eventually(
+      "faulty ready",
+      async () => {
+        const w = await get("faulty");
+        return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
+      },
+      20_000,
+    );
+    for (const u of undo) u();
+    expect(cond(ws, ConditionType.InferenceReady)?.status).toBe("True");
+    const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=faulty" });
+    expect(claims.items).toHaveLength(1);
+  });
+
+  it("a restarted controller picks up where the last one stopped, without duplicate NodeClaims", async () => {
+    await mgr.stop();
+    await client.create(Resources.Workspace, inference("restart"));
+    // A first manager runs a little, then is stopped mid-flow; a second one finishes.
+    const first = new Manager({
+      kubeConfig: be.kubeConfig,
+      informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
+    });
+    setupWorkspaceController(first, {
+      provisioner: (port) => createKarpenterProvisioner({ port }),
+      nodeRequeueMs: 200,
+    });
+    await first.start();
+    await eventually(
+      "a NodeClaim",
+      async () =>
+        (await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=restart" })).items.length > 0,
+    );
+    await first.stop();
+    mgr = new Manager({ kubeConfig: be.kubeConfig, informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } } });
+    setupWorkspaceController(mgr, {
+      provisioner: (port) => createKarpenterProvisioner({ port }),
+      tuningProgress: { minIntervalMs: 100 },
+      nodeRequeueMs: 200,
+      ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
+    });
+    await mgr.start();
+    await eventually(
+      "restart ready",
+      async () => cond(await get("restart"), ConditionType.WorkspaceSucceeded)?.status === "True",
+      20_000,
+    );
+    const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=restart" });
+    expect(claims.items).toHaveLength(1);
+    const revs = await client.list(Resources.ControllerRevision, {
+      namespace: "default",
+      labelSelector: "workspace.kaito.io/name=restart",
+    });
+    expect(revs.items).toHaveLength(1);
   });
 
   it("deletion: WorkspaceDeleting, NodeClaims released, finalizer removed, Workspace gone", async () => {
