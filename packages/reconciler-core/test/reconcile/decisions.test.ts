@@ -2,6 +2,7 @@ import { ConditionReason, ConditionType, WorkspaceState } from "@kaito-ts/worksp
 import { describe, expect, it } from "vitest";
 import {
   badInput,
+  byoGpuFromNodes,
   badInputConditions,
   computeStatus,
   decideJob,
@@ -312,5 +313,28 @@ describe("bad input", () => {
   it("API errors are transient, not bad input", () => {
     expect(badInput(new ReconcilerError("CONFLICT", "x"))).toBeUndefined();
     expect(badInput(new Error("x"))).toBeUndefined();
+  });
+});
+
+describe("byoGpuFromNodes", () => {
+  it("reads the NVIDIA GPU-feature-discovery labels of the first labelled node", () => {
+    const nodes: KubeObject[] = [
+      { metadata: { name: "cpu", labels: { pool: "gpu" } } },
+      {
+        metadata: {
+          name: "gpu",
+          labels: {
+            "nvidia.com/gpu.count": "2",
+            "nvidia.com/gpu.memory": "81920",
+            "nvidia.com/gpu.product": "NVIDIA-A100-PCIE-80GB",
+          },
+        },
+      },
+    ];
+    expect(byoGpuFromNodes(nodes)).toEqual({ gpuCount: 2, totalGpuMemoryGiB: 160, product: "NVIDIA-A100-PCIE-80GB" });
+  });
+  it("is undefined without usable labels (the builders then say which labels to add)", () => {
+    expect(byoGpuFromNodes([{ metadata: { name: "x", labels: { "nvidia.com/gpu.count": "zero" } } }])).toBeUndefined();
+    expect(byoGpuFromNodes([])).toBeUndefined();
   });
 });
