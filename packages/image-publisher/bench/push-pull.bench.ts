@@ -1,10 +1,11 @@
 /**
  * Push and pull a 1 GiB blob to a local docker-registry (distribution 2.8.2), compared with curl doing a monolithic
- * upload (POST + PUT -T) and a download of the same bytes in the same run. Our side runs in a child process (from a tsup
- * bundle of src, as published) so that its peak RSS is its own; so does a "node floor" (plain node:http doing what curl
- * does). Rounds alternate the order of the sides. Prints, per direction, the wall-clock and client-CPU ratios (ours /
- * curl, ours / node floor; medians over the rounds) and the peak RSS; exits 0. The machine may be shared: the CPU
- * ratio is the steadier figure, the wall-clock one swings with the load.
+ * upload (POST + PUT -T) and a download of the same bytes, and with the real `oras` CLI (`oras push` / `oras pull` of
+ * the same file; built by `pnpm test-deps`, found through `@kaito-ts/envtest`), in the same run. Our side runs in a
+ * child process (from a tsup bundle of src, as published) so that its peak RSS is its own; so does a "node floor"
+ * (plain node:http doing what curl does). Rounds rotate the order of the sides. Prints, per direction, the wall-clock
+ * and client-CPU ratios (ours / curl, ours / oras, ours / node floor; medians over the rounds) and the peak RSS; exits
+ * 0. The machine may be shared: the CPU ratio is the steadier figure, the wall-clock one swings with the load.
  *
  *   node --conditions=@kaito-ts/source packages/image-publisher/bench/push-pull.bench.ts [sizeMiB]
  *   BENCH_ROUNDS (default 5); BENCH_ONLY=push|pull measures one direction; BENCH_NODE_HTTP_PULL=1 pulls with the
@@ -18,6 +19,7 @@ import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { orasPath } from "@kaito-ts/envtest";
 
 const run = promisify(execFile);
 
@@ -108,7 +110,8 @@ process.stdout.write(JSON.stringify({ seconds, cpuSeconds: (ru.userCPUTime + ru.
  * .ts through Node's type stripping would add ~35 MiB of compiler to the RSS measured.
  */
 async function ours(childScript: string, mode: string, host: string, repo: string, file: string, digest: string) {
-  return new Promise<{ seconds: number; cpuSeconds: number; maxRssMiB: number }>((resolve, reject) => {
+  const t0 = performance.now();
+  return new Promise<Run>((resolve, reject) => {
     const p = spawn(process.execPath, [childScript, mode, host, repo, file, digest], {
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -118,23 +121,44 @@ async function ours(childScript: string, mode: string, host: string, repo: strin
     });
     p.on("error", reject);
     p.on("close", (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`child ${mode} exited ${code}`)),
+      code === 0
+        ? resolve({ ...JSON.parse(out), processSeconds: (performance.now() - t0) / 1000 })
+        : reject(new Error(`child ${mode} exited ${code}`)),
     );
   });
 }
 
-/** Runs curl under /usr/bin/time; returns wall seconds and peak RSS. */
-async function curl(
+/** Runs a command under /usr/bin/time; returns wall seconds, the child's CPU (user + system) and peak RSS. */
+async function timed(
+  command: string,
   args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<{ seconds: number; cpuSeconds: number; maxRssMiB: number; stdout: string }> {
   const t0 = performance.now();
-  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "RSS_KB=%M CPU=%U+%S", "curl", "-sS", "-f", ...args], {
+  const { stdout, stderr } = await run("/usr/bin/time", ["-f", "RSS_KB=%M CPU=%U+%S", command, ...args], {
     maxBuffer: 1 << 20,
+    ...options,
   });
   const seconds = (performance.now() - t0) / 1000;
   const kb = Number(/RSS_KB=(\d+)/.exec(stderr)?.[1] ?? "0");
   const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(stderr);
   return { seconds, cpuSeconds: Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0), maxRssMiB: kb / 1024, stdout };
+}
+
+/** Runs curl under /usr/bin/time. */
+function curl(args: string[]) {
+  return timed("curl", ["-sS", "-f", ...args]);
+}
+
+/**
+ * Runs the real `oras` CLI under /usr/bin/time in `dir`, with `DOCKER_CONFIG` at that folder (no credentials, nothing
+ * read from ~/.docker). `oras push <ref> blob.bin` (oras takes relative paths) hashes the file, uploads it (one
+ * monolithic PUT), then the empty config and a manifest (a few hundred bytes more than our side's blob push);
+ * `oras pull <ref> -o <folder>` resolves the manifest and downloads the titled layer to `<folder>/blob.bin`,
+ * checking its digest.
+ */
+function orasCli(oras: string, args: string[], dir: string) {
+  return timed(oras, [...args, "--plain-http", "--no-tty"], { cwd: dir, env: { ...process.env, DOCKER_CONFIG: dir } });
 }
 
 async function curlPush(host: string, repo: string, file: string, digest: string) {
@@ -161,15 +185,18 @@ async function curlPush(host: string, repo: string, file: string, digest: string
 
 /** One measured transfer. */
 interface Run {
+  /** Wall time of the transfer: for a node child measured inside it (after start-up), else the whole process. */
   readonly seconds: number;
+  /** Wall time of the whole child process, start-up included (node children; others: `seconds`). */
+  readonly processSeconds?: number;
   readonly cpuSeconds: number;
   readonly maxRssMiB: number;
 }
-type Side = "curl" | "ours" | "floor";
+type Side = "curl" | "ours" | "floor" | "oras";
 type Series = Record<Side, Run[]>;
 
 function newSeries(): Series {
-  return { curl: [], ours: [], floor: [] };
+  return { curl: [], ours: [], floor: [], oras: [] };
 }
 
 /** `xs` rotated left by `n`. */
@@ -184,9 +211,10 @@ function median(xs: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Per-round ratios `a[i].key / b[i].key`. */
-function ratios(a: readonly Run[], b: readonly Run[], key: "seconds" | "cpuSeconds"): number[] {
-  return a.map((r, i) => r[key] / (b[i] as Run)[key]);
+/** Per-round ratios `a[i].key / b[i].key` (`processSeconds` falls back to `seconds`). */
+function ratios(a: readonly Run[], b: readonly Run[], key: "seconds" | "cpuSeconds" | "processSeconds"): number[] {
+  const get = (r: Run) => (key === "processSeconds" ? (r.processSeconds ?? r.seconds) : r[key]);
+  return a.map((r, i) => get(r) / get(b[i] as Run));
 }
 
 function fmt(xs: readonly number[], digits = 2): string {
@@ -198,15 +226,18 @@ function report(name: string, s: Series): string {
   const med = (side: Side, key: "seconds" | "cpuSeconds") => median(s[side].map((r) => r[key])).toFixed(2);
   const rss = (side: Side) => Math.max(...s[side].map((r) => r.maxRssMiB)).toFixed(0);
   return [
-    `${name}: wall ours ${fmt(s.ours.map((r) => r.seconds))} s, curl ${fmt(s.curl.map((r) => r.seconds))} s, node floor ${fmt(s.floor.map((r) => r.seconds))} s`,
+    `${name}: wall ours ${fmt(s.ours.map((r) => r.seconds))} s, curl ${fmt(s.curl.map((r) => r.seconds))} s, oras ${fmt(s.oras.map((r) => r.seconds))} s, node floor ${fmt(s.floor.map((r) => r.seconds))} s`,
     `  vs curl:       wall ratio per round ${fmt(ratios(s.ours, s.curl, "seconds"))}, median ${median(ratios(s.ours, s.curl, "seconds")).toFixed(2)}×; CPU ratio median ${median(ratios(s.ours, s.curl, "cpuSeconds")).toFixed(2)}× (ours ${med("ours", "cpuSeconds")} s, curl ${med("curl", "cpuSeconds")} s)`,
+    `  vs oras:       wall ratio per round ${fmt(ratios(s.ours, s.oras, "seconds"))}, median ${median(ratios(s.ours, s.oras, "seconds")).toFixed(2)}× (whole process, node start-up included: median ${median(ratios(s.ours, s.oras, "processSeconds")).toFixed(2)}×); CPU ratio per round ${fmt(ratios(s.ours, s.oras, "cpuSeconds"))}, median ${median(ratios(s.ours, s.oras, "cpuSeconds")).toFixed(2)}× (oras ${med("oras", "cpuSeconds")} s)`,
     `  vs node floor: wall ratio median ${median(ratios(s.ours, s.floor, "seconds")).toFixed(2)}×; CPU ratio median ${median(ratios(s.ours, s.floor, "cpuSeconds")).toFixed(2)}× (floor ${med("floor", "cpuSeconds")} s)`,
-    `  peak RSS: ours ${rss("ours")} MiB, node floor ${rss("floor")} MiB, curl ${rss("curl")} MiB`,
+    `  peak RSS: ours ${rss("ours")} MiB, oras ${rss("oras")} MiB, node floor ${rss("floor")} MiB, curl ${rss("curl")} MiB`,
   ].join("\n");
 }
 
 async function main(): Promise<void> {
   const sizeMiB = Number(process.argv[2] ?? "1024");
+  // The oras CLI from `pnpm test-deps` (throws BINARIES_MISSING, saying how to build it, when it is not there).
+  const oras = orasPath();
   const { startRegistry } = await import("../test/helpers/registry.ts");
   const dir = await mkdtemp(join(tmpdir(), "kaito-ip-bench-"));
   const registry = await startRegistry();
@@ -281,15 +312,18 @@ async function main(): Promise<void> {
     const pull = newSeries();
     for (let i = 0; i < rounds; i++) {
       // Rotate who goes first, so that no side always meets a warmer registry or a quieter machine.
-      const order = rotate(["curl", "ours", "floor"] as const, i);
+      const order = rotate(["curl", "ours", "floor", "oras"] as const, i);
       const pushers: Record<Side, () => Promise<Run>> = {
         curl: () => curlPush(registry.host, `bench/curl${i}`, file, digest),
         ours: () => ours(childScript, "push", registry.host, `bench/ours${i}`, file, digest),
         floor: () => ours(floorScript, "push", registry.host, `bench/floor${i}`, file, digest),
+        oras: () => orasCli(oras, ["push", `${registry.host}/bench/oras${i}:v1`, "blob.bin"], dir),
       };
       for (const side of order) {
         if (only === "pull") {
-          await curlPush(registry.host, `bench/${side}${i}`, file, digest); // the repository to pull from, unmeasured
+          // the repository (for oras: the tagged artifact) to pull from, unmeasured
+          if (side === "oras") await pushers.oras();
+          else await curlPush(registry.host, `bench/${side}${i}`, file, digest);
           continue;
         }
         await settle();
@@ -300,12 +334,13 @@ async function main(): Promise<void> {
         curl: () => curl(["-o", out("curl"), `http://${registry.host}/v2/bench/curl${i}/blobs/${digest}`]),
         ours: () => ours(childScript, "pull", registry.host, `bench/ours${i}`, out("ours"), digest),
         floor: () => ours(floorScript, "pull", registry.host, `bench/floor${i}`, out("floor"), digest),
+        oras: () => orasCli(oras, ["pull", `${registry.host}/bench/oras${i}:v1`, "-o", out("oras")], dir),
       };
       if (only === "push") continue;
       for (const side of order) {
         await settle();
         pull[side].push(await pullers[side]());
-        await rm(out(side), { force: true });
+        await rm(out(side), { recursive: true, force: true });
       }
     }
     console.log(
@@ -335,6 +370,14 @@ async function main(): Promise<void> {
     console.log(
       `aim ≤ 1.15× curl and ≤ 150 MiB: ${verdict("push", push)}, ${verdict("pull", pull)}, RSS ${rss <= 150 ? "met" : "missed"} (${rss.toFixed(0)} MiB)`,
     );
+    const versusOras = (name: string, s: Series) => {
+      if (s.ours.length === 0) return `${name} not measured`;
+      // Judged on the whole process (node's start-up included), as oras's time includes its own start-up.
+      const wall = median(ratios(s.ours, s.oras, "processSeconds"));
+      const cpu = median(ratios(s.ours, s.oras, "cpuSeconds"));
+      return `${name} ${wall <= 1.0 ? "met" : "missed"} (wall ${wall.toFixed(2)}×, CPU ${cpu.toFixed(2)}×)`;
+    };
+    console.log(`aim ≤ 1.0× oras (whole-process wall): ${versusOras("push", push)}, ${versusOras("pull", pull)}`);
   } finally {
     await registry.stop();
     await rm(dir, { recursive: true, force: true });
