@@ -22,6 +22,8 @@ import {
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
 
 const SKU = "Standard_NC24ads_A100_v4";
+/** The simulated cloud has no quota left for this one. */
+const QUOTA_SKU = "Standard_NC48ads_A100_v4";
 
 // The trainer: prints a tqdm bar and Hugging Face metrics dicts like fine_tuning.py, then the final summary.
 const TRAINER = `
@@ -81,7 +83,10 @@ describe.each(backends)("Workspace controller on $name", (backend) => {
     be = await backend.start({
       crds: [workspaceCrd],
       simulation: {
-        skus: [{ name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 }],
+        skus: [
+          { name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
+          { name: QUOTA_SKU, gpuCount: 2, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
+        ],
         nodeDelayMs: 50,
         processRuntime: {
           images: [
@@ -192,6 +197,31 @@ describe.each(backends)("Workspace controller on $name", (backend) => {
       if (c !== undefined) seen.push(c.status);
     }
     expect(seen).not.toContain("True");
+  });
+
+  it("nodes that never come: the provider's quota error is in the conditions", async () => {
+    be.sim?.addNodeClaimFault({ kind: "quota", instanceType: QUOTA_SKU });
+    await client.create(Resources.Workspace, {
+      ...inference("noquota"),
+      resource: { instanceType: QUOTA_SKU, labelSelector: { matchLabels: { apps: "noquota" } } },
+    });
+    const ws = await eventually(
+      "the quota error",
+      async () => {
+        const w = await get("noquota");
+        const c = cond(w, ConditionType.NodeClaimReady);
+        return c?.status === "False" && /quota/i.test(c.message) ? w : undefined;
+      },
+      20_000,
+    );
+    const claim = cond(ws, ConditionType.NodeClaimReady);
+    expect(cond(ws, ConditionType.ResourceReady)).toMatchObject({
+      status: "False",
+      reason: claim?.reason,
+      message: claim?.message,
+    });
+    expect(cond(ws, ConditionType.WorkspaceSucceeded)?.message).toMatch(/^waiting for GPU nodes: .*quota/i);
+    expect(ws.status).toMatchObject({ state: "Pending" });
   });
 
   it("a spec update makes a new revision and rolls the StatefulSet (env/volumes/init containers replaced)", async () => {
