@@ -1,0 +1,71 @@
+/**
+ * The two API servers the Workspace benchmark runs on, each with instant simulated GPU nodes: cluster-sim in this
+ * process (its own scheduler, workload controllers and kubelet), and the real kube-apiserver + etcd +
+ * kube-controller-manager + kube-scheduler of `@kaito-ts/envtest` with cluster-sim's cloud and kubelet attached
+ * (`attachSimulation`). Unlike the integration tests' backends (`test/support/backends.ts`) there is no fault proxy
+ * in the path: the measured clients talk to the API server directly.
+ */
+import { attachSimulation, installNodeClaimCrd, type SimulationOptions, startCluster } from "@kaito-ts/cluster-sim";
+import { startControlPlane } from "@kaito-ts/envtest";
+import { workspaceCrd } from "@kaito-ts/workspace-types";
+
+/** The GPU SKU of the benchmark's Workspaces (one A100 per node; phi-3 needs one node). */
+export const SKU = "Standard_NC24ads_A100_v4";
+
+/** A started backend: a kubeconfig file for the measured process, and how to stop it. */
+export interface BenchBackend {
+  readonly name: BackendName;
+  readonly kubeconfigPath: string;
+  stop(): Promise<void>;
+}
+
+/** The backends, by name. */
+export type BackendName = "cluster-sim" | "envtest";
+
+/** Instant nodes and pods: NodeClaim → Ready Node at once, containers Ready as soon as they start. */
+export const instantSimulation: Omit<SimulationOptions, "skus"> = {
+  nodeDelayMs: 0,
+  launchDelayMs: 0,
+  podDelays: { pullMs: 0, readyMs: 0 },
+};
+
+const skus: SimulationOptions["skus"] = [
+  { name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
+];
+
+/** Start a fresh backend with the Workspace and NodeClaim CRDs and the simulation. */
+export async function startBackend(
+  name: BackendName,
+  onError: (e: unknown, where: string) => void,
+): Promise<BenchBackend> {
+  if (name === "cluster-sim") {
+    const cluster = await startCluster({
+      skus,
+      crds: [workspaceCrd as never],
+      simulation: { ...instantSimulation, onError },
+    });
+    return { name, kubeconfigPath: cluster.kubeconfigPath, stop: () => cluster.stop() };
+  }
+  // The controller-manager's client defaults (20 qps, burst 30) would make the StatefulSet controller the bottleneck
+  // of both sides alike and hide what the reconciler costs; a busy production control plane runs with more.
+  const cp = await startControlPlane({
+    controllers: true,
+    controllerManagerFlags: ["--kube-api-qps=200", "--kube-api-burst=400", "--concurrent-statefulset-syncs=10"],
+  });
+  try {
+    await cp.installCRDs([workspaceCrd as never]);
+    await installNodeClaimCrd(cp.kubeConfig);
+    const sim = await attachSimulation(cp.kubeConfig, { skus, ...instantSimulation, onError });
+    return {
+      name,
+      kubeconfigPath: cp.kubeconfigPath,
+      async stop() {
+        await sim.stop();
+        await cp.stop();
+      },
+    };
+  } catch (e) {
+    await cp.stop();
+    throw e;
+  }
+}

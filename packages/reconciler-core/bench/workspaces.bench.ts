@@ -1,0 +1,167 @@
+/**
+ * reconciler-core benchmark: N inference Workspaces (phi-3 on one simulated A100 node each, instant nodes and pods)
+ * driven to `WorkspaceSucceeded=True` by the Workspace controller, on the real control plane (envtest: kube-apiserver,
+ * etcd, kube-controller-manager, kube-scheduler, with cluster-sim's cloud and kubelet attached) and on cluster-sim.
+ * Each side runs in its own child process (`worker.ts`) on a fresh backend: first the baseline (`baseline-side.ts`:
+ * the minimal writes of `minimum.ts` issued directly with client-node), then the reconciler (`reconciler-side.ts`).
+ * Prints the time to all succeeded, requests per Workspace by verb, writes against the minimum, reads outside the
+ * informer caches, and the reconciler's peak RSS, with the aims met or not.
+ *
+ *   node --conditions=@kaito-ts/source packages/reconciler-core/bench/workspaces.bench.ts
+ *   BENCH_WORKSPACES=100 BENCH_BACKENDS=cluster-sim node --conditions=@kaito-ts/source …/workspaces.bench.ts
+ *
+ * `BENCH_WORKSPACES` sets N on every backend (default: 1,000 on cluster-sim, {@link DEFAULT_ENVTEST} on envtest — the
+ * real server with 1,000 simulated nodes takes longer than a quick run on a shared 2-core machine; the README gives
+ * the 1,000 figures). `BENCH_BACKENDS` (`envtest,cluster-sim`) picks backends, `BENCH_TIMEOUT_MS` bounds each side.
+ */
+import { fork } from "node:child_process";
+import { join } from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { KubeRestClient, type KubeObject, Resources } from "../src/index.ts";
+import { type BackendName, SKU, startBackend } from "./backends.ts";
+import { MINIMUM_WRITES, MINIMUM_WRITES_PER_WORKSPACE } from "./minimum.ts";
+import { type BenchSide, type ChildMessage, type SideStats, workspaceName } from "./protocol.ts";
+
+/** Default N on the real control plane. */
+const DEFAULT_ENVTEST = 250;
+const DEFAULTS: Record<BackendName, number> = { "cluster-sim": 1000, envtest: DEFAULT_ENVTEST };
+const CREATE_CONCURRENCY = 16;
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 20 * 60_000);
+const AIM = { writes: 1.2, time: 2, rssBytes: 300 * 1024 * 1024 };
+
+const backendsToRun = (process.env.BENCH_BACKENDS ?? "envtest,cluster-sim")
+  .split(",")
+  .map((s) => s.trim())
+  .filter((s): s is BackendName => {
+    if (s === "envtest" || s === "cluster-sim") return true;
+    throw new Error(`BENCH_BACKENDS: unknown backend ${JSON.stringify(s)}; use envtest, cluster-sim or both`);
+  });
+const countFor = (b: BackendName): number => {
+  const env = process.env.BENCH_WORKSPACES;
+  if (env === undefined || env === "") return DEFAULTS[b];
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_WORKSPACES must be a whole number ≥ 1, got ${env}`);
+  return n;
+};
+
+function workspace(i: number): KubeObject {
+  const name = workspaceName(i);
+  return {
+    apiVersion: "kaito.sh/v1beta1",
+    kind: "Workspace",
+    metadata: { name, namespace: "default" },
+    resource: { instanceType: SKU, labelSelector: { matchLabels: { apps: name } } },
+    inference: { preset: { name: "phi-3-mini-4k-instruct" } },
+  };
+}
+
+async function createWorkspaces(kubeconfigPath: string, n: number): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const client = new KubeRestClient(kc, { userAgent: "kaito-ts-bench-driver" });
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CREATE_CONCURRENCY }, async () => {
+      while (next < n) await client.create(Resources.Workspace, workspace(next++));
+    }),
+  );
+}
+
+/** Run one side on a fresh backend; returns its figures and the time from the first create to the last success. */
+async function runSide(backend: BackendName, side: BenchSide, n: number): Promise<{ ms: number; stats: SideStats }> {
+  const simErrors: string[] = [];
+  const be = await startBackend(backend, (e, where) => {
+    if (simErrors.length < 5) simErrors.push(`${where}: ${String(e)}`);
+  });
+  const child = fork(join(import.meta.dirname, "worker.ts"), [], {
+    execArgv: ["--conditions=@kaito-ts/source"],
+    env: { ...process.env, BENCH_SIDE: side, BENCH_KUBECONFIG: be.kubeconfigPath, BENCH_WORKSPACES: String(n) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  try {
+    const stats = await new Promise<{ ms: number; stats: SideStats }>((resolve, reject) => {
+      let t0 = 0;
+      let lastProgress = 0;
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`${side} on ${backend}: not done after ${TIMEOUT_MS} ms (${lastProgress}/${n} succeeded)`)),
+        TIMEOUT_MS,
+      );
+      child.once("exit", (code) => reject(new Error(`${side} on ${backend}: the child exited (${code}) before done`)));
+      child.on("message", (m: ChildMessage) => {
+        if (m.type === "ready") {
+          t0 = Date.now();
+          createWorkspaces(be.kubeconfigPath, n).catch(reject);
+        } else if (m.type === "progress") {
+          lastProgress = m.succeeded;
+          console.log(`    … ${side}: ${m.succeeded}/${n} succeeded after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+        } else if (m.type === "done") {
+          clearTimeout(timer);
+          resolve({ ms: m.stats.doneAt - t0, stats: m.stats });
+        } else {
+          clearTimeout(timer);
+          reject(new Error(`${side} on ${backend} failed: ${m.error}`));
+        }
+      });
+    });
+    return stats;
+  } finally {
+    if (child.connected) child.send({ type: "stop" });
+    const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    await exited;
+    clearTimeout(killer);
+    await be.stop();
+    if (simErrors.length > 0) console.log(`    simulation errors (first ${simErrors.length}): ${simErrors.join("; ")}`);
+  }
+}
+
+const perWs = (r: Readonly<Record<string, number>>, n: number, filter: (k: string) => boolean = () => true) =>
+  Object.entries(r)
+    .filter(([k]) => filter(k))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k} ${(v / n).toFixed(2)}`)
+    .join(", ") || "none";
+const sum = (r: Readonly<Record<string, number>>) => Object.values(r).reduce((a, b) => a + b, 0);
+const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
+
+console.log(
+  `minimum writes per Workspace: ${MINIMUM_WRITES_PER_WORKSPACE} (${MINIMUM_WRITES.map((w) => `${w.key} ${w.count}`).join(", ")})`,
+);
+let missed = 0;
+for (const backend of backendsToRun) {
+  const n = countFor(backend);
+  console.log(`\n${n} inference Workspaces on ${backend} (instant simulated nodes; 5 workers on each side)`);
+  const base = await runSide(backend, "baseline", n);
+  const rec = await runSide(backend, "reconciler", n);
+  const s = rec.stats;
+  const writes = sum(s.writes);
+  const writesRatio = writes / n / MINIMUM_WRITES_PER_WORKSPACE;
+  const timeRatio = rec.ms / base.ms;
+  console.log(
+    `  baseline:   ${(base.ms / 1000).toFixed(1)} s to all WorkspaceSucceeded=True; peak RSS ${mb(base.stats.maxRssBytes)}`,
+  );
+  console.log(
+    `  reconciler: ${(rec.ms / 1000).toFixed(1)} s; peak RSS ${mb(s.maxRssBytes)}; passes per Workspace: ${perWs(s.passes, n)}`,
+  );
+  const verbs: Record<string, number> = {};
+  for (const [k, v] of Object.entries(s.requests)) verbs[k.split(" ")[0] ?? k] = (verbs[k.split(" ")[0] ?? k] ?? 0) + v;
+  console.log(`  reconciler requests per Workspace by verb: ${perWs(verbs, n)}`);
+  console.log(`    by verb and resource: ${perWs(s.requests, n)}`);
+  console.log(`  reconciler writes per Workspace: ${(writes / n).toFixed(2)} (${perWs(s.writes, n)})`);
+  console.log(
+    `  baseline writes per Workspace:   ${(sum(base.stats.writes) / n).toFixed(2)} (${perWs(base.stats.writes, n)})`,
+  );
+  console.log(`  reads outside the informer caches per Workspace: ${perWs(s.directReads, n)}`);
+  const nonOk = Object.entries(s.failures).map(([k, v]) => `${k === "0" ? "no answer" : k} ×${v}`);
+  if (nonOk.length > 0) console.log(`  non-2xx answers to the reconciler: ${nonOk.join(", ")}`);
+  const writesOk = writesRatio <= AIM.writes;
+  const timeOk = timeRatio <= AIM.time;
+  const rssOk = s.maxRssBytes <= AIM.rssBytes;
+  missed += [writesOk, timeOk, rssOk].filter((x) => !x).length;
+  console.log(`  aim writes ≤ ${AIM.writes}× the minimum: ${writesRatio.toFixed(2)}× — ${verdict(writesOk)}`);
+  console.log(`  aim time ≤ ${AIM.time}× the baseline: ${timeRatio.toFixed(2)}× — ${verdict(timeOk)}`);
+  console.log(`  aim peak RSS ≤ ${mb(AIM.rssBytes)}: ${mb(s.maxRssBytes)} — ${verdict(rssOk)}`);
+}
+console.log(`\n${missed === 0 ? "all aims met" : `${missed} aim(s) not met`}`);
