@@ -334,10 +334,12 @@ export class Informer {
           this.#needList = false;
           this.#scheduleRelist();
         }
+        const opened = this.#clock.now();
         const gotEvents = await this.#watchOnce();
         if (this.#stopped || this.#needList) continue;
-        // A stream that ended after delivering events reconnects at once; an empty one backs off.
-        if (gotEvents) this.#backoff.reset();
+        // A stream that delivered events, or stayed open a while (the server's timeout on an idle resource),
+        // reconnects at once; one the server closed straight away with nothing in it backs off.
+        if (gotEvents || this.#clock.now() - opened >= 1000) this.#backoff.reset();
         else await this.#sleepMs(this.#backoff.next());
       } catch (e) {
         if (this.#stopped) break;

@@ -96,6 +96,17 @@ describe.each(backends)("Informer on $name", (backend) => {
     expect(inf.stats.lists).toBe(1);
   });
 
+  it("reopens a watch the server ended at its timeout at once (no back-off, no relist)", async () => {
+    const inf = informer({ watchTimeoutSeconds: 1 });
+    inf.start();
+    await inf.waitForSync(10_000);
+    await eventually("two server-side timeouts", () => inf.stats.watches >= 3);
+    await client.create(Resources.ConfigMap, cm("after-timeouts"));
+    await eventually("the object", () => inf.get(`${ns}/after-timeouts`));
+    expect(inf.stats.errors).toBe(0);
+    expect(inf.stats.lists).toBe(1);
+  });
+
   it("relists on 410 Gone and reports what changed while it was away (deletes included)", async () => {
     await client.create(Resources.ConfigMap, cm("old"));
     const inf = informer();
