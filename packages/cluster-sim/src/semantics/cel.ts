@@ -18,6 +18,7 @@ import {
   forbiddenError,
   indexPath,
   invalidError,
+  invalidOmittedValueError,
   keyPath,
   requiredError,
 } from "./field-errors.ts";
@@ -326,7 +327,17 @@ function schemaTypeName(s: JSONSchemaProps): string {
   return "object";
 }
 
-function failureCause(rule: ValidationRule, path: string, typeName: string, message: string): FieldCause {
+/**
+ * The cause of a rule that evaluated to false. As in 1.37: a scalar's own value is shown (`Invalid value: "bad": …`,
+ * `Invalid value: 12: …`), an object's or a list's is left out (`Invalid value: <message>`).
+ */
+function failureCause(
+  rule: ValidationRule,
+  path: string,
+  typeName: string,
+  value: unknown,
+  message: string,
+): FieldCause {
   switch (rule.reason) {
     case "FieldValueForbidden":
       return forbiddenError(path, message);
@@ -335,7 +346,9 @@ function failureCause(rule: ValidationRule, path: string, typeName: string, mess
     case "FieldValueDuplicate":
       return duplicateError(path, typeName);
     default:
-      return invalidError(path, typeName, message);
+      return value !== null && typeof value === "object"
+        ? invalidOmittedValueError(path, message)
+        : invalidError(path, value, message);
   }
 }
 
@@ -419,7 +432,7 @@ function evaluateRules(
         // falls back to `message` / `failed rule: …`, as the real server does
       }
     }
-    ctx.causes.push(failureCause(rule, fieldPath, typeName, message));
+    ctx.causes.push(failureCause(rule, fieldPath, typeName, value, message));
   }
 }
 
@@ -465,7 +478,7 @@ function walk(s: JSONSchemaProps, value: unknown, old: unknown, hasOld: boolean,
  * values are skipped), `oldSelf` the correlated previous value (by property, map key and list-map keys; transition
  * rules — those naming `oldSelf` — only run when such an old value exists, unless `optionalOldSelf`). Failures
  * become causes like the real server's: `{field: "spec", reason: "FieldValueInvalid",
- * message: 'Invalid value: "object": minReplicas cannot be larger than replicas'}` (`message`, else the string from
+ * message: 'Invalid value: minReplicas cannot be larger than replicas'}` (`message`, else the string from
  * `messageExpression`, else `failed rule: <rule>`; `reason` and `fieldPath` honoured).
  */
 export function evaluateCelValidations(

@@ -64,6 +64,14 @@ export function invalidError(field: string, value: unknown, detail?: string): Fi
   return cause("FieldValueInvalid", field, withDetail(`Invalid value: ${formatFieldValue(value)}`, detail));
 }
 
+/**
+ * `Invalid value: detail` — an invalid-value error whose value is left out, as 1.37 reports a failed CEL rule on an
+ * object or a list (`field.Invalid` with an omitted value).
+ */
+export function invalidOmittedValueError(field: string, detail: string): FieldCause {
+  return cause("FieldValueInvalid", field, `Invalid value: ${detail}`);
+}
+
 /** `Invalid value: <value>: detail` with reason `FieldValueTypeInvalid`. */
 export function typeInvalidError(field: string, value: unknown, detail: string): FieldCause {
   return cause("FieldValueTypeInvalid", field, withDetail(`Invalid value: ${formatFieldValue(value)}`, detail));

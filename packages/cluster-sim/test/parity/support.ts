@@ -80,3 +80,57 @@ export function normalizeTable(out: string): string {
     )
     .join("\n");
 }
+
+/** A CRD whose fields carry CEL rules of every kind of failure (value shown or not, reason, fieldPath, messageExpression). */
+export function gadgetCrd(extraRule?: string): KubeObject {
+  const spec = {
+    type: "object",
+    properties: {
+      mode: {
+        type: "string",
+        "x-kubernetes-validations": [{ rule: "self != 'bad'", message: "mode must not be bad" }],
+      },
+      count: { type: "integer", "x-kubernetes-validations": [{ rule: "self < 10" }] },
+      tags: {
+        type: "array",
+        maxItems: 5,
+        items: { type: "string", maxLength: 10 },
+        "x-kubernetes-validations": [{ rule: "size(self) < 2", messageExpression: "'too many tags: ' + self[0]" }],
+      },
+      zeta: { type: "string", maxLength: 5 },
+      alpha: { type: "string", maxLength: 5 },
+    },
+    "x-kubernetes-validations": [
+      { rule: "!has(self.alpha) || self.alpha != 'x'", message: "alpha x forbidden", reason: "FieldValueForbidden" },
+      {
+        rule: "!has(self.zeta) || self.zeta != 'r'",
+        message: "zeta required",
+        reason: "FieldValueRequired",
+        fieldPath: ".zeta",
+      },
+      { rule: "!has(self.zeta) || self.zeta != 'n' || self.alpha == 'q'" },
+      ...(extraRule !== undefined ? [{ rule: extraRule }] : []),
+    ],
+  };
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: extraRule === undefined ? "gadgets.demo.example.com" : "badgadgets.demo.example.com" },
+    spec: {
+      group: "demo.example.com",
+      scope: "Namespaced",
+      names:
+        extraRule === undefined
+          ? { kind: "Gadget", plural: "gadgets", singular: "gadget", listKind: "GadgetList" }
+          : { kind: "BadGadget", plural: "badgadgets", singular: "badgadget", listKind: "BadGadgetList" },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: "object", properties: { spec } } },
+        },
+      ],
+    },
+  };
+}

@@ -142,7 +142,7 @@ describe("the project's CRDs", () => {
     expect(causes).toContainEqual({
       reason: "FieldValueInvalid",
       field: "<nil>",
-      message: 'Invalid value: "object": exactly one of inference or tuning must be set',
+      message: "Invalid value: exactly one of inference or tuning must be set",
     });
   });
 
