@@ -3,6 +3,12 @@ import { runCrds } from "./commands/crds.ts";
 import { runPresets } from "./commands/presets.ts";
 import { runSkus } from "./commands/skus.ts";
 import { runValidate } from "./commands/validate.ts";
+import { registerPlanCommand } from "./commands/plan.ts";
+import { registerApplyCommand } from "./commands/apply.ts";
+import { registerStatusCommand } from "./commands/status.ts";
+import { registerDeployCommand } from "./commands/deploy.ts";
+import { registerEndpointCommand } from "./commands/endpoint.ts";
+import { registerChatCommand } from "./commands/chat.ts";
 import { runClusterUp } from "../playground/cluster-up.ts";
 import { isOperatorError } from "../errors.ts";
 import type { CliIO } from "./io.ts";
@@ -99,6 +105,16 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         ...(typeof o.kubeconfig === "string" ? { kubeconfig: o.kubeconfig } : {}),
       });
     });
+
+  const setExitCode = (code: number) => {
+    exitCode = code;
+  };
+  registerPlanCommand(program, io, setExitCode);
+  registerApplyCommand(program, io, setExitCode);
+  registerStatusCommand(program, io, setExitCode);
+  registerDeployCommand(program, io, setExitCode);
+  registerEndpointCommand(program, io, setExitCode);
+  registerChatCommand(program, io, setExitCode);
 
   try {
     await program.parseAsync([...argv], { from: "user" });

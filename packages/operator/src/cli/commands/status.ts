@@ -1,0 +1,155 @@
+import {
+  formatAge,
+  isWorkspaceClientError,
+  type WorkspaceClient,
+  type WorkspaceEvent,
+  workspaceConditions,
+  workspaceRow,
+} from "@kaito-ts/workspace-client";
+import type { Workspace } from "@kaito-ts/workspace-types";
+import type { Command } from "commander";
+import { OperatorError } from "../../errors.ts";
+import type { CliIO } from "../io.ts";
+import { formatTable } from "../table.ts";
+import { type ClusterOptions, clientFor, clusterOptionsOf, withClientErrors, withClusterOptions } from "./apply.ts";
+
+/** Options of `kaito status`. */
+export interface StatusOptions extends ClusterOptions {
+  readonly watch: boolean;
+  /** How many recent events to show for a named Workspace (default 5). */
+  readonly events: number;
+}
+
+/** The `kubectl get workspace` table (NAME INSTANCE RESOURCEREADY INFERENCEREADY WORKSPACEREADY AGE). */
+export function statusTable(workspaces: readonly Workspace[], now: Date = new Date()): string {
+  return formatTable(
+    ["name", "instance", "resourceready", "inferenceready", "workspaceready", "age"],
+    workspaces.map((w) => {
+      const r = workspaceRow(w);
+      return [r.name, r.instance, r.resourceReady, r.inferenceReady, r.workspaceReady, formatAge(r.createdAt, now)];
+    }),
+  );
+}
+
+/** The latest conditions of a Workspace, newest transition first: `Type=Status  Reason: message`. */
+export function conditionLines(ws: Workspace): string[] {
+  return [...workspaceConditions(ws)]
+    .sort((a, b) => String(b.lastTransitionTime ?? "").localeCompare(String(a.lastTransitionTime ?? "")))
+    .map((c) => `  ${c.type}=${c.status}${c.reason ? `  ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`);
+}
+
+/** The recent events, newest last: `age  Type  Reason  message`. */
+export function eventLines(events: readonly WorkspaceEvent[], count: number, now: Date = new Date()): string[] {
+  return events
+    .slice(-count)
+    .map(
+      (e) =>
+        `  ${formatAge(e.time, now)} ago  ${e.type}  ${e.reason}${e.count > 1 ? ` (x${e.count})` : ""}: ${e.message}`,
+    );
+}
+
+/** What `kaito status` shows, once; `key` is the same text without ages (to tell real changes in `--watch`). */
+export async function renderStatus(
+  client: WorkspaceClient,
+  name: string | undefined,
+  options: StatusOptions,
+): Promise<{ text: string; key: string }> {
+  const now = new Date();
+  if (name === undefined) {
+    const list = await client.list(options.namespace);
+    if (list.length === 0) {
+      const text = `No Workspaces in ${options.namespace ?? client.namespace}.\n`;
+      return { text, key: text };
+    }
+    const latest = list.map((w) => `${w.metadata.name}: ${(conditionLines(w)[0] ?? "  (no conditions yet)").trim()}`);
+    const text = `${statusTable(list, now)}\n${latest.join("\n")}\n`;
+    return { text, key: `${statusTable(list, new Date(0))}${latest.join("\n")}` };
+  }
+  const ws = await client.get(name, options.namespace);
+  const events = await client.events(name, options.namespace);
+  const conds = conditionLines(ws);
+  const body = (t: Date) =>
+    [
+      statusTable([ws], t).trimEnd(),
+      "",
+      "Conditions:",
+      ...(conds.length > 0 ? conds : ["  (none yet: is the Kaito operator running?)"]),
+      "",
+      "Recent events:",
+      ...(events.length > 0 ? eventLines(events, options.events, t) : ["  (none)"]),
+      "",
+    ].join("\n");
+  return { text: body(now), key: `${body(new Date(0))}${ws.metadata.resourceVersion ?? ""}` };
+}
+
+const CLEAR = "\x1b[H\x1b[2J";
+
+/** Runs `kaito status`; with `watch`, redraws on every change until interrupted. */
+export async function runStatus(io: CliIO, name: string | undefined, options: StatusOptions): Promise<number> {
+  if (options.watch && io.interrupted === undefined) {
+    throw new OperatorError(
+      "UNSUPPORTED_ENVIRONMENT",
+      "status --watch runs until interrupted, which this environment cannot do",
+    );
+  }
+  return withClientErrors(io, async () => {
+    const client = clientFor(options);
+    let shown = await renderStatus(client, name, options);
+    io.stdout(options.watch && io.isTTY ? `${CLEAR}${shown.text}` : shown.text);
+    if (!options.watch || io.interrupted === undefined) return 0;
+    const stop = new AbortController();
+    const interrupted = io.interrupted().then(() => stop.abort());
+    while (!stop.signal.aborted) {
+      // Wake on a change of the Workspace (a watch), or after 2 s for new events and the list view.
+      if (name !== undefined) {
+        const rv = (await client.get(name, options.namespace)).metadata.resourceVersion;
+        await client
+          .waitFor(name, (w) => w.metadata.resourceVersion !== rv, {
+            ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),
+            timeoutMs: 2000,
+            signal: stop.signal,
+          })
+          .catch((e: unknown) => {
+            if (isWorkspaceClientError(e) && (e.code === "TIMEOUT" || e.code === "ABORTED")) return undefined;
+            throw e;
+          });
+      } else {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 2000);
+          stop.signal.addEventListener("abort", () => {
+            clearTimeout(t);
+            resolve();
+          });
+        });
+      }
+      if (stop.signal.aborted) break;
+      const next = await renderStatus(client, name, options);
+      if (next.key === shown.key) continue;
+      shown = next;
+      if (io.isTTY) io.stdout(`${CLEAR}${next.text}`);
+      else io.stdout(`\n--- ${new Date().toISOString()}\n${next.text}`);
+    }
+    await interrupted;
+    return 0;
+  });
+}
+
+/** Registers `kaito status`. */
+export function registerStatusCommand(program: Command, io: CliIO, setExitCode: (code: number) => void): void {
+  withClusterOptions(
+    program
+      .command("status")
+      .description(
+        "show Workspaces as kubectl get workspace does, plus their latest conditions and recent events; --watch redraws on each change",
+      )
+      .argument("[name]", "a Workspace (default: every Workspace of the namespace)")
+      .option("-w, --watch", "keep watching and redraw on each change (Ctrl-C ends)", false)
+      .option("--events <n>", "how many recent events to show", "5"),
+  ).action(async (name: string | undefined, o: Record<string, unknown>) => {
+    const events = Number(o.events);
+    if (!Number.isInteger(events) || events < 0) {
+      throw new OperatorError("INVALID_USAGE", `--events ${String(o.events)}: give a whole number ≥ 0`);
+    }
+    setExitCode(await runStatus(io, name, { ...clusterOptionsOf(o), watch: o.watch === true, events }));
+  });
+}
