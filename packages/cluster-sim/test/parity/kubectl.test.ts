@@ -111,7 +111,7 @@ describeBackends("kubectl", { crds: [workspaceCrd(), widgetCrd()] }, (b) => {
           "apiVersion: kaito.sh/v1beta1",
           "kind: Workspace",
           "metadata: {name: ws-both}",
-          "resource: {instanceType: Standard_NC24ads_A100_v4}",
+          "resource: {instanceType: Standard_NC24ads_A100_v4, labelSelector: {matchLabels: {app: ws}}}",
           "inference: {preset: {name: phi-3-mini-4k-instruct}}",
           "tuning:",
           "  preset: {name: phi-3-mini-4k-instruct}",
@@ -123,7 +123,7 @@ describeBackends("kubectl", { crds: [workspaceCrd(), widgetCrd()] }, (b) => {
       );
       const typed = file(
         "ws-type.yaml",
-        "apiVersion: kaito.sh/v1beta1\nkind: Workspace\nmetadata: {name: ws-type}\nresource: {count: two}\ninference: {preset: {name: phi-3-mini-4k-instruct}}\n",
+        "apiVersion: kaito.sh/v1beta1\nkind: Workspace\nmetadata: {name: ws-type}\nresource: {count: two, labelSelector: {matchLabels: {app: ws}}}\ninference: {preset: {name: phi-3-mini-4k-instruct}}\n",
       );
       const [r1, r2] = await Promise.all([kubectl().run(["apply", "-f", both]), kubectl().run(["apply", "-f", typed])]);
       expect(r1.code).toBe(1);
