@@ -55,8 +55,9 @@ export interface ClassifyOptions {
   /** Now, in ms since the epoch; enables the flapping rule below. */
   readonly now?: number;
   /**
-   * A container that restarted and has been running for less than this since its last crash still counts as
-   * crash-looping (default 60 s): a server that passes its probe for a moment between crashes is not ready.
+   * A container that crashed (a non-zero exit of its own, an OOM kill, or a second restart) and has been running for
+   * less than this since still counts as crash-looping (default 60 s): a server that passes its probe for a moment
+   * between crashes is not ready. A single kill by the kubelet (exit 137/143, e.g. a liveness probe) does not count.
    */
   readonly stableAfterMs?: number;
 }
@@ -160,6 +161,8 @@ function classifyContainer(
     (c.restartCount ?? 0) > 0 &&
     lastTerm !== undefined &&
     (lastTerm.exitCode ?? 0) !== 0 &&
+    // One kill by the kubelet (137/143: a liveness probe during a slow start) is not a loop; a crash of its own is.
+    ((c.restartCount ?? 0) >= 2 || lastTerm.reason === "OOMKilled" || ![137, 143].includes(lastTerm.exitCode ?? 0)) &&
     Number.isFinite(finished) &&
     opts.now - finished < (opts.stableAfterMs ?? 60_000)
   ) {

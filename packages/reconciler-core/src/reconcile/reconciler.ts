@@ -139,6 +139,8 @@ export class WorkspaceReconciler {
   readonly #log: RuntimeLogger;
   readonly #progressCache = new Map<string, { at: number; progress: TuningProgress | undefined; final: boolean }>();
   readonly #logs: LogReader;
+  /** The resourceVersion of our last write of each Workspace, until the cache has caught up with it. */
+  readonly #written = new Map<string, { uid: string | undefined; rv: bigint; at: number }>();
 
   constructor(opts: WorkspaceReconcilerOptions) {
     this.#client = opts.client;
@@ -172,6 +174,8 @@ export class WorkspaceReconciler {
       this.#progressCache.delete(req.key);
       return undefined;
     }
+    // The cache has not seen our own last write yet: acting on the older copy would repeat writes (or 409).
+    if (this.#cacheBehind(req.key, ws)) return { requeueAfterMs: 50 };
     if (ws.metadata.deletionTimestamp !== undefined) return this.#deletion(ws);
     const state: PassState = {
       updates: [],
@@ -205,6 +209,34 @@ export class WorkspaceReconciler {
     return state.result;
   };
 
+  #noteWrite(obj: KubeObject): void {
+    const rv = obj.metadata.resourceVersion;
+    if (rv === undefined || !/^\d+$/.test(rv)) return;
+    this.#written.set(keyOf(obj.metadata.namespace, obj.metadata.name ?? ""), {
+      uid: obj.metadata.uid,
+      rv: BigInt(rv),
+      at: this.#clock.now(),
+    });
+  }
+
+  #cacheBehind(key: string, ws: KubeObject): boolean {
+    const w = this.#written.get(key);
+    if (w === undefined) return false;
+    const cur = ws.metadata.resourceVersion;
+    // Give up after 10 s (a watch that is down): the pass then acts on what it has, as without the guard.
+    if (
+      w.uid !== ws.metadata.uid ||
+      cur === undefined ||
+      !/^\d+$/.test(cur) ||
+      BigInt(cur) >= w.rv ||
+      this.#clock.now() - w.at > 10_000
+    ) {
+      this.#written.delete(key);
+      return false;
+    }
+    return true;
+  }
+
   async #writeStatus(ws: KubeObject, state: PassState, error: string | undefined): Promise<void> {
     const next = computeStatus({
       workspace: ws as never,
@@ -217,7 +249,7 @@ export class WorkspaceReconciler {
       now: new Date(this.#clock.now()),
     });
     if (!statusChanged(asStatus(ws), next)) return;
-    await this.#client.patch(
+    const written = await this.#client.patch(
       Resources.Workspace,
       ws.metadata.namespace,
       ws.metadata.name ?? "",
@@ -225,6 +257,7 @@ export class WorkspaceReconciler {
       { status: next },
       { subresource: "status" },
     );
+    this.#noteWrite(written);
   }
 
   async #createIgnoringExisting(rt: ResourceType, obj: KubeObject): Promise<boolean> {
@@ -256,13 +289,14 @@ export class WorkspaceReconciler {
     const needFinalizer = !finalizers.includes(WORKSPACE_FINALIZER);
     const needAnnotations = Object.entries(plan.annotations).some(([k, v]) => annotations[k] !== v);
     if (needFinalizer || needAnnotations) {
-      await this.#client.patch(Resources.Workspace, ns, name, "merge", {
+      const patched = await this.#client.patch(Resources.Workspace, ns, name, "merge", {
         metadata: {
           resourceVersion: raw.metadata.resourceVersion,
           ...(needFinalizer ? { finalizers: [...finalizers, WORKSPACE_FINALIZER] } : {}),
           ...(needAnnotations ? { annotations: plan.annotations } : {}),
         },
       });
+      this.#noteWrite(patched);
     }
     const revision = String(plan.revision);
 

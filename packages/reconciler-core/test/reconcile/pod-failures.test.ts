@@ -194,6 +194,33 @@ describe("classifyPod", () => {
     expect(classifyPod(flapping, new Map(), { now: t + 61_000 })).toBeUndefined();
     expect(classifyPod(flapping, new Map(), { now: t + 10_000, stableAfterMs: 5000 })).toBeUndefined();
     expect(classifyPod(flapping)).toBeUndefined(); // without a clock the rule is off
+    // one kill by the kubelet (a liveness probe during a slow start) is not a loop; a second one is
+    const killedOnce = pod({
+      phase: "Running",
+      containerStatuses: [
+        {
+          name: "ws",
+          restartCount: 1,
+          state: { running: {} },
+          lastState: { terminated: { reason: "Error", exitCode: 137, finishedAt: "2026-01-01T00:00:00Z" } },
+        },
+      ],
+    });
+    expect(classifyPod(killedOnce, new Map(), { now: t + 1000 })).toBeUndefined();
+    const killedTwice = pod({
+      phase: "Running",
+      containerStatuses: [
+        {
+          name: "ws",
+          restartCount: 2,
+          state: { running: {} },
+          lastState: { terminated: { reason: "Error", exitCode: 137, finishedAt: "2026-01-01T00:00:00Z" } },
+        },
+      ],
+    });
+    expect(classifyPod(killedTwice, new Map(), { now: t + 1000 })?.reason).toBe(
+      ConditionReason.ContainerCrashLoopBackOff,
+    );
   });
 
   it("caps long messages at 256 characters", () => {

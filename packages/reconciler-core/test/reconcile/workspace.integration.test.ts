@@ -88,6 +88,8 @@ describe.each(backends)("Workspace controller on $name", (backend) => {
           { name: QUOTA_SKU, gpuCount: 2, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
         ],
         nodeDelayMs: 50,
+        // Probes every 300 ms: a node process that starts slowly on a loaded machine is not killed by liveness.
+        podDelays: { probeIntervalMs: 300 },
         processRuntime: {
           images: [
             {
