@@ -54,8 +54,16 @@ async function pickModel(chat: ChatClient): Promise<string | undefined> {
   }
 }
 
-function stdinLines(): AsyncIterable<string> {
-  return createInterface({ input: process.stdin, terminal: false });
+/** Lines of standard input, and a way to let go of it (so the process can end after `/exit`). */
+function stdinLines(): { lines: AsyncIterable<string>; close: () => void } {
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  return {
+    lines: rl,
+    close: () => {
+      rl.close();
+      process.stdin.destroy();
+    },
+  };
 }
 
 /** Runs `kaito chat`: one prompt, or an interactive session (`/exit` or end of input ends it). */
@@ -86,15 +94,20 @@ export async function runChat(
         `chatting with ${namespace}/${workspace}${model !== undefined ? ` (model ${model})` : " (classic /chat)"}; /exit ends\n`,
       );
       if (io.isTTY) io.stdout("> ");
-      for await (const raw of options.input ?? stdinLines()) {
-        const line = raw.trim();
-        if (line === "/exit" || line === "/quit") break;
-        if (line !== "") {
-          messages.push({ role: "user", content: line });
-          const text = await answer(io, chat, model, messages);
-          messages.push({ role: "assistant", content: text });
+      const stdin = options.input === undefined ? stdinLines() : undefined;
+      try {
+        for await (const raw of options.input ?? stdin?.lines ?? []) {
+          const line = raw.trim();
+          if (line === "/exit" || line === "/quit") break;
+          if (line !== "") {
+            messages.push({ role: "user", content: line });
+            const text = await answer(io, chat, model, messages);
+            messages.push({ role: "assistant", content: text });
+          }
+          if (io.isTTY) io.stdout("> ");
         }
-        if (io.isTTY) io.stdout("> ");
+      } finally {
+        stdin?.close();
       }
       return 0;
     } catch (error) {
