@@ -2,6 +2,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ClusterSimError } from "../errors/index.ts";
 import { KubeApi } from "./api/kube-api.ts";
+import { KubeletServer } from "./node-agent/kubelet-server.ts";
 import { NODE_CONTROLLERS, resolveOptions, validateOptions } from "./shared/options.ts";
 import type { AttachSimulationOptions, Simulation } from "./shared/types.ts";
 import { cachedResources, runSimulation } from "./simulation.ts";
@@ -63,5 +64,19 @@ export async function attachSimulation(kubeConfig: KubeConfig, options: AttachSi
   } finally {
     clearTimeout(timer);
   }
-  return runSimulation(api, options, resolved);
+  let kubeletServer: { port: number; stop(): Promise<void> } | undefined;
+  let simulation: Simulation | undefined;
+  if (options.kubeletEndpoint === true) {
+    const server = new KubeletServer((ns, pod, container, previous) =>
+      simulation?.logs(ns, pod, container, { previous }),
+    );
+    try {
+      kubeletServer = { port: await server.start(), stop: () => server.stop() };
+    } catch (error) {
+      await api.stop();
+      throw error;
+    }
+  }
+  simulation = runSimulation(api, options, resolved, kubeletServer);
+  return simulation;
 }

@@ -4,6 +4,7 @@
  * and faults.
  */
 import type { ClusterStore, KubeObject, ResourceKey, StoreEvent } from "../store/api.ts";
+import { ClusterSimError } from "../errors/index.ts";
 import { StoreApi } from "./api/store-api.ts";
 import type { SimApi } from "./api/types.ts";
 import { NodeHeartbeats } from "./node-agent/heartbeats.ts";
@@ -44,6 +45,12 @@ export function cachedResources(controllers: Required<SimControllers>): Resource
  */
 export function createSimulation(backing: ClusterStore, options: SimulationOptions): Simulation {
   validateOptions(options);
+  if (options.kubeletEndpoint === true) {
+    throw new ClusterSimError(
+      "BadRequest",
+      "invalid simulation option kubeletEndpoint: only for attachSimulation (cluster-sim's own server serves pods/log from the simulation already)",
+    );
+  }
   const resolved = resolveOptions(options, ALL_CONTROLLERS);
   const api = new StoreApi(backing, cachedResources(resolved.controllers));
   api.start();
@@ -51,7 +58,12 @@ export function createSimulation(backing: ClusterStore, options: SimulationOptio
 }
 
 /** Wires the controllers to `api` (already synced): one work queue per controller, fed by the API's events. */
-export function runSimulation(api: SimApi, options: SimulationOptions, resolved: ResolvedOptions): Simulation {
+export function runSimulation(
+  api: SimApi,
+  options: SimulationOptions,
+  resolved: ResolvedOptions,
+  kubeletServer?: { port: number; stop(): Promise<void> },
+): Simulation {
   const now = options.now ?? (() => new Date());
   const onError = options.onError ?? (() => {});
   let onFaultsChanged = () => {};
@@ -67,6 +79,7 @@ export function runSimulation(api: SimApi, options: SimulationOptions, resolved:
     faults,
     options: resolved,
     onError,
+    kubeletPort: kubeletServer?.port,
   };
   const on = resolved.controllers;
   const runtime = new ProcessRuntime(options.processRuntime);
@@ -199,6 +212,7 @@ export function runSimulation(api: SimApi, options: SimulationOptions, resolved:
       await runtime.stop(Math.min(ctx.options.killGraceMs, 1000));
       await ctx.events.flush();
       await api.stop();
+      await kubeletServer?.stop();
     },
     resolvePod(namespace, name, port) {
       const pod = api.get(R.pods, namespace, name);

@@ -505,6 +505,21 @@ describe("volumes", () => {
   });
 });
 
+describe("kubelet log endpoint", () => {
+  it.each([
+    ["a\nb\nc\n", undefined, undefined, "a\nb\nc\n"],
+    ["a\nb\nc\n", 2, undefined, "b\nc\n"],
+    ["a\nb\nc", 1, undefined, "c"],
+    ["a\nb\nc\n", 0, undefined, ""],
+    ["a\nb\nc\n", 10, undefined, "a\nb\nc\n"],
+    ["abcdef", undefined, 3, "abc"],
+    ["a\nb\nc\n", 2, 3, "b\nc"],
+  ])("cuts %j to tailLines %s, limitBytes %s", async (text, tailLines, limitBytes, expected) => {
+    const { cutLog } = await import("../../src/sim/node-agent/kubelet-server.ts");
+    expect(cutLog(text, tailLines, limitBytes)).toBe(expected);
+  });
+});
+
 describe("simulation options", () => {
   it("rejects bad options with a BadRequest ClusterSimError naming the field", async () => {
     const { createSimulation } = await import("../../src/sim/index.ts");
@@ -536,6 +551,8 @@ describe("simulation options", () => {
       [{ skus: [], controllers: "all" }, "controllers: must be an object such as { scheduler: false"],
       [{ skus: [], controllers: { kubelet: false } }, "controllers.kubelet: is not a part of the simulation (known: "],
       [{ skus: [], controllers: { workloads: 1 } }, "controllers.workloads: must be true or false"],
+      [{ skus: [], kubeletEndpoint: "yes" }, 'kubeletEndpoint: must be true or false, got "yes"'],
+      [{ skus: [], kubeletEndpoint: true }, "kubeletEndpoint: only for attachSimulation"],
       [{ skus: [], agentNodes: "mine" }, 'agentNodes: must be "all" or "simulated", got "mine"'],
       [{ skus: [], heartbeats: true }, "heartbeats: must be false or an object { leaseRenewMs, nodeStatusMs }"],
       [{ skus: [], heartbeats: { nodeStatusMs: -1 } }, "heartbeats.nodeStatusMs: must be a number of milliseconds"],

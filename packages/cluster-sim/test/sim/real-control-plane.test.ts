@@ -5,7 +5,7 @@
  * controller-manager's node grace period is short, so a node whose heartbeats stop is tainted within seconds.
  */
 import { type ControlPlane, startControlPlane } from "@kaito-ts/envtest";
-import { type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
+import { CoreV1Api, type KubernetesObject, KubernetesObjectApi } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { attachSimulation, installNodeClaimCrd, type Simulation } from "../../src/sim/index.ts";
 import type { KubeObject } from "../../src/store/api.ts";
@@ -49,6 +49,7 @@ beforeAll(async () => {
   sim = await attachSimulation(plane.kubeConfig, {
     ...remoteSimOptions(),
     heartbeats: { leaseRenewMs: 1000, nodeStatusMs: 2000 },
+    kubeletEndpoint: true,
     onError: (error, where) => errors.push(`${where}: ${error instanceof Error ? error.message : String(error)}`),
   });
   remote = { kc: plane.kubeConfig, sim, namespace: "default" };
@@ -76,6 +77,18 @@ describe("attachSimulation on a real control plane", () => {
 
   it("makes a StatefulSet's pod Ready, reachable through its Service, with readable logs", async () => {
     await statefulSetPodBecomesReady(remote, "infer");
+  });
+
+  it("serves the process's output to the API server's pods/log (kubectl logs)", async () => {
+    const core = plane.kubeConfig.makeApiClient(CoreV1Api);
+    const logs = await core.readNamespacedPodLog({ name: "infer-0", namespace: "default", container: "server" });
+    expect(logs).toBe("serving infer-0\n");
+    const missing = await core
+      .readNamespacedPodLog({ name: "infer-0", namespace: "default", container: "server", previous: true })
+      .catch((e: unknown) => e);
+    const status = JSON.parse(String((missing as { body?: unknown }).body)) as { reason?: string; message?: string };
+    expect(status.reason).toBe("BadRequest");
+    expect(status.message).toContain('previous terminated container "server" in pod "infer-0" not found');
   });
 
   it.each([

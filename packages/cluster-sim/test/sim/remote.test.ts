@@ -160,8 +160,8 @@ describe("attachSimulation against cluster-sim's HTTP server", () => {
       fieldManager: "second-sim",
     });
     const watches = () => cluster.counters.get({ verb: "watch", client: "second-sim" });
-    // Lists first; each watch opens right after its list.
-    await waitFor("the second simulation's watches", () => (watches() >= 3 ? true : undefined));
+    // Lists first; each watch opens right after its list: pods, nodes, services, configmaps, secrets.
+    await waitFor("the second simulation's 5 watches", () => (watches() >= 5 ? true : undefined));
     await second.stop();
     const after = watches();
     cluster.faults.dropWatches();

@@ -174,6 +174,7 @@ export class NodeClaimController {
       providerID: providerIdFor(name, this.#ctx.options.clusterName),
       index: this.#nodeIndex++,
       now: this.#ctx.nowIso(),
+      kubeletPort: this.#ctx.kubeletPort,
     };
     let node = api.get(R.nodes, undefined, nodeName);
     if (node === undefined) {

@@ -131,6 +131,11 @@ export interface NodePlan {
   /** Small integer used for the node's IP and pod CIDR. */
   index: number;
   now: string;
+  /**
+   * Port of the node agent's kubelet endpoint on 127.0.0.1, when it serves one: the node's Hostname address becomes
+   * `127.0.0.1` and its kubelet port this one, so the API server's `pods/log` reaches the simulated kubelet.
+   */
+  kubeletPort?: number | undefined;
 }
 
 /** The Node object (metadata and spec) for a launched NodeClaim. */
@@ -217,9 +222,9 @@ export function readyNodeStatus(plan: NodePlan, withGpus = true): Obj {
     ],
     addresses: [
       { type: "InternalIP", address: `10.224.${Math.floor(plan.index / 250) % 256}.${(plan.index % 250) + 4}` },
-      { type: "Hostname", address: nodeName },
+      { type: "Hostname", address: plan.kubeletPort === undefined ? nodeName : "127.0.0.1" },
     ],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: plan.kubeletPort ?? 10250 } },
     nodeInfo: {
       machineID: fnv32a(`m-${nodeName}`).toString(16).padStart(32, "0"),
       systemUUID: fnv32a(`s-${nodeName}`).toString(16).padStart(32, "0"),

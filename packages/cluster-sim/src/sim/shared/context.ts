@@ -37,4 +37,6 @@ export interface SimContext {
   faults: FaultRegistry;
   options: ResolvedOptions;
   onError: (error: unknown, where: string) => void;
+  /** Port of the node agent's kubelet endpoint on 127.0.0.1 (`kubeletEndpoint`), when it serves one. */
+  kubeletPort?: number | undefined;
 }

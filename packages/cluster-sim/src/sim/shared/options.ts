@@ -59,6 +59,9 @@ export function validateOptions(options: SimulationOptions): void {
       if (value !== undefined && typeof value !== "boolean") fail(`controllers.${key}`, "must be true or false");
     }
   }
+  if (options.kubeletEndpoint !== undefined && typeof options.kubeletEndpoint !== "boolean") {
+    fail("kubeletEndpoint", `must be true or false, got ${JSON.stringify(options.kubeletEndpoint)}`);
+  }
   if (options.agentNodes !== undefined && options.agentNodes !== "all" && options.agentNodes !== "simulated") {
     fail("agentNodes", `must be "all" or "simulated", got ${JSON.stringify(options.agentNodes)}`);
   }

@@ -227,6 +227,13 @@ export interface SimulationOptions {
    * launched, recognised by provider ID (default with {@link attachSimulation}, so real kubelets are never contended).
    */
   agentNodes?: "all" | "simulated";
+  /**
+   * With {@link attachSimulation}: serve the kubelet's log endpoint (`/containerLogs/…`) over HTTPS on 127.0.0.1 and
+   * register the nodes with it (Hostname address `127.0.0.1`, that kubelet port), so `kubectl logs` through a real
+   * kube-apiserver reads the processes' output (the API server must not require a kubelet CA, and must prefer the
+   * Hostname address — both its defaults). Default false. cluster-sim's own server serves `pods/log` itself.
+   */
+  kubeletEndpoint?: boolean;
   /** Node Lease renewal and node status heartbeats (part of the node agent); `false` turns them off. */
   heartbeats?: SimHeartbeats | false;
 }
