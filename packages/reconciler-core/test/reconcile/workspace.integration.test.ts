@@ -170,6 +170,19 @@ describe.each(backends)("Workspace controller on $name", (backend) => {
     const reasons = events.items.map((e) => (e as unknown as { reason: string }).reason);
     expect(reasons).toContain("NodeClaimCreated");
     expect(reasons).toContain("StatefulSetCreated");
+    // The writes the flow needs, and no more (the first Workspace of this backend: every write so far is its own).
+    const w = (verb: string, resource: string) => be.requests(verb, resource, "kaito-ts-reconciler-core");
+    expect({
+      revisions: w("create", "controllerrevisions.apps"),
+      nodeClaims: w("create", "nodeclaims.karpenter.sh"),
+      services: w("create", "services"),
+      statefulSets: w("create", "statefulsets.apps"),
+      metadata: w("patch", "workspaces.kaito.sh"),
+      events: w("create", "events"),
+    }).toEqual({ revisions: 1, nodeClaims: 1, services: 2, statefulSets: 1, metadata: 1, events: 2 });
+    // pending → nodes ready → inference ready, plus at most the provider's intermediate NodeClaim states
+    expect(w("patch", "workspaces.kaito.sh/status")).toBeGreaterThanOrEqual(3);
+    expect(w("patch", "workspaces.kaito.sh/status")).toBeLessThanOrEqual(5);
   });
 
   it("a crash-looping server reports ContainerCrashLoopBackOff and never InferenceReady=True", async () => {

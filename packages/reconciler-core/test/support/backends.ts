@@ -53,6 +53,8 @@ export interface RunningBackend {
   readonly faults: BackendFaults;
   /** Present when started with `simulation`. */
   readonly sim: SimulationFaults | undefined;
+  /** Requests of a client (User-Agent product) by verb and `plural.group[/subresource]` since the start. */
+  requests(verb: string, resource: string, client: string): number;
   /**
    * Container logs of simulated nodes when the API server cannot fetch them (a real kube-apiserver asks the kubelet,
    * which the simulated node agent does not serve); `undefined` when `pods/log` works.
@@ -87,6 +89,7 @@ const clusterSim: Backend = {
     return {
       kubeConfig: cluster.kubeConfig,
       podLogs: undefined,
+      requests: (verb, resource, client) => cluster.counters.get({ verb: verb as never, resource, client }),
       sim:
         simulation === undefined || simulation === null
           ? undefined
@@ -136,6 +139,7 @@ const envtest: Backend = {
       return {
         kubeConfig: proxy.kubeConfig,
         faults: proxy,
+        requests: (verb, resource, client) => proxy.count(verb, resource, client),
         podLogs:
           sim === undefined
             ? undefined

@@ -100,6 +100,8 @@ export interface FaultProxy {
   dropWatches(resource: string): void;
   compact(resource: string): void;
   clear(): void;
+  /** Requests of one client (`User-Agent` product) by verb and `plural.group[/subresource]`. */
+  count(verb: string, resource: string, client: string): number;
   stop(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function startFaultProxy(target: KubeConfig): Promise<FaultProxy> {
   let nextId = 1;
   const watches = new Map<string, Set<ServerResponse>>();
   const compactions = new Map<string, Promise<bigint>>();
+  const counts = new Map<string, number>();
 
   const matches = (r: Rule, c: Classified) =>
     (r.verb === undefined || r.verb === c.verb) &&
@@ -184,6 +187,9 @@ export async function startFaultProxy(target: KubeConfig): Promise<FaultProxy> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://proxy");
     const c = classify(req.method ?? "GET", url);
+    const agent = (req.headers["user-agent"] ?? "").split(/[\s/]/)[0] ?? "";
+    const countKey = `${agent}|${c.verb}|${c.groupResource}${c.subresource !== undefined ? `/${c.subresource}` : ""}`;
+    counts.set(countKey, (counts.get(countKey) ?? 0) + 1);
     for (const r of rules) {
       if (!matches(r, c)) continue;
       r.remaining--;
@@ -274,6 +280,7 @@ export async function startFaultProxy(target: KubeConfig): Promise<FaultProxy> {
       rules.splice(0);
       compactions.clear();
     },
+    count: (verb, resource, client) => counts.get(`${client}|${verb}|${resource}`) ?? 0,
     async stop() {
       for (const set of watches.values()) for (const r of set) r.destroy();
       server.closeAllConnections();
