@@ -9,6 +9,8 @@ import { registerStatusCommand } from "./commands/status.ts";
 import { registerDeployCommand } from "./commands/deploy.ts";
 import { registerEndpointCommand } from "./commands/endpoint.ts";
 import { registerChatCommand } from "./commands/chat.ts";
+import { registerOperatorCommand } from "./commands/operator.ts";
+import { runManifests } from "./commands/manifests.ts";
 import { runClusterUp } from "../playground/cluster-up.ts";
 import { isOperatorError } from "../errors.ts";
 import type { CliIO } from "./io.ts";
@@ -98,13 +100,33 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--port <port>", "TCP port on 127.0.0.1 (0 picks a free one)", "0")
     .option("--kubeconfig <path>", "where to write the kubeconfig (default: a temporary file)")
     .option("--node-delay-ms <ms>", "how long a NodeClaim takes to become a Node", "2000")
+    .option("--real", "run on a real control plane (@kaito-ts/envtest: kube-apiserver, etcd, controllers) instead of cluster-sim's API server")
     .action(async (o: Record<string, unknown>) => {
       exitCode = await runClusterUp(io, {
         port: Number(o.port),
         nodeDelayMs: Number(o.nodeDelayMs),
+        real: o.real === true,
         ...(typeof o.kubeconfig === "string" ? { kubeconfig: o.kubeconfig } : {}),
       });
     });
+
+  program
+    .command("manifests")
+    .description("print the operator's install manifests (CRD, namespace, RBAC, Deployment, webhook, tuning templates)")
+    .option("-n, --namespace <namespace>", "release namespace", "kaito-system")
+    .option("--image <image>", "operator image")
+    .option("--replicas <n>", "operator replicas (leader election picks one)", "2")
+    .action((o: Record<string, unknown>) => {
+      exitCode = runManifests(io, {
+        namespace: String(o.namespace),
+        replicas: Number(o.replicas),
+        ...(typeof o.image === "string" ? { image: o.image } : {}),
+      });
+    });
+
+  registerOperatorCommand(program, io, (code) => {
+    exitCode = code;
+  });
 
   const setExitCode = (code: number) => {
     exitCode = code;

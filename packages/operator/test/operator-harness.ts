@@ -1,0 +1,261 @@
+/**
+ * Test harness of the operator tests: the real control plane of `@kaito-ts/envtest` (with controllers), the install
+ * manifests applied with `kubectl apply -f` as a user would, cluster-sim's simulated GPU nodes attached, and the
+ * operator run as a child process — the `kaito operator` CLI — with a kubeconfig of the manifests' ServiceAccount.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import {
+  type AttachSimulationOptions,
+  attachSimulation,
+  installNodeClaimCrd,
+  type Simulation,
+} from "@kaito-ts/cluster-sim";
+import { type ControlPlane, kubectlPath, startControlPlane, webhookServerCertificate } from "@kaito-ts/envtest";
+import { stringify } from "yaml";
+import { installManifests, type ManifestObject } from "../src/manifests/generate.ts";
+import { repoRoot } from "./support.ts";
+
+export const SKU = "Standard_NC24ads_A100_v4";
+export const V100 = "Standard_NC6s_v3";
+export const NS = "kaito-system";
+export const SA = "kaito-ts-operator";
+
+// The trainer: a few lines of a Hugging Face trainer, then exit 0.
+const TRAINER = `let i = 0; const t = setInterval(() => { i++; console.log("{'loss': " + (2 - i / 10) + ", 'epoch': " + (i / 10) + "}"); if (i === 10) { clearInterval(t); process.exit(0); } }, 100);`;
+// The inference server: answers the probes on the container's port 5000.
+const SERVER = `require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT));`;
+
+/** Run kubectl against a kubeconfig; resolves with stdout/stderr and the exit code (never rejects on exit ≠ 0). */
+export async function kubectl(
+  kubeconfig: string,
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      kubectlPath(),
+      ["--kubeconfig", kubeconfig, ...args],
+      { encoding: "utf8", timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : 1, stdout, stderr });
+      },
+    );
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+/** Multi-document YAML of objects. */
+export function toYaml(objects: readonly object[]): string {
+  return objects.map((o) => `---\n${stringify(o)}`).join("");
+}
+
+/** The install manifests as a user applies them on a cluster with no pods of ours: without the Deployment and the in-cluster webhook registration. */
+export function manifestsForLocalOperator(): ManifestObject[] {
+  return installManifests().filter((o) => o.kind !== "Deployment" && o.kind !== "ValidatingWebhookConfiguration");
+}
+
+/** A started environment. */
+export interface Env {
+  readonly cp: ControlPlane;
+  readonly sim: Simulation;
+  readonly dir: string;
+  /** Admin kubeconfig path. */
+  readonly admin: string;
+  /** Kubeconfig path of the manifests' ServiceAccount. */
+  readonly operatorKubeconfig: string;
+  /** Folder with the webhook's tls.crt / tls.key. */
+  readonly certDir: string;
+  readonly caBundle: string;
+  stop(): Promise<void>;
+}
+
+/** Start the control plane, apply the manifests with kubectl, attach the simulation. */
+export async function startEnv(): Promise<Env> {
+  const cp = await startControlPlane({ controllers: true });
+  const dir = await mkdtemp(join(tmpdir(), "kaito-operator-test-"));
+  let sim: Simulation | undefined;
+  try {
+    const admin = cp.kubeconfigPath;
+    const manifests = join(dir, "install.yaml");
+    await writeFile(manifests, toYaml(manifestsForLocalOperator()));
+    const applied = await kubectl(admin, ["apply", "--server-side", "-f", manifests]);
+    if (applied.code !== 0) throw new Error(`kubectl apply of the manifests failed: ${applied.stderr}`);
+    await kubectl(admin, ["wait", "--for=condition=Established", "crd/workspaces.kaito.sh", "--timeout=60s"]);
+    await installNodeClaimCrd(cp.kubeConfig);
+    const simOptions: AttachSimulationOptions = {
+      skus: [
+        { name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
+        { name: V100, gpuCount: 1, gpuProduct: "Tesla-V100-PCIE-16GB", gpuMemoryMiB: 16384 },
+      ],
+      nodeDelayMs: 50,
+      processRuntime: {
+        images: [
+          {
+            image: "*/kaito-base:*",
+            spawn: (ctx) => {
+              const meta = ctx.pod.metadata as { ownerReferences?: Array<{ kind: string }> };
+              if (meta.ownerReferences?.[0]?.kind === "Job") return { command: [process.execPath, "-e", TRAINER] };
+              return { command: [process.execPath, "-e", SERVER], env: { PORT: String(ctx.ports[5000] ?? 0) } };
+            },
+          },
+        ],
+      },
+    };
+    sim = await attachSimulation(cp.kubeConfig, simOptions);
+    const scoped = await cp.kubeconfigFor({ serviceAccount: { namespace: NS, name: SA } });
+    const tls = await webhookServerCertificate();
+    const certDir = join(dir, "certs");
+    await import("node:fs/promises").then((fs) => fs.mkdir(certDir));
+    await writeFile(join(certDir, "tls.crt"), tls.cert);
+    await writeFile(join(certDir, "tls.key"), tls.key);
+    const s = sim;
+    return {
+      cp,
+      sim: s,
+      dir,
+      admin,
+      operatorKubeconfig: scoped.kubeconfigPath,
+      certDir,
+      caBundle: tls.caBundleBase64,
+      async stop() {
+        await s.stop();
+        await cp.stop();
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    await sim?.stop();
+    await cp.stop();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** A running `kaito operator` child process. */
+export interface OperatorProcess {
+  readonly child: ChildProcess;
+  /** Parsed JSON log lines so far. */
+  readonly logs: Array<Record<string, unknown>>;
+  /** Raw stderr. */
+  stderr(): string;
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  readonly webhookPort: number | undefined;
+  /** Resolves with the exit code (or signal name). */
+  readonly exited: Promise<number | string>;
+  get(path: string): Promise<{ status: number; body: string }>;
+}
+
+const MAIN = join(repoRoot, "packages", "operator", "src", "cli", "main.ts");
+
+/** Start `kaito operator` as a child process (Node with the source condition, as `pnpm kaito` runs it). */
+export async function startOperatorProcess(args: readonly string[], timeoutMs = 30_000): Promise<OperatorProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--conditions=@kaito-ts/source",
+      MAIN,
+      "operator",
+      "--bind-address=127.0.0.1",
+      "--health-port=0",
+      "--metrics-port=0",
+      "--log-level=debug",
+      ...args,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KUBECONFIG: "" } },
+  );
+  const logs: Array<Record<string, unknown>> = [];
+  let err = "";
+  let buf = "";
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        logs.push({ msg: line, unparsed: true });
+      }
+    }
+  });
+  child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+    err += d;
+  });
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")),
+  );
+  const until = Date.now() + timeoutMs;
+  let start: Record<string, unknown> | undefined;
+  while (start === undefined) {
+    start = logs.find((l) => l.msg === "operator starting");
+    if (start !== undefined) break;
+    if (child.exitCode !== null || Date.now() > until) {
+      child.kill("SIGKILL");
+      throw new Error(`kaito operator did not start: ${err}\n${logs.map((l) => JSON.stringify(l)).join("\n")}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const healthPort = Number(start.healthPort);
+  const metricsPort = Number(start.metricsPort);
+  const webhookPort = start.webhookPort === undefined ? undefined : Number(start.webhookPort);
+  return {
+    child,
+    logs,
+    stderr: () => err,
+    healthPort,
+    metricsPort,
+    webhookPort,
+    exited,
+    async get(path) {
+      const port = path === "/metrics" ? metricsPort : healthPort;
+      const res = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: res.status, body: await res.text() };
+    },
+  };
+}
+
+/** Poll until `check` returns a value other than undefined/false; fails after `timeoutMs` naming `what`. */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until)
+      throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `kubectl get -o json`, parsed; undefined when not found. */
+export async function getJson(kubeconfig: string, args: string[]): Promise<Record<string, unknown> | undefined> {
+  const r = await kubectl(kubeconfig, ["get", ...args, "-o", "json"]);
+  if (r.code !== 0) return undefined;
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** A condition of a Workspace read with kubectl. */
+export function condition(
+  ws: Record<string, unknown> | undefined,
+  type: string,
+): { status?: string; reason?: string } | undefined {
+  const conds =
+    (ws?.status as { conditions?: Array<{ type: string; status?: string; reason?: string }> } | undefined)
+      ?.conditions ?? [];
+  return conds.find((c) => c.type === type);
+}
+
+export const execFileP = promisify(execFile);
