@@ -100,7 +100,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("--port <port>", "TCP port on 127.0.0.1 (0 picks a free one)", "0")
     .option("--kubeconfig <path>", "where to write the kubeconfig (default: a temporary file)")
     .option("--node-delay-ms <ms>", "how long a NodeClaim takes to become a Node", "2000")
-    .option("--real", "run on a real control plane (@kaito-ts/envtest: kube-apiserver, etcd, controllers) instead of cluster-sim's API server")
+    .option(
+      "--real",
+      "run on a real control plane (@kaito-ts/envtest: kube-apiserver, etcd, controllers) instead of cluster-sim's API server",
+    )
     .action(async (o: Record<string, unknown>) => {
       exitCode = await runClusterUp(io, {
         port: Number(o.port),

@@ -1,3 +1,4 @@
+import { copyFileSync } from "node:fs";
 import type { KubeObject } from "@kaito-ts/cluster-sim";
 import { listSkus, type Sku } from "@kaito-ts/preset-catalog";
 import { allCrds } from "@kaito-ts/workspace-types";
@@ -11,6 +12,91 @@ export interface ClusterUpOptions {
   readonly port: number;
   readonly kubeconfig?: string;
   readonly nodeDelayMs: number;
+  /** Run on the real control plane of `@kaito-ts/envtest` instead of cluster-sim's API server. */
+  readonly real?: boolean;
+}
+
+/** What `@kaito-ts/envtest` exports (an optional peer dependency, loaded for `cluster up --real` only). */
+export type EnvtestModule = typeof import("@kaito-ts/envtest");
+
+/** Loads `@kaito-ts/envtest` on demand, with a one-line `MISSING_DEPENDENCY` error when it is not installed. */
+export async function loadEnvtest(
+  importer: (specifier: string) => Promise<unknown> = (s) => import(s),
+): Promise<EnvtestModule> {
+  const specifier = "@kaito-ts/envtest";
+  try {
+    return (await importer(specifier)) as EnvtestModule;
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    const missing =
+      (code === "ERR_MODULE_NOT_FOUND" || /Cannot find (?:package|module)/.test(String(message))) &&
+      String(message).includes(`'${specifier}'`);
+    if (!missing) throw error;
+    throw new OperatorError(
+      "MISSING_DEPENDENCY",
+      `kaito cluster up --real needs ${specifier}, an optional dependency of @kaito-ts/operator: install it next to the operator (npm install ${specifier}) and run again`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * `kaito cluster up --real`: the same playground on a real control plane — kube-apiserver, etcd,
+ * kube-controller-manager and kube-scheduler from `@kaito-ts/envtest`, Kaito's CRDs installed, and cluster-sim's
+ * simulated cloud and kubelet attached over HTTP (NodeClaims become GPU nodes; their pods run). Kaito's admission
+ * webhook is not registered (that is the operator's job), so invalid Workspaces are only checked by the CRD schema.
+ * When the binaries are not built, prints one line saying how to build them and returns 2.
+ */
+export async function runRealClusterUp(
+  io: CliIO,
+  options: ClusterUpOptions,
+  interrupted: () => Promise<void>,
+  load: () => Promise<ClusterSimModule>,
+  loadPlane: () => Promise<EnvtestModule>,
+): Promise<number> {
+  const envtest = await loadPlane();
+  const missing = (() => {
+    try {
+      return envtest.resolveBinaries().missing.filter((b) => b !== "oras" && b !== "kubectl");
+    } catch {
+      return ["etcd", "kube-apiserver"];
+    }
+  })();
+  if (missing.length > 0) {
+    io.stderr(
+      `cluster up --real needs the control-plane binaries (missing: ${missing.join(", ")}): build them with npx --yes pnpm@12.21.0 test-deps (needs Go ≥ 1.26), or set KAITO_TS_BIN_DIR\n`,
+    );
+    return 2;
+  }
+  const { attachSimulation } = await load();
+  const plane = await envtest.startControlPlane({
+    controllers: true,
+    ...(options.port !== 0 ? { apiServerPort: options.port } : {}),
+  });
+  try {
+    await plane.installCRDs(allCrds.map((crd) => structuredClone(crd) as never));
+    const sim = await attachSimulation(plane.kubeConfig, {
+      skus: listSkus({ includeClassic: true }).map(simulatedSku),
+      nodeDelayMs: options.nodeDelayMs,
+    });
+    let kubeconfig = plane.kubeconfigPath;
+    if (options.kubeconfig !== undefined) {
+      copyFileSync(plane.kubeconfigPath, options.kubeconfig);
+      kubeconfig = options.kubeconfig;
+    }
+    io.stdout(
+      `a real control plane (kube-apiserver, etcd, controller-manager, scheduler) is serving at ${plane.url}\n`,
+    );
+    io.stdout(`export KUBECONFIG=${kubeconfig}\n`);
+    io.stdout("GPU nodes are simulated (cluster-sim attached); Kaito's admission webhook is not registered here\n");
+    io.stdout("press Ctrl-C to stop\n");
+    await interrupted();
+    await sim.stop();
+  } finally {
+    await plane.stop();
+  }
+  io.stdout("control plane stopped\n");
+  return 0;
 }
 
 /** The node simulation's view of an instance type: what a GPU node of that SKU reports (GPU feature discovery labels). */
@@ -36,6 +122,7 @@ export async function runClusterUp(
   io: CliIO,
   options: ClusterUpOptions,
   load: () => Promise<ClusterSimModule> = () => loadClusterSim("kaito cluster up"),
+  loadPlane: () => Promise<EnvtestModule> = () => loadEnvtest(),
 ): Promise<number> {
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)
     throw new OperatorError(
@@ -47,6 +134,7 @@ export async function runClusterUp(
       "UNSUPPORTED_ENVIRONMENT",
       "cluster up runs until interrupted, which this environment cannot do",
     );
+  if (options.real === true) return runRealClusterUp(io, options, io.interrupted, load, loadPlane);
   const { startCluster } = await load();
   const cluster = await startCluster({
     // The CRDs are plain JSON data: the same objects `kaito crds` prints.
