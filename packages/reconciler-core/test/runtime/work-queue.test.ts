@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  Backoff,
   BucketRateLimiter,
   defaultControllerRateLimiter,
   FakeClock,
@@ -189,5 +190,17 @@ describe("WorkQueue", () => {
     });
     q.add("a");
     expect(await q.get()).toBe("a");
+  });
+});
+
+describe("Backoff (reconnects)", () => {
+  it("doubles from 800 ms to 30 s with jitter on top, and starts over after reset", () => {
+    const b = new Backoff({ random: () => 0.5 });
+    const seq = Array.from({ length: 8 }, () => b.next());
+    expect(seq).toEqual([880, 1760, 3520, 7040, 14080, 28160, 33000, 33000]);
+    b.reset();
+    expect(b.next()).toBe(880);
+    const exact = new Backoff({ initialMs: 10, maxMs: 40, jitter: 0 });
+    expect([exact.next(), exact.next(), exact.next(), exact.next()]).toEqual([10, 20, 40, 40]);
   });
 });
