@@ -207,7 +207,7 @@ async function realTarget(): Promise<{ target: Target; stop(): Promise<void> }> 
 
 async function main(): Promise<void> {
   console.log(
-    `${CONCURRENCY} concurrent creates of a Workspace (${workspaceBody("x", 0).length} bytes, Workspace CRD installed) for ${SECONDS} s each`,
+    `${CONCURRENCY} concurrent creates of a Workspace (${workspaceBody("x", 0).length} bytes, Workspace CRD installed) for ${SECONDS} s each; cluster-sim over HTTP with a token, kube-apiserver over HTTPS with a client certificate`,
   );
   const sim = await simTarget();
   let simResult: Awaited<ReturnType<typeof drive>>;

@@ -393,6 +393,44 @@ const DEFAULT_COLUMNS: TableColumn[] = [
   }),
 ];
 
+/**
+ * CustomResourceDefinitions as kube-apiserver 1.37 prints them: NAME, SCOPE, VERSIONS (the served ones, the storage
+ * version marked `(storage)`), CREATED AT; with `-o wide` GROUP, KIND, SHORTNAMES and ESTABLISHED.
+ */
+const CRD_COLUMNS: TableColumn[] = [
+  NAME_COLUMN,
+  col("Scope", "string", "Scope indicates whether the defined custom resource is cluster- or namespace-scoped.", (o) =>
+    str(get(o, "spec", "scope")),
+  ),
+  col("Versions", "string", "The served versions of the custom resource; (storage) marks the storage version.", (o) =>
+    arr(get(o, "spec", "versions"))
+      .filter((v) => get(v, "served") === true)
+      .map((v) => `${str(get(v, "name"))}${get(v, "storage") === true ? "(storage)" : ""}`)
+      .join(","),
+  ),
+  DEFAULT_COLUMNS[1] as TableColumn,
+  col("Group", "string", "The API group of the custom resource.", (o) => str(get(o, "spec", "group")), 1),
+  col("Kind", "string", "The kind of the custom resource.", (o) => str(get(o, "spec", "names", "kind")), 1),
+  col(
+    "ShortNames",
+    "string",
+    "The short names of the custom resource.",
+    (o) =>
+      arr(get(o, "spec", "names", "shortNames"))
+        .map((n) => str(n))
+        .join(","),
+    1,
+  ),
+  col(
+    "Established",
+    "boolean",
+    "Whether the custom resource is served (its Established condition).",
+    (o) =>
+      arr(get(o, "status", "conditions")).some((c) => get(c, "type") === "Established" && get(c, "status") === "True"),
+    1,
+  ),
+];
+
 const WEBHOOK_COLUMNS: TableColumn[] = [
   NAME_COLUMN,
   col(
@@ -660,16 +698,8 @@ const COLUMNS: Record<string, TableColumn[]> = {
     col("Status", "string", "The status of the namespace", (o) => str(get(o, "status", "phase"))),
     AGE_COLUMN,
   ],
-  "/ServiceAccount": [
-    NAME_COLUMN,
-    col(
-      "Secrets",
-      "string",
-      "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
-      (o) => arr(get(o, "secrets")).length,
-    ),
-    AGE_COLUMN,
-  ],
+  // 1.37 prints no SECRETS column (token Secrets are no longer made for ServiceAccounts)
+  "/ServiceAccount": [NAME_COLUMN, AGE_COLUMN],
   "/Event": [
     col(
       "Last Seen",
@@ -748,7 +778,7 @@ const COLUMNS: Record<string, TableColumn[]> = {
     ),
     AGE_COLUMN,
   ],
-  "apiextensions.k8s.io/CustomResourceDefinition": DEFAULT_COLUMNS,
+  "apiextensions.k8s.io/CustomResourceDefinition": CRD_COLUMNS,
   "admissionregistration.k8s.io/ValidatingWebhookConfiguration": WEBHOOK_COLUMNS,
   "admissionregistration.k8s.io/MutatingWebhookConfiguration": WEBHOOK_COLUMNS,
 };

@@ -703,6 +703,35 @@ describeBackends("kubectl", { crds: [workspaceCrd(), widgetCrd()] }, (b) => {
       );
     });
   });
+
+  describe("printed tables", () => {
+    it("kubectl get -o wide prints the same columns for each kind", async () => {
+      const kinds = [
+        "namespaces",
+        "configmaps",
+        "secrets",
+        "serviceaccounts",
+        "services",
+        "deployments",
+        "customresourcedefinitions",
+        "widgets",
+        "events",
+        "clusterroles",
+      ];
+      const outs = await Promise.all(kinds.map((k) => kubectl().ok(["get", k, "-o", "wide", "-A"])));
+      kinds.forEach((k, i) => {
+        const header = outs[i]?.split("\n")[0]?.trim().split(/\s+/) ?? [];
+        expect(header).toContain("NAME");
+        seen.record(b().name, `get ${k} -o wide -A columns`, header);
+      });
+      const services = normalizeTable(await kubectl().ok(["get", "svc", "kubernetes", "-o", "wide"]));
+      seen.record(
+        b().name,
+        "get svc kubernetes -o wide",
+        services.replace(/\b\d+\.\d+\.\d+\.\d+\b/g, "<ip>").replace(/\d+\/TCP/, "<port>/TCP"),
+      );
+    });
+  });
 });
 
 describe("the backends agree", () => {

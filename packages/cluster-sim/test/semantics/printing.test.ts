@@ -251,8 +251,23 @@ describe("built-in printers", () => {
     expect(names("", "Event")).toEqual(["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]);
     expect(names("coordination.k8s.io", "Lease")).toEqual(["NAME", "HOLDER", "AGE"]);
     expect(names("apps", "ControllerRevision")).toEqual(["NAME", "CONTROLLER", "REVISION", "AGE"]);
-    expect(names("apiextensions.k8s.io", "CustomResourceDefinition")).toEqual(["NAME", "CREATED AT"]);
-    expect(names("", "ServiceAccount")).toEqual(["NAME", "SECRETS", "AGE"]);
+    expect(names("apiextensions.k8s.io", "CustomResourceDefinition")).toEqual([
+      "NAME",
+      "SCOPE",
+      "VERSIONS",
+      "CREATED AT",
+    ]);
+    expect(names("apiextensions.k8s.io", "CustomResourceDefinition", true)).toEqual([
+      "NAME",
+      "SCOPE",
+      "VERSIONS",
+      "CREATED AT",
+      "GROUP",
+      "KIND",
+      "SHORTNAMES",
+      "ESTABLISHED",
+    ]);
+    expect(names("", "ServiceAccount")).toEqual(["NAME", "AGE"]);
     expect(names("x.io", "Unknown")).toEqual(["NAME", "AGE"]);
     expect(names("rbac.authorization.k8s.io", "Unprinted")).toEqual(["NAME", "CREATED AT"]);
     expect(names("admissionregistration.k8s.io", "ValidatingWebhookConfiguration")).toEqual([
@@ -492,8 +507,28 @@ describe("built-in printers", () => {
     expect(
       cells("apiextensions.k8s.io", "CustomResourceDefinition", {
         metadata: { name: "workspaces.kaito.sh", creationTimestamp: "2026-11-28T10:00:00Z" },
+        spec: {
+          group: "kaito.sh",
+          scope: "Namespaced",
+          names: { kind: "Workspace", shortNames: ["wk", "wks"] },
+          versions: [
+            { name: "v1alpha1", served: true, storage: false },
+            { name: "v1beta1", served: true, storage: true },
+            { name: "v1", served: false, storage: false },
+          ],
+        },
+        status: { conditions: [{ type: "Established", status: "True" }] },
       }),
-    ).toEqual(["workspaces.kaito.sh", "2026-11-28T10:00:00Z"]);
+    ).toEqual([
+      "workspaces.kaito.sh",
+      "Namespaced",
+      "v1alpha1,v1beta1(storage)",
+      "2026-11-28T10:00:00Z",
+      "kaito.sh",
+      "Workspace",
+      "wk,wks",
+      true,
+    ]);
     expect(cells("", "Namespace", { metadata: { name: "default" }, status: { phase: "Active" } })?.slice(0, 2)).toEqual(
       ["default", "Active"],
     );
