@@ -376,6 +376,33 @@ describe.each(backends)("Workspace controller on $name", (backend) => {
     expect(events.items.map((e) => (e as unknown as { reason: string }).reason)).toContain("JobRecreating");
   });
 
+  it("bad input: a malformed tuning ConfigMap is reported on JobStarted with the rule it breaks", async () => {
+    await client.create(Resources.ConfigMap, {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "bad-params", namespace: "default" },
+      data: {
+        "training_config.yaml":
+          "training_config:\n  QuantizationConfig:\n    load_in_4bit: true\n    load_in_8bit: true\n",
+      },
+    });
+    const ws0 = tuning("badconfig", { volumeSource: { emptyDir: {} } });
+    await client.create(Resources.Workspace, { ...ws0, tuning: { ...(ws0.tuning as object), config: "bad-params" } });
+    const ws = await eventually(
+      "the config condition",
+      async () => {
+        const w = await get("badconfig");
+        return cond(w, ConditionType.JobStarted)?.reason === "InvalidTuningConfig" ? w : undefined;
+      },
+      20_000,
+    );
+    expect(cond(ws, ConditionType.JobStarted)?.message).toMatch(
+      /tuning ConfigMap default\/bad-params \(tuning.config\)/,
+    );
+    expect(ws.status).toMatchObject({ state: "Failed" });
+    expect(await client.get(Resources.Job, "default", "badconfig")).toBeUndefined();
+  });
+
   it("bad input: a push secret that does not exist is reported on JobStarted with what to run", async () => {
     await client.create(
       Resources.Workspace,
