@@ -36,7 +36,10 @@ interface Loaded {
 const YAML_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
 
 function load(input: CrdSource, index: number): Loaded[] {
-  if (typeof input !== "string") return [{ crd: checkCrd(input, `object #${index}`), source: `object #${index}` }];
+  if (typeof input !== "string") {
+    const source = `object #${index}`;
+    return [{ crd: toTypedModel(checkCrd(input, source)), source }];
+  }
   let stat: ReturnType<typeof statSync>;
   try {
     stat = statSync(input);
@@ -63,6 +66,24 @@ function load(input: CrdSource, index: number): Loaded[] {
     const source = docs.length > 1 ? `${input} (document ${i + 1})` : input;
     return { crd: checkCrd(d, source), source };
   });
+}
+
+/**
+ * A CRD given as a plain object in its wire form (`x-kubernetes-preserve-unknown-fields`, …) is turned into client-node's
+ * typed model, whose serializer would otherwise drop every key it knows only by its camel-case name. Parsing it as YAML
+ * (JSON is YAML) goes through the same deserializer as a file. A typed object, or one with no such key, is kept as it is.
+ */
+function toTypedModel(crd: V1CustomResourceDefinition): V1CustomResourceDefinition {
+  if (!hasWireOnlyKey(crd)) return crd;
+  return loadAllYaml(JSON.stringify(crd))[0] as V1CustomResourceDefinition;
+}
+
+function hasWireOnlyKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasWireOnlyKey);
+  if (typeof value !== "object" || value === null) return false;
+  return Object.entries(value).some(
+    ([k, v]) => k.startsWith("x-kubernetes-") || k.startsWith("$") || hasWireOnlyKey(v),
+  );
 }
 
 function checkCrd(doc: unknown, source: string): V1CustomResourceDefinition {

@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import {
   ApiException,
   AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
   AuthenticationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -201,6 +202,39 @@ spec:
     expect(isEnvtestError(e) && e.code).toBe("INVALID_INPUT");
     expect((e as Error).message).toBe(
       `installCRDs: ${mixed} (document 2) is a Namespace, not a CustomResourceDefinition`,
+    );
+  });
+
+  it("keeps the wire-only keys of a plain-object CRD (x-kubernetes-preserve-unknown-fields is not dropped)", async () => {
+    const plain = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "gadgets.plain.example.com" },
+      spec: {
+        group: "plain.example.com",
+        scope: "Namespaced",
+        names: { kind: "Gadget", plural: "gadgets", singular: "gadget", listKind: "GadgetList" },
+        versions: [
+          {
+            name: "v1",
+            served: true,
+            storage: true,
+            schema: {
+              openAPIV3Schema: {
+                type: "object",
+                properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+              },
+            },
+          },
+        ],
+      },
+    };
+    await cp.installCRDs(plain);
+    const live = await cp.kubeConfig.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({
+      name: "gadgets.plain.example.com",
+    });
+    expect(live.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec?.x_kubernetes_preserve_unknown_fields).toBe(
+      true,
     );
   });
 
