@@ -43,6 +43,10 @@ export const DIFFERENCES = {
     id: "crd-cel-compile-checks",
     summary: "a CRD whose CEL rule names an undeclared field (or exceeds the cost budget) is accepted",
   },
+  "deprecation-warnings": {
+    id: "deprecation-warnings",
+    summary: "no `Warning:` for deprecated APIs (v1 Endpoints, CRD versions marked deprecated)",
+  },
 } as const satisfies Record<string, Difference>;
 
 /** The id of a known difference. */

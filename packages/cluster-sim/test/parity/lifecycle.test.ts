@@ -8,7 +8,11 @@
 import * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../clients/kubectl-runner.ts";
-import { describeBackends, type RunningBackend } from "./backends.ts";
+import { describeBackends, Observations, type RunningBackend } from "./backends.ts";
+import { expectedOn } from "./differences.ts";
+import { normalizeTable } from "./support.ts";
+
+const seen = new Observations();
 
 const SERVER = [
   "const http = require('node:http');",
@@ -293,6 +297,46 @@ describeBackends(
         expect(r.code).toBe(0);
       });
 
+      it("kubectl get -o wide prints the same columns for workloads, nodes and their objects", async () => {
+        const kinds = [
+          "pods",
+          "nodes",
+          "deployments",
+          "replicasets",
+          "nodeclaims",
+          "leases",
+          "endpoints",
+          "namespaces",
+        ];
+        const outs = await Promise.all(kinds.map((k) => kubectl().run(["get", k, "-o", "wide", "-A"])));
+        kinds.forEach((k, i) => {
+          const r = outs[i];
+          expect(r?.code).toBe(0);
+          const stderr =
+            k === "endpoints"
+              ? r?.stderr.trim().replace(
+                  expectedOn(
+                    b().name,
+                    "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\n",
+                    {
+                      id: "deprecation-warnings",
+                      clusterSim: "",
+                    },
+                  ),
+                  "",
+                )
+              : r?.stderr.trim();
+          if (k === "endpoints" && b().name === "kube-apiserver")
+            expect(r?.stderr).toContain("Endpoints is deprecated");
+          seen.record(b().name, `get ${k} -o wide -A`, {
+            columns: r?.stdout.split("\n")[0]?.trim().split(/\s+/) ?? [],
+            stderr,
+          });
+        });
+        const deploy = normalizeTable(await kubectl().ok(["get", "deployment", "hello"]));
+        seen.record(b().name, "get deployment hello", deploy);
+      });
+
       it("deleting the Deployment removes its ReplicaSets and pods", async () => {
         await kubectl().ok(["delete", "deployment", "hello", "--timeout=30s"]);
         await eventually(
@@ -304,3 +348,10 @@ describeBackends(
     });
   },
 );
+
+describe("the backends agree", () => {
+  it("on the printed columns recorded above", () => {
+    expect(seen.complete()).toBeGreaterThan(0);
+    expect(seen.pairs()).toEqual(seen.expected());
+  });
+});
