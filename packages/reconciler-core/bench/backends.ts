@@ -33,6 +33,14 @@ const skus: SimulationOptions["skus"] = [
   { name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
 ];
 
+/**
+ * Node heartbeats: on cluster-sim nothing reads them (no node-lifecycle controller), so they are off; on the real
+ * control plane the node Leases are renewed (the node-lifecycle controller needs them) but the node status is not
+ * refreshed every 10 s — a kubelet with Leases reports an unchanged status only every 5 minutes
+ * (`nodeStatusReportFrequency`), so a run of a few minutes would see none.
+ */
+const heartbeats = { "cluster-sim": false, envtest: { leaseRenewMs: 10_000, nodeStatusMs: 0 } } as const;
+
 /** Start a fresh backend with the Workspace and NodeClaim CRDs and the simulation. */
 export async function startBackend(
   name: BackendName,
@@ -42,7 +50,7 @@ export async function startBackend(
     const cluster = await startCluster({
       skus,
       crds: [workspaceCrd as never],
-      simulation: { ...instantSimulation, onError },
+      simulation: { ...instantSimulation, heartbeats: heartbeats[name], onError },
     });
     return { name, kubeconfigPath: cluster.kubeconfigPath, stop: () => cluster.stop() };
   }
@@ -55,7 +63,12 @@ export async function startBackend(
   try {
     await cp.installCRDs([workspaceCrd as never]);
     await installNodeClaimCrd(cp.kubeConfig);
-    const sim = await attachSimulation(cp.kubeConfig, { skus, ...instantSimulation, onError });
+    const sim = await attachSimulation(cp.kubeConfig, {
+      skus,
+      ...instantSimulation,
+      heartbeats: heartbeats[name],
+      onError,
+    });
     return {
       name,
       kubeconfigPath: cp.kubeconfigPath,

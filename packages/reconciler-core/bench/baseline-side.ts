@@ -67,10 +67,27 @@ function readiness(ready: boolean, node: string | undefined): ReadinessReport {
   return { ...(ready ? nodes : claims), nodeClaims: claims, nodes, workerNodes: node ? [node] : [], events: [] };
 }
 
+/**
+ * client-node 2.0.1 builds a new undici `Agent` — a new TLS connection — for every request to an HTTPS server
+ * (`KubeConfig.createDispatcher` is not cached, unlike its `https.Agent`s). On the real API server that costs a
+ * handshake per write and would make the baseline slower than client-node can be; keep one dispatcher per
+ * KubeConfig, as reconciler-core's `KubeRestClient` does.
+ */
+function reuseConnections(kc: KubeConfig): void {
+  const target = kc as unknown as { createDispatcher: (cluster: unknown, options: unknown) => unknown };
+  const create = target.createDispatcher.bind(kc);
+  let cached: unknown;
+  target.createDispatcher = (cluster, options) => {
+    cached ??= create(cluster, options);
+    return cached;
+  };
+}
+
 /** Start the baseline against `kubeconfigPath`; resolves once its informers have listed. */
 export async function startBaselineSide(kubeconfigPath: string, target: number): Promise<RunningSide> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
+  reuseConnections(kc);
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
@@ -140,9 +157,10 @@ export async function startBaselineSide(kubeconfigPath: string, target: number):
     wake();
   };
 
-  const event = (ws: KubernetesObject, reason: string, message: string) => {
+  // Events are written in the background, as client-go's recorder (and the reconciler's) does.
+  const event = (ws: KubernetesObject, reason: string, message: string): void => {
     const now = new Date();
-    return count(
+    count(
       "create",
       "events",
       undefined,
@@ -166,7 +184,7 @@ export async function startBaselineSide(kubeconfigPath: string, target: number):
           count: 1,
         },
       }),
-    );
+    ).catch(() => {}); // counted in `failures`
   };
 
   const writeStatus = async (
@@ -225,7 +243,7 @@ export async function startBaselineSide(kubeconfigPath: string, target: number):
         undefined,
         objects.create(buildNodeClaim(req, flow.claim, { cloud: "azure" }) as unknown as KubernetesObject),
       );
-      await event(raw, "NodeClaimCreated", `created NodeClaim ${flow.claim}`);
+      event(raw, "NodeClaimCreated", `created NodeClaim ${flow.claim}`);
       await writeStatus(
         raw,
         flow,
@@ -247,7 +265,7 @@ export async function startBaselineSide(kubeconfigPath: string, target: number):
       await count("create", "services", undefined, objects.create(svcs.headless as KubernetesObject));
       const sts = buildInferenceStatefulSet(ws, { revision, targetNodeCount: 1, nvmeStorageClass: false }, options);
       await count("create", "statefulsets", undefined, objects.create(sts as KubernetesObject));
-      await event(raw, "StatefulSetCreated", `created StatefulSet ${name} (revision ${revision})`);
+      event(raw, "StatefulSetCreated", `created StatefulSet ${name} (revision ${revision})`);
       const node = (claim as { status?: { nodeName?: string } }).status?.nodeName;
       await writeStatus(
         raw,

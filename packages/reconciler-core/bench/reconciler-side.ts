@@ -43,6 +43,8 @@ function countCalls(client: KubeClient, counts: Counts): void {
   };
   client.patch = (rt, ns, name, type, body, opts) => {
     tally(counts.writes, writeKey("patch", rt.resource, opts?.subresource));
+    if (process.env.BENCH_TRACE === "1")
+      console.error(`TRACE ${Date.now()} ${rt.resource} ${name} ${opts?.subresource ?? "-"} ${JSON.stringify(body)}`);
     return c.patch(rt, ns, name, type, body, opts);
   };
   client.delete = (rt, ns, name, opts) => {
