@@ -119,32 +119,30 @@ describe("oras pull of what we push", () => {
   });
 });
 
-describe("a tag that was never pushed", () => {
+describe("a reference that was never pushed", () => {
   const cases = [
     ["in a repository that exists", "interop/lib-adapter:never-pushed"],
     ["in a repository that does not exist", "interop/no-such-repo:v1"],
+    ["by a digest that was never pushed", `interop/lib-adapter@sha256:${"0".repeat(64)}`],
   ] as const;
 
-  it.each(cases)(
-    "%s: oras fails with its error and our client with MANIFEST_UNKNOWN naming the reference",
-    async (_, path) => {
-      const ref = `${registry.host}/${path}`;
-      const out = join(tmp.path, `missing-${path.replace(/[/:]/g, "-")}`);
-      const theirs = await oras(["pull", "--plain-http", "--no-tty", ref, "-o", out], { dockerConfigDir });
-      expect(theirs.code).not.toBe(0);
-      // oras 1.3: "Error response from registry: <ref>: not found"
-      expect(theirs.stderr).toContain(`${ref}: not found`);
+  it.each(cases)("%s: oras fails with its error, ours is MANIFEST_UNKNOWN naming the reference", async (_, path) => {
+    const ref = `${registry.host}/${path}`;
+    const out = join(tmp.path, `missing-${path.replace(/[/:@]/g, "-")}`);
+    const theirs = await oras(["pull", "--plain-http", "--no-tty", ref, "-o", out], { dockerConfigDir });
+    expect(theirs.code).not.toBe(0);
+    // oras 1.3: "Error response from registry: <ref>: not found"
+    expect(theirs.stderr).toContain(`${ref}: not found`);
 
-      const ours = await pullOrasArtifact(client, ref, out).catch((e: unknown) => e);
-      expect(isOciRegistryError(ours)).toBe(true);
-      expect(ours).toMatchObject({ code: "MANIFEST_UNKNOWN", status: 404 });
-      expect((ours as Error).message).toContain(ref);
+    const ours = await pullOrasArtifact(client, ref, out).catch((e: unknown) => e);
+    expect(isOciRegistryError(ours)).toBe(true);
+    expect(ours).toMatchObject({ code: "MANIFEST_UNKNOWN", status: 404 });
+    expect((ours as Error).message).toContain(`manifest ${ref} not found`);
 
-      const cli = await kaitoPublish(["pull", ref, out, "--plain-http"], { dockerConfigDir });
-      expect(cli.code).toBe(1);
-      expect(cli.stderr).toContain("MANIFEST_UNKNOWN");
-      expect(cli.stderr).toContain(ref);
-      expect(cli.stdout).toBe("");
-    },
-  );
+    const cli = await kaitoPublish(["pull", ref, out, "--plain-http"], { dockerConfigDir });
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain("MANIFEST_UNKNOWN");
+    expect(cli.stderr).toContain(ref);
+    expect(cli.stdout).toBe("");
+  });
 });
