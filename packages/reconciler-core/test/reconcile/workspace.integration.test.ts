@@ -22,6 +22,11 @@ import {
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
 
 const SKU = "Standard_NC24ads_A100_v4";
+/**
+ * How long a step may take. Generous: with kube-controller-manager, kube-scheduler and the node agent all on a
+ * shared, loaded machine, a rolling update can take many seconds.
+ */
+const WAIT_MS = 45_000;
 /** The simulated cloud has no quota left for this one. */
 const QUOTA_SKU = "Standard_NC48ads_A100_v4";
 
@@ -73,430 +78,434 @@ function cond(ws: KubeObject | undefined, type: string): Condition | undefined {
   return ((ws?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
 }
 
-describe.each(backends)("Workspace controller on $name", (backend) => {
-  let be: RunningBackend;
-  let client: KubeRestClient;
-  let mgr: Manager;
-  const get = (name: string) => client.get(Resources.Workspace, "default", name);
+describe.each(backends)(
+  "Workspace controller on $name",
+  (backend) => {
+    let be: RunningBackend;
+    let client: KubeRestClient;
+    let mgr: Manager;
+    const get = (name: string) => client.get(Resources.Workspace, "default", name);
 
-  beforeAll(async () => {
-    be = await backend.start({
-      crds: [workspaceCrd],
-      simulation: {
-        skus: [
-          { name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
-          { name: QUOTA_SKU, gpuCount: 2, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
-        ],
-        nodeDelayMs: 50,
-        // Probes every 300 ms: a node process that starts slowly on a loaded machine is not killed by liveness.
-        podDelays: { probeIntervalMs: 300 },
-        processRuntime: {
-          images: [
-            {
-              // kaito-base runs the trainer in Job pods and a /health server in inference pods.
-              image: "*/kaito-base:*",
-              spawn: (ctx) => {
-                const meta = ctx.pod.metadata as { name?: string; ownerReferences?: Array<{ kind: string }> };
-                if (meta.ownerReferences?.[0]?.kind === "Job") return { command: [process.execPath, "-e", TRAINER] };
-                if (meta.name?.startsWith("crashy-") === true)
-                  return { command: [process.execPath, "-e", CRASHING_SERVER] };
-                return { command: [process.execPath, "-e", SERVER], env: { PORT: String(ctx.ports[5000] ?? 0) } };
-              },
-            },
+    beforeAll(async () => {
+      be = await backend.start({
+        crds: [workspaceCrd],
+        simulation: {
+          skus: [
+            { name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
+            { name: QUOTA_SKU, gpuCount: 2, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
           ],
+          nodeDelayMs: 50,
+          // Probes every 300 ms: a node process that starts slowly on a loaded machine is not killed by liveness.
+          podDelays: { probeIntervalMs: 300 },
+          processRuntime: {
+            images: [
+              {
+                // kaito-base runs the trainer in Job pods and a /health server in inference pods.
+                image: "*/kaito-base:*",
+                spawn: (ctx) => {
+                  const meta = ctx.pod.metadata as { name?: string; ownerReferences?: Array<{ kind: string }> };
+                  if (meta.ownerReferences?.[0]?.kind === "Job") return { command: [process.execPath, "-e", TRAINER] };
+                  if (meta.name?.startsWith("crashy-") === true)
+                    return { command: [process.execPath, "-e", CRASHING_SERVER] };
+                  return { command: [process.execPath, "-e", SERVER], env: { PORT: String(ctx.ports[5000] ?? 0) } };
+                },
+              },
+            ],
+          },
         },
-      },
+      });
+      client = new KubeRestClient(be.kubeConfig);
+      mgr = new Manager({
+        kubeConfig: be.kubeConfig,
+        gracefulShutdownTimeoutMs: 5000,
+        informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
+      });
+      setupWorkspaceController(mgr, {
+        provisioner: (port) => createKarpenterProvisioner({ port }),
+        tuningProgress: { minIntervalMs: 100 },
+        ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
+        nodeRequeueMs: 200,
+      });
+      await mgr.start();
     });
-    client = new KubeRestClient(be.kubeConfig);
-    mgr = new Manager({
-      kubeConfig: be.kubeConfig,
-      gracefulShutdownTimeoutMs: 5000,
-      informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
+    afterAll(async () => {
+      await mgr?.stop();
+      await be?.stop();
     });
-    setupWorkspaceController(mgr, {
-      provisioner: (port) => createKarpenterProvisioner({ port }),
-      tuningProgress: { minIntervalMs: 100 },
-      ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
-      nodeRequeueMs: 200,
-    });
-    await mgr.start();
-  });
-  afterAll(async () => {
-    await mgr?.stop();
-    await be?.stop();
-  });
 
-  it("an inference preset Workspace reaches InferenceReady=True with Kaito's objects, annotations, finalizer and events", async () => {
-    await client.create(Resources.Workspace, inference("phi"));
-    const ws = await eventually(
-      "phi ready",
-      async () => {
-        const w = await get("phi");
-        return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
-      },
-      20_000,
-    );
-    expect(cond(ws, ConditionType.InferenceReady)).toMatchObject({
-      status: "True",
-      reason: ConditionReason.InferenceStatusSuccess,
+    it("an inference preset Workspace reaches InferenceReady=True with Kaito's objects, annotations, finalizer and events", async () => {
+      await client.create(Resources.Workspace, inference("phi"));
+      const ws = await eventually(
+        "phi ready",
+        async () => {
+          const w = await get("phi");
+          return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
+        },
+        WAIT_MS,
+      );
+      expect(cond(ws, ConditionType.InferenceReady)).toMatchObject({
+        status: "True",
+        reason: ConditionReason.InferenceStatusSuccess,
+      });
+      expect(cond(ws, ConditionType.ResourceReady)).toMatchObject({
+        status: "True",
+        reason: ConditionReason.ResourceStatusSuccess,
+      });
+      expect(cond(ws, ConditionType.NodeClaimReady)).toMatchObject({ status: "True", reason: "NodeClaimsReady" });
+      expect(cond(ws, ConditionType.NodesReady)?.status).toBe("True");
+      expect(ws.status).toMatchObject({ state: "Ready", targetNodeCount: 1 });
+      expect(ws.metadata.finalizers).toContain(WORKSPACE_FINALIZER);
+      expect(ws.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
+      expect(ws.metadata.annotations?.["workspace.kaito.io/hash"]).toMatch(/^[0-9a-f]{64}$/);
+      const sts = await client.get(Resources.StatefulSet, "default", "phi");
+      expect(sts?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
+      expect(sts?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Workspace", name: "phi", controller: true });
+      expect(await client.get(Resources.Service, "default", "phi")).toBeDefined();
+      expect(await client.get(Resources.Service, "default", "phi-headless")).toBeDefined();
+      const revs = await client.list(Resources.ControllerRevision, {
+        namespace: "default",
+        labelSelector: "workspace.kaito.io/name=phi",
+      });
+      expect(revs.items).toHaveLength(1);
+      const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=phi" });
+      expect(claims.items).toHaveLength(1);
+      await mgr.events.flush();
+      const events = await client.list(Resources.Event, {
+        namespace: "default",
+        fieldSelector: "involvedObject.name=phi",
+      });
+      const reasons = events.items.map((e) => (e as unknown as { reason: string }).reason);
+      expect(reasons).toContain("NodeClaimCreated");
+      expect(reasons).toContain("StatefulSetCreated");
+      // The writes the flow needs, and no more (the first Workspace of this backend: every write so far is its own).
+      const w = (verb: string, resource: string) => be.requests(verb, resource, "kaito-ts-reconciler-core");
+      expect({
+        revisions: w("create", "controllerrevisions.apps"),
+        nodeClaims: w("create", "nodeclaims.karpenter.sh"),
+        services: w("create", "services"),
+        statefulSets: w("create", "statefulsets.apps"),
+        metadata: w("patch", "workspaces.kaito.sh"),
+        events: w("create", "events"),
+      }).toEqual({ revisions: 1, nodeClaims: 1, services: 2, statefulSets: 1, metadata: 1, events: 2 });
+      // pending → nodes ready → inference ready (3), plus one per intermediate state the provider reports on the way
+      // (NodeClaim launched / registered / initialized, GPU plugin not ready yet): each changes a condition message.
+      expect(w("patch", "workspaces.kaito.sh/status")).toBeGreaterThanOrEqual(3);
+      expect(w("patch", "workspaces.kaito.sh/status")).toBeLessThanOrEqual(8);
     });
-    expect(cond(ws, ConditionType.ResourceReady)).toMatchObject({
-      status: "True",
-      reason: ConditionReason.ResourceStatusSuccess,
-    });
-    expect(cond(ws, ConditionType.NodeClaimReady)).toMatchObject({ status: "True", reason: "NodeClaimsReady" });
-    expect(cond(ws, ConditionType.NodesReady)?.status).toBe("True");
-    expect(ws.status).toMatchObject({ state: "Ready", targetNodeCount: 1 });
-    expect(ws.metadata.finalizers).toContain(WORKSPACE_FINALIZER);
-    expect(ws.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
-    expect(ws.metadata.annotations?.["workspace.kaito.io/hash"]).toMatch(/^[0-9a-f]{64}$/);
-    const sts = await client.get(Resources.StatefulSet, "default", "phi");
-    expect(sts?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
-    expect(sts?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Workspace", name: "phi", controller: true });
-    expect(await client.get(Resources.Service, "default", "phi")).toBeDefined();
-    expect(await client.get(Resources.Service, "default", "phi-headless")).toBeDefined();
-    const revs = await client.list(Resources.ControllerRevision, {
-      namespace: "default",
-      labelSelector: "workspace.kaito.io/name=phi",
-    });
-    expect(revs.items).toHaveLength(1);
-    const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=phi" });
-    expect(claims.items).toHaveLength(1);
-    await mgr.events.flush();
-    const events = await client.list(Resources.Event, {
-      namespace: "default",
-      fieldSelector: "involvedObject.name=phi",
-    });
-    const reasons = events.items.map((e) => (e as unknown as { reason: string }).reason);
-    expect(reasons).toContain("NodeClaimCreated");
-    expect(reasons).toContain("StatefulSetCreated");
-    // The writes the flow needs, and no more (the first Workspace of this backend: every write so far is its own).
-    const w = (verb: string, resource: string) => be.requests(verb, resource, "kaito-ts-reconciler-core");
-    expect({
-      revisions: w("create", "controllerrevisions.apps"),
-      nodeClaims: w("create", "nodeclaims.karpenter.sh"),
-      services: w("create", "services"),
-      statefulSets: w("create", "statefulsets.apps"),
-      metadata: w("patch", "workspaces.kaito.sh"),
-      events: w("create", "events"),
-    }).toEqual({ revisions: 1, nodeClaims: 1, services: 2, statefulSets: 1, metadata: 1, events: 2 });
-    // pending → nodes ready → inference ready (3), plus one per intermediate state the provider reports on the way
-    // (NodeClaim launched / registered / initialized, GPU plugin not ready yet): each changes a condition message.
-    expect(w("patch", "workspaces.kaito.sh/status")).toBeGreaterThanOrEqual(3);
-    expect(w("patch", "workspaces.kaito.sh/status")).toBeLessThanOrEqual(8);
-  });
 
-  it("a crash-looping server reports ContainerCrashLoopBackOff and never InferenceReady=True", async () => {
-    await client.create(Resources.Workspace, inference("crashy"));
-    const seen: string[] = [];
-    const ws = await eventually(
-      "the crash loop reported",
-      async () => {
-        const w = await get("crashy");
-        const c = cond(w, ConditionType.InferenceReady);
+    it("a crash-looping server reports ContainerCrashLoopBackOff and never InferenceReady=True", async () => {
+      await client.create(Resources.Workspace, inference("crashy"));
+      const seen: string[] = [];
+      const ws = await eventually(
+        "the crash loop reported",
+        async () => {
+          const w = await get("crashy");
+          const c = cond(w, ConditionType.InferenceReady);
+          if (c !== undefined) seen.push(c.status);
+          return c?.reason === ConditionReason.ContainerCrashLoopBackOff ? w : undefined;
+        },
+        WAIT_MS,
+      );
+      expect(cond(ws, ConditionType.InferenceReady)?.message).toMatch(
+        /container crashy (keeps crashing \(last exit code 1|restarted)/,
+      );
+      expect(cond(ws, ConditionType.WorkspaceSucceeded)).toMatchObject({
+        status: "False",
+        reason: ConditionReason.WorkspaceFailed,
+      });
+      // keep watching for a while: it must never flip to True while it crashes
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const c = cond(await get("crashy"), ConditionType.InferenceReady);
         if (c !== undefined) seen.push(c.status);
-        return c?.reason === ConditionReason.ContainerCrashLoopBackOff ? w : undefined;
-      },
-      20_000,
-    );
-    expect(cond(ws, ConditionType.InferenceReady)?.message).toMatch(
-      /container crashy (keeps crashing \(last exit code 1|restarted)/,
-    );
-    expect(cond(ws, ConditionType.WorkspaceSucceeded)).toMatchObject({
-      status: "False",
-      reason: ConditionReason.WorkspaceFailed,
+      }
+      expect(seen).not.toContain("True");
     });
-    // keep watching for a while: it must never flip to True while it crashes
-    for (let i = 0; i < 10; i++) {
-      await new Promise((r) => setTimeout(r, 50));
-      const c = cond(await get("crashy"), ConditionType.InferenceReady);
-      if (c !== undefined) seen.push(c.status);
-    }
-    expect(seen).not.toContain("True");
-  });
 
-  it("nodes that never come: the provider's quota error is in the conditions", async () => {
-    be.sim?.addNodeClaimFault({ kind: "quota", instanceType: QUOTA_SKU });
-    await client.create(Resources.Workspace, {
-      ...inference("noquota"),
-      resource: { instanceType: QUOTA_SKU, labelSelector: { matchLabels: { apps: "noquota" } } },
+    it("nodes that never come: the provider's quota error is in the conditions", async () => {
+      be.sim?.addNodeClaimFault({ kind: "quota", instanceType: QUOTA_SKU });
+      await client.create(Resources.Workspace, {
+        ...inference("noquota"),
+        resource: { instanceType: QUOTA_SKU, labelSelector: { matchLabels: { apps: "noquota" } } },
+      });
+      const ws = await eventually(
+        "the quota error",
+        async () => {
+          const w = await get("noquota");
+          const c = cond(w, ConditionType.NodeClaimReady);
+          return c?.status === "False" && /quota/i.test(c.message) ? w : undefined;
+        },
+        WAIT_MS,
+      );
+      const claim = cond(ws, ConditionType.NodeClaimReady);
+      expect(cond(ws, ConditionType.ResourceReady)).toMatchObject({
+        status: "False",
+        reason: claim?.reason,
+        message: claim?.message,
+      });
+      expect(cond(ws, ConditionType.WorkspaceSucceeded)?.message).toMatch(/^waiting for GPU nodes: .*quota/i);
+      expect(ws.status).toMatchObject({ state: "Pending" });
     });
-    const ws = await eventually(
-      "the quota error",
-      async () => {
-        const w = await get("noquota");
-        const c = cond(w, ConditionType.NodeClaimReady);
-        return c?.status === "False" && /quota/i.test(c.message) ? w : undefined;
-      },
-      20_000,
-    );
-    const claim = cond(ws, ConditionType.NodeClaimReady);
-    expect(cond(ws, ConditionType.ResourceReady)).toMatchObject({
-      status: "False",
-      reason: claim?.reason,
-      message: claim?.message,
-    });
-    expect(cond(ws, ConditionType.WorkspaceSucceeded)?.message).toMatch(/^waiting for GPU nodes: .*quota/i);
-    expect(ws.status).toMatchObject({ state: "Pending" });
-  });
 
-  it("a spec update makes a new revision and rolls the StatefulSet (env/volumes/init containers replaced)", async () => {
-    await eventually(
-      "phi ready",
-      async () => cond(await get("phi"), ConditionType.WorkspaceSucceeded)?.status === "True",
-      20_000,
-    );
-    await client.patch(Resources.Workspace, "default", "phi", "merge", {
-      inference: { adapters: [{ source: { name: "adapter-a", image: "example.com/adapters/a:1" } }] },
+    it("a spec update makes a new revision and rolls the StatefulSet (env/volumes/init containers replaced)", async () => {
+      await eventually(
+        "phi ready",
+        async () => cond(await get("phi"), ConditionType.WorkspaceSucceeded)?.status === "True",
+        WAIT_MS,
+      );
+      await client.patch(Resources.Workspace, "default", "phi", "merge", {
+        inference: { adapters: [{ source: { name: "adapter-a", image: "example.com/adapters/a:1" } }] },
+      });
+      const sts = await eventually(
+        "the rolled StatefulSet",
+        async () => {
+          const s = await client.get(Resources.StatefulSet, "default", "phi");
+          return s?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" ? s : undefined;
+        },
+        WAIT_MS,
+      );
+      const spec = (sts.spec as { template: { spec: { initContainers?: Array<{ name: string }> } } }).template.spec;
+      expect(spec.initContainers?.map((c) => c.name)).toContain("puller-adapter-a");
+      const ws = await get("phi");
+      expect(ws?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("2");
+      const revs = await client.list(Resources.ControllerRevision, {
+        namespace: "default",
+        labelSelector: "workspace.kaito.io/name=phi",
+      });
+      expect(revs.items).toHaveLength(2);
+      await eventually(
+        "ready again",
+        async () => cond(await get("phi"), ConditionType.InferenceReady)?.status === "True",
+        WAIT_MS,
+      );
     });
-    const sts = await eventually(
-      "the rolled StatefulSet",
-      async () => {
-        const s = await client.get(Resources.StatefulSet, "default", "phi");
-        return s?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" ? s : undefined;
-      },
-      20_000,
-    );
-    const spec = (sts.spec as { template: { spec: { initContainers?: Array<{ name: string }> } } }).template.spec;
-    expect(spec.initContainers?.map((c) => c.name)).toContain("puller-adapter-a");
-    const ws = await get("phi");
-    expect(ws?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("2");
-    const revs = await client.list(Resources.ControllerRevision, {
-      namespace: "default",
-      labelSelector: "workspace.kaito.io/name=phi",
-    });
-    expect(revs.items).toHaveLength(2);
-    await eventually(
-      "ready again",
-      async () => cond(await get("phi"), ConditionType.InferenceReady)?.status === "True",
-      20_000,
-    );
-  });
 
-  it("bad input: an unknown preset gets a condition, a Warning event and back-off — other Workspaces are unaffected", async () => {
-    await client.create(Resources.Workspace, inference("unknown", "no-such-model-7b"));
-    await client.create(Resources.Workspace, inference("neighbour"));
-    const ws = await eventually(
-      "the bad-input condition",
-      async () => {
-        const w = await get("unknown");
-        return cond(w, ConditionType.WorkspaceSucceeded)?.reason === "UnsupportedPreset" ? w : undefined;
-      },
-      20_000,
-    );
-    expect(cond(ws, ConditionType.WorkspaceSucceeded)?.message).toMatch(
-      /inference\.preset\.name "no-such-model-7b" is not a preset of this catalog version/,
-    );
-    await eventually(
-      "the neighbour ready",
-      async () => cond(await get("neighbour"), ConditionType.WorkspaceSucceeded)?.status === "True",
-      20_000,
-    );
-    await mgr.events.flush();
-    const events = await client.list(Resources.Event, {
-      namespace: "default",
-      fieldSelector: "involvedObject.name=unknown",
+    it("bad input: an unknown preset gets a condition, a Warning event and back-off — other Workspaces are unaffected", async () => {
+      await client.create(Resources.Workspace, inference("unknown", "no-such-model-7b"));
+      await client.create(Resources.Workspace, inference("neighbour"));
+      const ws = await eventually(
+        "the bad-input condition",
+        async () => {
+          const w = await get("unknown");
+          return cond(w, ConditionType.WorkspaceSucceeded)?.reason === "UnsupportedPreset" ? w : undefined;
+        },
+        WAIT_MS,
+      );
+      expect(cond(ws, ConditionType.WorkspaceSucceeded)?.message).toMatch(
+        /inference\.preset\.name "no-such-model-7b" is not a preset of this catalog version/,
+      );
+      await eventually(
+        "the neighbour ready",
+        async () => cond(await get("neighbour"), ConditionType.WorkspaceSucceeded)?.status === "True",
+        WAIT_MS,
+      );
+      await mgr.events.flush();
+      const events = await client.list(Resources.Event, {
+        namespace: "default",
+        fieldSelector: "involvedObject.name=unknown",
+      });
+      const warning = events.items.find(
+        (e) => (e as unknown as { reason: string }).reason === "UnsupportedPreset",
+      ) as unknown as { type: string; count: number } | undefined;
+      expect(warning?.type).toBe("Warning");
+      // back-off, not a hot loop: a handful of passes at most in this time (5 ms, 10 ms, 20 ms, … between retries)
+      expect(warning?.count ?? 0).toBeLessThan(15);
+      expect(await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=unknown" })).toMatchObject({
+        items: [],
+      });
     });
-    const warning = events.items.find(
-      (e) => (e as unknown as { reason: string }).reason === "UnsupportedPreset",
-    ) as unknown as { type: string; count: number } | undefined;
-    expect(warning?.type).toBe("Warning");
-    // back-off, not a hot loop: a handful of passes at most in this time (5 ms, 10 ms, 20 ms, … between retries)
-    expect(warning?.count ?? 0).toBeLessThan(15);
-    expect(await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=unknown" })).toMatchObject({
-      items: [],
-    });
-  });
 
-  it("tuning: the Job runs the trainer, progress shows in TuningProgress, then WorkspaceSucceeded=True", async () => {
-    await client.create(Resources.Workspace, tuning("tune", { volumeSource: { emptyDir: {} } }));
-    const progressMessages = new Set<string>();
-    const ws = await eventually(
-      "tuning succeeded",
-      async () => {
-        const w = await get("tune");
-        const p = cond(w, TUNING_PROGRESS_CONDITION);
-        if (p !== undefined) progressMessages.add(p.message);
-        return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
-      },
-      20_000,
-    );
-    expect(cond(ws, ConditionType.JobStarted)).toMatchObject({
-      status: "True",
-      reason: ConditionReason.TuningJobStatusStarted,
+    it("tuning: the Job runs the trainer, progress shows in TuningProgress, then WorkspaceSucceeded=True", async () => {
+      await client.create(Resources.Workspace, tuning("tune", { volumeSource: { emptyDir: {} } }));
+      const progressMessages = new Set<string>();
+      const ws = await eventually(
+        "tuning succeeded",
+        async () => {
+          const w = await get("tune");
+          const p = cond(w, TUNING_PROGRESS_CONDITION);
+          if (p !== undefined) progressMessages.add(p.message);
+          return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
+        },
+        WAIT_MS,
+      );
+      expect(cond(ws, ConditionType.JobStarted)).toMatchObject({
+        status: "True",
+        reason: ConditionReason.TuningJobStatusStarted,
+      });
+      expect(ws.status).toMatchObject({ state: "Succeeded" });
+      const job = await client.get(Resources.Job, "default", "tune");
+      expect(job?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
+      // the template copy of the qlora parameters in the Workspace namespace
+      expect(await client.get(Resources.ConfigMap, "default", "qlora-params-template")).toBeDefined();
+      const final = await eventually(
+        "the final progress",
+        async () => {
+          const p = cond(await get("tune"), TUNING_PROGRESS_CONDITION);
+          return p?.reason === "TuningCompleted" ? p : undefined;
+        },
+        10_000,
+      );
+      expect(final.message).toBe("step 20/20 (100%), epoch 1.00, train loss 1.5000, training finished");
+      expect([...progressMessages].some((m) => /^step \d+\/20/.test(m))).toBe(true);
     });
-    expect(ws.status).toMatchObject({ state: "Succeeded" });
-    const job = await client.get(Resources.Job, "default", "tune");
-    expect(job?.metadata.annotations?.["workspace.kaito.io/revision"]).toBe("1");
-    // the template copy of the qlora parameters in the Workspace namespace
-    expect(await client.get(Resources.ConfigMap, "default", "qlora-params-template")).toBeDefined();
-    const final = await eventually(
-      "the final progress",
-      async () => {
-        const p = cond(await get("tune"), TUNING_PROGRESS_CONDITION);
-        return p?.reason === "TuningCompleted" ? p : undefined;
-      },
-      10_000,
-    );
-    expect(final.message).toBe("step 20/20 (100%), epoch 1.00, train loss 1.5000, training finished");
-    expect([...progressMessages].some((m) => /^step \d+\/20/.test(m))).toBe(true);
-  });
 
-  it("tuning: a spec update deletes the Job and creates it again for the new revision", async () => {
-    const before = await client.get(Resources.Job, "default", "tune");
-    expect(before).toBeDefined();
-    await client.patch(Resources.Workspace, "default", "tune", "merge", {
-      tuning: { input: { urls: ["https://example.com/data-v2.parquet"] } },
+    it("tuning: a spec update deletes the Job and creates it again for the new revision", async () => {
+      const before = await client.get(Resources.Job, "default", "tune");
+      expect(before).toBeDefined();
+      await client.patch(Resources.Workspace, "default", "tune", "merge", {
+        tuning: { input: { urls: ["https://example.com/data-v2.parquet"] } },
+      });
+      const job = await eventually(
+        "the Job of revision 2",
+        async () => {
+          const j = await client.get(Resources.Job, "default", "tune");
+          return j?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" ? j : undefined;
+        },
+        WAIT_MS,
+      );
+      expect(job.metadata.uid).not.toBe(before?.metadata.uid);
+      await eventually(
+        "tuning succeeded again",
+        async () => {
+          const w = await get("tune");
+          return w?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" &&
+            cond(w, ConditionType.WorkspaceSucceeded)?.status === "True"
+            ? w
+            : undefined;
+        },
+        WAIT_MS,
+      );
+      await mgr.events.flush();
+      const events = await client.list(Resources.Event, {
+        namespace: "default",
+        fieldSelector: "involvedObject.name=tune",
+      });
+      expect(events.items.map((e) => (e as unknown as { reason: string }).reason)).toContain("JobRecreating");
     });
-    const job = await eventually(
-      "the Job of revision 2",
-      async () => {
-        const j = await client.get(Resources.Job, "default", "tune");
-        return j?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" ? j : undefined;
-      },
-      20_000,
-    );
-    expect(job.metadata.uid).not.toBe(before?.metadata.uid);
-    await eventually(
-      "tuning succeeded again",
-      async () => {
-        const w = await get("tune");
-        return w?.metadata.annotations?.["workspace.kaito.io/revision"] === "2" &&
-          cond(w, ConditionType.WorkspaceSucceeded)?.status === "True"
-          ? w
-          : undefined;
-      },
-      20_000,
-    );
-    await mgr.events.flush();
-    const events = await client.list(Resources.Event, {
-      namespace: "default",
-      fieldSelector: "involvedObject.name=tune",
-    });
-    expect(events.items.map((e) => (e as unknown as { reason: string }).reason)).toContain("JobRecreating");
-  });
 
-  it("bad input: a malformed tuning ConfigMap is reported on JobStarted with the rule it breaks", async () => {
-    await client.create(Resources.ConfigMap, {
-      apiVersion: "v1",
-      kind: "ConfigMap",
-      metadata: { name: "bad-params", namespace: "default" },
-      data: {
-        "training_config.yaml":
-          "training_config:\n  QuantizationConfig:\n    load_in_4bit: true\n    load_in_8bit: true\n",
-      },
+    it("bad input: a malformed tuning ConfigMap is reported on JobStarted with the rule it breaks", async () => {
+      await client.create(Resources.ConfigMap, {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "bad-params", namespace: "default" },
+        data: {
+          "training_config.yaml":
+            "training_config:\n  QuantizationConfig:\n    load_in_4bit: true\n    load_in_8bit: true\n",
+        },
+      });
+      const ws0 = tuning("badconfig", { volumeSource: { emptyDir: {} } });
+      await client.create(Resources.Workspace, { ...ws0, tuning: { ...(ws0.tuning as object), config: "bad-params" } });
+      const ws = await eventually(
+        "the config condition",
+        async () => {
+          const w = await get("badconfig");
+          return cond(w, ConditionType.JobStarted)?.reason === "InvalidTuningConfig" ? w : undefined;
+        },
+        WAIT_MS,
+      );
+      expect(cond(ws, ConditionType.JobStarted)?.message).toMatch(
+        /tuning ConfigMap default\/bad-params \(tuning.config\)/,
+      );
+      expect(ws.status).toMatchObject({ state: "Failed" });
+      expect(await client.get(Resources.Job, "default", "badconfig")).toBeUndefined();
     });
-    const ws0 = tuning("badconfig", { volumeSource: { emptyDir: {} } });
-    await client.create(Resources.Workspace, { ...ws0, tuning: { ...(ws0.tuning as object), config: "bad-params" } });
-    const ws = await eventually(
-      "the config condition",
-      async () => {
-        const w = await get("badconfig");
-        return cond(w, ConditionType.JobStarted)?.reason === "InvalidTuningConfig" ? w : undefined;
-      },
-      20_000,
-    );
-    expect(cond(ws, ConditionType.JobStarted)?.message).toMatch(
-      /tuning ConfigMap default\/bad-params \(tuning.config\)/,
-    );
-    expect(ws.status).toMatchObject({ state: "Failed" });
-    expect(await client.get(Resources.Job, "default", "badconfig")).toBeUndefined();
-  });
 
-  it("bad input: a push secret that does not exist is reported on JobStarted with what to run", async () => {
-    await client.create(
-      Resources.Workspace,
-      tuning("nosecret", { image: "registry.example.com/adapters/x:1", imagePushSecret: "missing-secret" }),
-    );
-    const ws = await eventually(
-      "the secret condition",
-      async () => {
-        const w = await get("nosecret");
-        return cond(w, ConditionType.JobStarted)?.reason === "SecretNotFound" ? w : undefined;
-      },
-      20_000,
-    );
-    expect(cond(ws, ConditionType.JobStarted)?.message).toMatch(
-      /Secret default\/missing-secret, which does not exist; create it \(kubectl create secret docker-registry missing-secret/,
-    );
-    expect(ws.status).toMatchObject({ state: "Failed" });
-    expect(await client.get(Resources.Job, "default", "nosecret")).toBeUndefined();
-  });
+    it("bad input: a push secret that does not exist is reported on JobStarted with what to run", async () => {
+      await client.create(
+        Resources.Workspace,
+        tuning("nosecret", { image: "registry.example.com/adapters/x:1", imagePushSecret: "missing-secret" }),
+      );
+      const ws = await eventually(
+        "the secret condition",
+        async () => {
+          const w = await get("nosecret");
+          return cond(w, ConditionType.JobStarted)?.reason === "SecretNotFound" ? w : undefined;
+        },
+        WAIT_MS,
+      );
+      expect(cond(ws, ConditionType.JobStarted)?.message).toMatch(
+        /Secret default\/missing-secret, which does not exist; create it \(kubectl create secret docker-registry missing-secret/,
+      );
+      expect(ws.status).toMatchObject({ state: "Failed" });
+      expect(await client.get(Resources.Job, "default", "nosecret")).toBeUndefined();
+    });
 
-  it("faults: 5xx on creates, 409 on status writes and dropped watches — the Workspace still converges", async () => {
-    const undo = [
-      be.faults.fail({ verb: "create", resource: "statefulsets", status: 500, times: 2 }),
-      be.faults.fail({ verb: "create", resource: "services", status: 503, times: 1 }),
-      be.faults.fail({ verb: "patch", resource: "workspaces", status: 409, times: 3 }),
-    ];
-    await client.create(Resources.Workspace, inference("faulty"));
-    await new Promise((r) => setTimeout(r, 100));
-    be.faults.dropWatches("workspaces");
-    be.faults.dropWatches("statefulsets");
-    const ws = await eventually(
-      "faulty ready",
-      async () => {
-        const w = await get("faulty");
-        return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
-      },
-      20_000,
-    );
-    for (const u of undo) u();
-    expect(cond(ws, ConditionType.InferenceReady)?.status).toBe("True");
-    const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=faulty" });
-    expect(claims.items).toHaveLength(1);
-  });
+    it("faults: 5xx on creates, 409 on status writes and dropped watches — the Workspace still converges", async () => {
+      const undo = [
+        be.faults.fail({ verb: "create", resource: "statefulsets", status: 500, times: 2 }),
+        be.faults.fail({ verb: "create", resource: "services", status: 503, times: 1 }),
+        be.faults.fail({ verb: "patch", resource: "workspaces", status: 409, times: 3 }),
+      ];
+      await client.create(Resources.Workspace, inference("faulty"));
+      await new Promise((r) => setTimeout(r, 100));
+      be.faults.dropWatches("workspaces");
+      be.faults.dropWatches("statefulsets");
+      const ws = await eventually(
+        "faulty ready",
+        async () => {
+          const w = await get("faulty");
+          return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
+        },
+        WAIT_MS,
+      );
+      for (const u of undo) u();
+      expect(cond(ws, ConditionType.InferenceReady)?.status).toBe("True");
+      const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=faulty" });
+      expect(claims.items).toHaveLength(1);
+    });
 
-  it("a restarted controller picks up where the last one stopped, without duplicate NodeClaims", async () => {
-    await mgr.stop();
-    await client.create(Resources.Workspace, inference("restart"));
-    // A first manager runs a little, then is stopped mid-flow; a second one finishes.
-    const first = new Manager({
-      kubeConfig: be.kubeConfig,
-      informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
+    it("a restarted controller picks up where the last one stopped, without duplicate NodeClaims", async () => {
+      await mgr.stop();
+      await client.create(Resources.Workspace, inference("restart"));
+      // A first manager runs a little, then is stopped mid-flow; a second one finishes.
+      const first = new Manager({
+        kubeConfig: be.kubeConfig,
+        informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
+      });
+      setupWorkspaceController(first, {
+        provisioner: (port) => createKarpenterProvisioner({ port }),
+        nodeRequeueMs: 200,
+      });
+      await first.start();
+      await eventually(
+        "a NodeClaim",
+        async () =>
+          (await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=restart" })).items.length > 0,
+      );
+      await first.stop();
+      mgr = new Manager({ kubeConfig: be.kubeConfig, informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } } });
+      setupWorkspaceController(mgr, {
+        provisioner: (port) => createKarpenterProvisioner({ port }),
+        tuningProgress: { minIntervalMs: 100 },
+        nodeRequeueMs: 200,
+        ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
+      });
+      await mgr.start();
+      await eventually(
+        "restart ready",
+        async () => cond(await get("restart"), ConditionType.WorkspaceSucceeded)?.status === "True",
+        WAIT_MS,
+      );
+      const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=restart" });
+      expect(claims.items).toHaveLength(1);
+      const revs = await client.list(Resources.ControllerRevision, {
+        namespace: "default",
+        labelSelector: "workspace.kaito.io/name=restart",
+      });
+      expect(revs.items).toHaveLength(1);
     });
-    setupWorkspaceController(first, {
-      provisioner: (port) => createKarpenterProvisioner({ port }),
-      nodeRequeueMs: 200,
-    });
-    await first.start();
-    await eventually(
-      "a NodeClaim",
-      async () =>
-        (await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=restart" })).items.length > 0,
-    );
-    await first.stop();
-    mgr = new Manager({ kubeConfig: be.kubeConfig, informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } } });
-    setupWorkspaceController(mgr, {
-      provisioner: (port) => createKarpenterProvisioner({ port }),
-      tuningProgress: { minIntervalMs: 100 },
-      nodeRequeueMs: 200,
-      ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
-    });
-    await mgr.start();
-    await eventually(
-      "restart ready",
-      async () => cond(await get("restart"), ConditionType.WorkspaceSucceeded)?.status === "True",
-      20_000,
-    );
-    const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=restart" });
-    expect(claims.items).toHaveLength(1);
-    const revs = await client.list(Resources.ControllerRevision, {
-      namespace: "default",
-      labelSelector: "workspace.kaito.io/name=restart",
-    });
-    expect(revs.items).toHaveLength(1);
-  });
 
-  it("deletion: WorkspaceDeleting, NodeClaims released, finalizer removed, Workspace gone", async () => {
-    await eventually(
-      "neighbour ready",
-      async () => cond(await get("neighbour"), ConditionType.WorkspaceSucceeded)?.status === "True",
-      20_000,
-    );
-    await client.delete(Resources.Workspace, "default", "neighbour");
-    await eventually("the Workspace gone", async () => (await get("neighbour")) === undefined, 20_000);
-    const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=neighbour" });
-    expect(claims.items).toEqual([]);
-  });
-});
+    it("deletion: WorkspaceDeleting, NodeClaims released, finalizer removed, Workspace gone", async () => {
+      await eventually(
+        "neighbour ready",
+        async () => cond(await get("neighbour"), ConditionType.WorkspaceSucceeded)?.status === "True",
+        WAIT_MS,
+      );
+      await client.delete(Resources.Workspace, "default", "neighbour");
+      await eventually("the Workspace gone", async () => (await get("neighbour")) === undefined, WAIT_MS);
+      const claims = await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=neighbour" });
+      expect(claims.items).toEqual([]);
+    });
+  },
+  120_000,
+);
