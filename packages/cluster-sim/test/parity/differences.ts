@@ -47,6 +47,11 @@ export const DIFFERENCES = {
     id: "deprecation-warnings",
     summary: "no `Warning:` for deprecated APIs (v1 Endpoints, CRD versions marked deprecated)",
   },
+  "builtin-managed-fields": {
+    id: "builtin-managed-fields",
+    summary:
+      "managedFields of Update writes to built-in kinds: no `subresource`, atomic structs entered, extra `.` entries",
+  },
 } as const satisfies Record<string, Difference>;
 
 /** The id of a known difference. */

@@ -4,6 +4,7 @@
  * patch (merge, JSON, strategic), label, annotate, scale, diff, kubectl's typed (protobuf) commands and its errors.
  * Everything is written through the API (kubectl or client-node), so both backends see the same requests.
  */
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { eventually } from "../clients/kubectl-runner.ts";
 import { describeBackends, Observations } from "./backends.ts";
@@ -700,6 +701,48 @@ describeBackends("kubectl", { crds: [workspaceCrd(), widgetCrd()] }, (b) => {
       expect(bad.code).toBe(1);
       expect(bad.stderr.trim()).toBe(
         `The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
+      );
+    });
+  });
+
+  describe("stored objects", () => {
+    it("a Workspace, a Widget and a Deployment are stored with the same defaults, pruning and managedFields", async () => {
+      const seed = join(
+        import.meta.dirname,
+        "..",
+        "..",
+        "..",
+        "..",
+        "examples",
+        "fine-tuning",
+        "kaito_workspace_tuning_phi_3_local.yaml",
+      );
+      await kubectl().ok(["apply", "-f", seed]);
+      const normalize = (o: Record<string, unknown>): unknown =>
+        JSON.parse(
+          JSON.stringify(o)
+            .replace(/"(uid|resourceVersion|creationTimestamp|time|lastTransitionTime)":"[^"]*"/g, '"$1":"<x>"')
+            .replace(/"kubectl\.kubernetes\.io\/last-applied-configuration":"(?:[^"\\]|\\.)*"/, '"last-applied":"<x>"'),
+        );
+      const [ws, w1, smp] = await Promise.all([
+        json<Record<string, unknown>>(["get", "workspace", "workspace-tuning-phi-3", "--show-managed-fields"]),
+        json<Record<string, unknown>>(["get", "widget", "w-cr", "--show-managed-fields"]),
+        json<Record<string, unknown>>(["get", "deployment", "smp", "--show-managed-fields"]),
+      ]);
+      seen.record(b().name, "stored Workspace", normalize(ws));
+      seen.record(b().name, "stored Widget", normalize(w1));
+      // the managedFields of built-in kinds differ (FIDELITY.md, builtin-managed-fields): compared apart
+      const { managedFields, ...meta } = smp.metadata as { managedFields: Record<string, unknown>[] };
+      seen.record(b().name, "stored Deployment", normalize({ ...smp, metadata: meta }));
+      expect(managedFields.map((m) => `${m.manager}/${m.operation}/${m.subresource ?? ""}`).sort()).toEqual(
+        expectedOn(
+          b().name,
+          ["kubectl-client-side-apply/Update/", "kubectl-patch/Update/", "kubectl-v1.37.2/Update/scale"],
+          {
+            id: "builtin-managed-fields",
+            clusterSim: ["kubectl-client-side-apply/Update/", "kubectl-patch/Update/", "kubectl-v1.37.2/Update/"],
+          },
+        ),
       );
     });
   });
