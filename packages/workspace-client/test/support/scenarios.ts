@@ -295,6 +295,18 @@ export function clientScenarios(start: () => Promise<RunningBackend>): void {
     });
   });
 
+  describe("fetch", () => {
+    it("sends the kubeconfig's credentials and trusts its CA for URLs on the API server (the service proxy's path)", async () => {
+      const res = await client.fetch(`${client.server}/apis/kaito.sh/v1beta1/namespaces/default/workspaces/ws-apply`);
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { metadata: { name: string } }).metadata.name).toBe("ws-apply");
+      const anonymous = await createWorkspaceClient(await backend.forbidden()).fetch(
+        `${client.server}/apis/kaito.sh/v1beta1/namespaces/default/workspaces/ws-apply`,
+      );
+      expect(anonymous.status).toBe(403);
+    });
+  });
+
   describe("errors a person can act on", () => {
     it("FORBIDDEN when RBAC refuses", async () => {
       const kc = await backend.forbidden();
