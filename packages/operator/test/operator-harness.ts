@@ -25,7 +25,7 @@ export const NS = "kaito-system";
 export const SA = "kaito-ts-operator";
 
 // The trainer: a few lines of a Hugging Face trainer, then exit 0.
-const TRAINER = `let i = 0; const t = setInterval(() => { i++; console.log("{'loss': " + (2 - i / 10) + ", 'epoch': " + (i / 10) + "}"); if (i === 10) { clearInterval(t); process.exit(0); } }, 100);`;
+const TRAINER = `let i = 0; const t = setInterval(() => { i++; console.log("{'loss': " + (2 - i / 10) + ", 'epoch': " + (i / 10) + "}"); if (i === 10) { clearInterval(t); process.exit(0); } }, 300);`;
 // The inference server: answers the probes on the container's port 5000.
 const SERVER = `require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT));`;
 
@@ -92,6 +92,7 @@ export async function startEnv(): Promise<Env> {
         { name: V100, gpuCount: 1, gpuProduct: "Tesla-V100-PCIE-16GB", gpuMemoryMiB: 16384 },
       ],
       nodeDelayMs: 50,
+      kubeletEndpoint: true, // pods/log through the API server reaches the processes (tuning progress)
       processRuntime: {
         images: [
           {

@@ -11,6 +11,7 @@ import { registerEndpointCommand } from "./commands/endpoint.ts";
 import { registerChatCommand } from "./commands/chat.ts";
 import { registerOperatorCommand } from "./commands/operator.ts";
 import { runManifests } from "./commands/manifests.ts";
+import { registerDemoCommand } from "./commands/demo.ts";
 import { runClusterUp } from "../playground/cluster-up.ts";
 import { isOperatorError } from "../errors.ts";
 import type { CliIO } from "./io.ts";
@@ -126,6 +127,10 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
         ...(typeof o.image === "string" ? { image: o.image } : {}),
       });
     });
+
+  registerDemoCommand(program, io, (code) => {
+    exitCode = code;
+  });
 
   registerOperatorCommand(program, io, (code) => {
     exitCode = code;
