@@ -171,6 +171,8 @@ export const kubeApiServerBackend: Backend = {
           nodeDelayMs: options.simulation.nodeDelayMs ?? 20,
           ...(options.simulation.processRuntime ? { processRuntime: options.simulation.processRuntime } : {}),
           heartbeats: { leaseRenewMs: 2000, nodeStatusMs: 5000 },
+          // the node agent serves the kubelet's /containerLogs, so `kubectl logs` works through the real API server
+          kubeletEndpoint: true,
         });
       } catch (e) {
         await controlPlane.stop();

@@ -52,6 +52,10 @@ export const DIFFERENCES = {
     summary:
       "managedFields of Update writes to built-in kinds: no `subresource`, atomic structs entered, extra `.` entries",
   },
+  "pod-log-options": {
+    id: "pod-log-options",
+    summary: "pods/log ignores tailLines, limitBytes and the other log options",
+  },
 } as const satisfies Record<string, Difference>;
 
 /** The id of a known difference. */

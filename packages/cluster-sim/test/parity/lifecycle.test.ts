@@ -275,15 +275,18 @@ describeBackends(
         const sim = b().simulation;
         if (sim === undefined) throw new Error("the simulation did not start");
         await eventually(() => /listening on \d+/.test(sim.logs("default", pod, "chat") ?? ""), 20_000, "the log line");
-        const logs = await kubectl().run(["logs", pod]);
-        if (b().name === "cluster-sim") {
-          // cluster-sim serves pods/log from the simulation
-          expect(logs.stdout).toMatch(/^listening on \d+$/m);
-        } else {
-          // the API server asks the node's kubelet, which the attached simulation does not serve (FIDELITY.md)
-          expect(logs.code).toBe(1);
-          expect(logs.stderr).toMatch(/^Error from server/);
-        }
+        // cluster-sim serves pods/log from its simulation; the real API server asks the node's kubelet, which the
+        // attached simulation serves (kubeletEndpoint)
+        const logs = await kubectl().ok(["logs", pod]);
+        expect(logs).toMatch(/^listening on \d+$/m);
+        const [limited, missing] = await Promise.all([
+          kubectl().ok(["logs", pod, "-c", "chat", "--limit-bytes=9"]),
+          kubectl().run(["logs", pod, "-c", "nope"]),
+        ]);
+        seen.record(b().name, "logs of an unknown container", missing.stderr.trim().replace(pod, "<pod>"));
+        expect(limited).toMatch(
+          expectedOn(b().name, /^listening$/, { id: "pod-log-options", clusterSim: /^listening on \d+\n$/ }),
+        );
       });
 
       it("rollout restart and rollout status", async () => {
