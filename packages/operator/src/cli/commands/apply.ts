@@ -1,10 +1,5 @@
-import {
-  createWorkspaceClient,
-  isWorkspaceClientError,
-  loadKubeConfig,
-  type WorkspaceClient,
-  type WorkspaceClientError,
-} from "@kaito-ts/workspace-client";
+// Loaded on use: the commands that do not talk to a cluster start without client-node.
+import type { WorkspaceClient, WorkspaceClientError } from "@kaito-ts/workspace-client";
 import { parseWorkspaceDocuments, type Workspace } from "@kaito-ts/workspace-types";
 import type { Command } from "commander";
 import { isContextObject } from "../cluster-context.ts";
@@ -38,7 +33,8 @@ export function clusterOptionsOf(o: Record<string, unknown>): ClusterOptions {
 }
 
 /** A Workspace client for the options (kubeconfig found as kubectl finds it). */
-export function clientFor(options: ClusterOptions): WorkspaceClient {
+export async function clientFor(options: ClusterOptions): Promise<WorkspaceClient> {
+  const { createWorkspaceClient, loadKubeConfig } = await import("@kaito-ts/workspace-client");
   const kc = loadKubeConfig({
     ...(options.kubeconfig !== undefined ? { path: options.kubeconfig } : {}),
     ...(options.context !== undefined ? { context: options.context } : {}),
@@ -82,6 +78,7 @@ export async function withClientErrors(io: CliIO, body: () => Promise<number>): 
   try {
     return await body();
   } catch (error) {
+    const { isWorkspaceClientError } = await import("@kaito-ts/workspace-client");
     if (isWorkspaceClientError(error)) return reportClientError(io, error);
     throw error;
   }
@@ -113,7 +110,7 @@ export async function runApply(io: CliIO, file: string, options: ClusterOptions)
     return 1;
   }
   return withClientErrors(io, async () => {
-    const client = clientFor(options);
+    const client = await clientFor(options);
     for (const ws of workspaces) {
       const applied = await client.apply(ws, options.namespace !== undefined ? { namespace: options.namespace } : {});
       io.stdout(`workspace.kaito.sh/${applied.metadata.name} serverside-applied\n`);

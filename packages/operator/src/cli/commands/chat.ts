@@ -74,7 +74,7 @@ export async function runChat(
   options: ChatOptions,
 ): Promise<number> {
   return withClientErrors(io, async () => {
-    const client = clientFor(options);
+    const client = await clientFor(options);
     const ws = await client.get(workspace, options.namespace);
     const namespace = ws.metadata.namespace ?? client.namespace;
     const chat = createChatClient({

@@ -155,7 +155,7 @@ export async function runDeploy(io: CliIO, name: string, options: DeployOptions)
     return 0;
   }
   return withClientErrors(io, async () => {
-    const client = clientFor(options);
+    const client = await clientFor(options);
     const applied = await client.apply(ws as never);
     io.stdout(`workspace.kaito.sh/${applied.metadata.name} serverside-applied in ${applied.metadata.namespace}\n`);
     io.stderr(`watch it: kaito status ${name} -n ${applied.metadata.namespace} --watch\n`);

@@ -22,7 +22,7 @@ export function workspaceEndpoint(server: string, namespace: string, name: strin
 /** Runs `kaito endpoint`: checks the Workspace serves inference, prints its URLs and chat paths. */
 export async function runEndpoint(io: CliIO, name: string, options: ClusterOptions): Promise<number> {
   return withClientErrors(io, async () => {
-    const client = clientFor(options);
+    const client = await clientFor(options);
     const ws = await client.get(name, options.namespace);
     const namespace = ws.metadata.namespace ?? client.namespace;
     if ((ws as { tuning?: unknown }).tuning !== undefined) {

@@ -1,16 +1,8 @@
 import { createHash } from "node:crypto";
-import { nodeNameFor, resolveNodeRequest } from "@kaito-ts/node-provisioner";
-import { gpuConfigFromNodes } from "@kaito-ts/node-provisioner/byo";
-import { buildNodeClaim, type KubeNodeClaim } from "@kaito-ts/node-provisioner/karpenter";
+// The builders are loaded on use (reconciler-core brings client-node): the other commands start without them.
+import type { KubeNodeClaim } from "@kaito-ts/node-provisioner/karpenter";
 import { catalogValidationLookups } from "@kaito-ts/preset-catalog";
-import {
-  type BuildOptions,
-  buildWorkspaceObjects,
-  isReconcilerError,
-  type NodeProvisionerMode,
-  resolveBuildOptions,
-  type WorkspaceObject,
-} from "@kaito-ts/reconciler-core";
+import type { BuildOptions, NodeProvisionerMode, WorkspaceObject } from "@kaito-ts/reconciler-core";
 import {
   type Cloud,
   parseWorkspaceDocuments,
@@ -69,7 +61,8 @@ export function builderMode(provisioner: PlanProvisioner, cloud: Cloud): NodePro
 }
 
 /** The build options of `kaito plan` (Kaito's chart defaults, overridden by the flags). */
-export function planBuildOptions(options: Omit<PlanOptions, "output" | "namespace">): BuildOptions {
+export async function planBuildOptions(options: Omit<PlanOptions, "output" | "namespace">): Promise<BuildOptions> {
+  const { resolveBuildOptions } = await import("@kaito-ts/reconciler-core");
   return resolveBuildOptions({
     cloud: options.cloud,
     nodeProvisioner: builderMode(options.provisioner, options.cloud),
@@ -98,11 +91,15 @@ function configMapNamed(
  * Pure apart from the `/aks` description, which needs the agent-pool builder (`aksPools`).
  * @throws ReconcilerError / NodeProvisionerError when the Workspace cannot be served as given.
  */
-export function planWorkspace(
+export async function planWorkspace(
   workspace: Workspace,
   options: Omit<PlanOptions, "output">,
   context: readonly unknown[] = [],
-): WorkspacePlanResult {
+): Promise<WorkspacePlanResult> {
+  const { buildWorkspaceObjects } = await import("@kaito-ts/reconciler-core");
+  const { nodeNameFor, resolveNodeRequest } = await import("@kaito-ts/node-provisioner");
+  const { gpuConfigFromNodes } = await import("@kaito-ts/node-provisioner/byo");
+  const { buildNodeClaim } = await import("@kaito-ts/node-provisioner/karpenter");
   const name = workspace.metadata?.name ?? "";
   const namespace = workspace.metadata?.namespace ?? options.namespace;
   const uid = placeholderUid(namespace, name);
@@ -134,7 +131,7 @@ export function planWorkspace(
       ...(inferenceConfigMap !== undefined ? { inferenceConfigMap } : {}),
       ...(tuningConfigMap !== undefined ? { tuningConfigMap } : {}),
     },
-    planBuildOptions(options),
+    await planBuildOptions(options),
   );
   const nodeClaims: KubeNodeClaim[] = [];
   const notes: string[] = [];
@@ -215,9 +212,10 @@ export async function runPlan(io: CliIO, file: string, options: PlanOptions): Pr
   const plans: WorkspacePlanResult[] = [];
   for (const d of workspaces) {
     try {
-      plans.push(planWorkspace(d.value as Workspace, options, context));
+      plans.push(await planWorkspace(d.value as Workspace, options, context));
     } catch (error) {
       const code = (error as { code?: string }).code;
+      const { isReconcilerError } = await import("@kaito-ts/reconciler-core");
       if (isReconcilerError(error) || code === "INVALID_REQUEST") {
         io.stderr(`error: ${(d.value as Workspace).metadata?.name ?? "the Workspace"}: ${(error as Error).message}\n`);
         return 1;

@@ -1,11 +1,4 @@
-import {
-  formatAge,
-  isWorkspaceClientError,
-  type WorkspaceClient,
-  type WorkspaceEvent,
-  workspaceConditions,
-  workspaceRow,
-} from "@kaito-ts/workspace-client";
+import type { WorkspaceClient, WorkspaceEvent } from "@kaito-ts/workspace-client";
 import type { Workspace } from "@kaito-ts/workspace-types";
 import type { Command } from "commander";
 import { OperatorError } from "../../errors.ts";
@@ -20,8 +13,15 @@ export interface StatusOptions extends ClusterOptions {
   readonly events: number;
 }
 
+/** The helpers of `@kaito-ts/workspace-client` the view uses (loaded on use). */
+export type StatusHelpers = Pick<
+  typeof import("@kaito-ts/workspace-client"),
+  "formatAge" | "workspaceRow" | "workspaceConditions" | "isWorkspaceClientError"
+>;
+
 /** The `kubectl get workspace` table (NAME INSTANCE RESOURCEREADY INFERENCEREADY WORKSPACEREADY AGE). */
-export function statusTable(workspaces: readonly Workspace[], now: Date = new Date()): string {
+export function statusTable(lib: StatusHelpers, workspaces: readonly Workspace[], now: Date = new Date()): string {
+  const { formatAge, workspaceRow } = lib;
   return formatTable(
     ["name", "instance", "resourceready", "inferenceready", "workspaceready", "age"],
     workspaces.map((w) => {
@@ -32,14 +32,20 @@ export function statusTable(workspaces: readonly Workspace[], now: Date = new Da
 }
 
 /** The latest conditions of a Workspace, newest transition first: `Type=Status  Reason: message`. */
-export function conditionLines(ws: Workspace): string[] {
-  return [...workspaceConditions(ws)]
+export function conditionLines(lib: StatusHelpers, ws: Workspace): string[] {
+  return [...lib.workspaceConditions(ws)]
     .sort((a, b) => String(b.lastTransitionTime ?? "").localeCompare(String(a.lastTransitionTime ?? "")))
     .map((c) => `  ${c.type}=${c.status}${c.reason ? `  ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`);
 }
 
 /** The recent events, newest last: `age  Type  Reason  message`. */
-export function eventLines(events: readonly WorkspaceEvent[], count: number, now: Date = new Date()): string[] {
+export function eventLines(
+  lib: StatusHelpers,
+  events: readonly WorkspaceEvent[],
+  count: number,
+  now: Date = new Date(),
+): string[] {
+  const { formatAge } = lib;
   return events
     .slice(-count)
     .map(
@@ -50,6 +56,7 @@ export function eventLines(events: readonly WorkspaceEvent[], count: number, now
 
 /** What `kaito status` shows, once; `key` is the same text without ages (to tell real changes in `--watch`). */
 export async function renderStatus(
+  lib: StatusHelpers,
   client: WorkspaceClient,
   name: string | undefined,
   options: StatusOptions,
@@ -61,22 +68,24 @@ export async function renderStatus(
       const text = `No Workspaces in ${options.namespace ?? client.namespace}.\n`;
       return { text, key: text };
     }
-    const latest = list.map((w) => `${w.metadata.name}: ${(conditionLines(w)[0] ?? "  (no conditions yet)").trim()}`);
-    const text = `${statusTable(list, now)}\n${latest.join("\n")}\n`;
-    return { text, key: `${statusTable(list, new Date(0))}${latest.join("\n")}` };
+    const latest = list.map(
+      (w) => `${w.metadata.name}: ${(conditionLines(lib, w)[0] ?? "  (no conditions yet)").trim()}`,
+    );
+    const text = `${statusTable(lib, list, now)}\n${latest.join("\n")}\n`;
+    return { text, key: `${statusTable(lib, list, new Date(0))}${latest.join("\n")}` };
   }
   const ws = await client.get(name, options.namespace);
   const events = await client.events(name, options.namespace);
-  const conds = conditionLines(ws);
+  const conds = conditionLines(lib, ws);
   const body = (t: Date) =>
     [
-      statusTable([ws], t).trimEnd(),
+      statusTable(lib, [ws], t).trimEnd(),
       "",
       "Conditions:",
       ...(conds.length > 0 ? conds : ["  (none yet: is the Kaito operator running?)"]),
       "",
       "Recent events:",
-      ...(events.length > 0 ? eventLines(events, options.events, t) : ["  (none)"]),
+      ...(events.length > 0 ? eventLines(lib, events, options.events, t) : ["  (none)"]),
       "",
     ].join("\n");
   return { text: body(now), key: `${body(new Date(0))}${ws.metadata.resourceVersion ?? ""}` };
@@ -93,8 +102,9 @@ export async function runStatus(io: CliIO, name: string | undefined, options: St
     );
   }
   return withClientErrors(io, async () => {
-    const client = clientFor(options);
-    let shown = await renderStatus(client, name, options);
+    const client = await clientFor(options);
+    const lib: StatusHelpers = await import("@kaito-ts/workspace-client");
+    let shown = await renderStatus(lib, client, name, options);
     io.stdout(options.watch && io.isTTY ? `${CLEAR}${shown.text}` : shown.text);
     if (!options.watch || io.interrupted === undefined) return 0;
     const stop = new AbortController();
@@ -110,7 +120,7 @@ export async function runStatus(io: CliIO, name: string | undefined, options: St
             signal: stop.signal,
           })
           .catch((e: unknown) => {
-            if (isWorkspaceClientError(e) && (e.code === "TIMEOUT" || e.code === "ABORTED")) return undefined;
+            if (lib.isWorkspaceClientError(e) && (e.code === "TIMEOUT" || e.code === "ABORTED")) return undefined;
             throw e;
           });
       } else {
@@ -123,7 +133,7 @@ export async function runStatus(io: CliIO, name: string | undefined, options: St
         });
       }
       if (stop.signal.aborted) break;
-      const next = await renderStatus(client, name, options);
+      const next = await renderStatus(lib, client, name, options);
       if (next.key === shown.key) continue;
       shown = next;
       if (io.isTTY) io.stdout(`${CLEAR}${next.text}`);
