@@ -69,20 +69,23 @@ function load(input: CrdSource, index: number): Loaded[] {
 }
 
 /**
- * A CRD given as a plain object in its wire form (`x-kubernetes-preserve-unknown-fields`, …) is turned into client-node's
- * typed model, whose serializer would otherwise drop every key it knows only by its camel-case name. Parsing it as YAML
- * (JSON is YAML) goes through the same deserializer as a file. A typed object, or one with no such key, is kept as it is.
+ * A CRD given as a plain object in its wire form (`enum`, `default`, `x-kubernetes-validations`,
+ * `x-kubernetes-preserve-unknown-fields`, `$ref`, …) is turned into client-node's typed model first: its serializer
+ * writes only the model's own property names (`_enum`, `x_kubernetes_validations`, …), so it would silently drop those
+ * keys and the API server would get a CRD without its enums, defaults and CEL rules. Parsing it as YAML (JSON is YAML)
+ * goes through the same deserializer as a file. An object already in the typed model is kept as it is.
  */
 function toTypedModel(crd: V1CustomResourceDefinition): V1CustomResourceDefinition {
-  if (!hasWireOnlyKey(crd)) return crd;
+  if (hasModelOnlyKey(crd)) return crd;
   return loadAllYaml(JSON.stringify(crd))[0] as V1CustomResourceDefinition;
 }
 
-function hasWireOnlyKey(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasWireOnlyKey);
+/** True when some key is spelled the typed model's way (`_enum`, `_default`, `x_kubernetes_…`), never the wire's. */
+function hasModelOnlyKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasModelOnlyKey);
   if (typeof value !== "object" || value === null) return false;
   return Object.entries(value).some(
-    ([k, v]) => k.startsWith("x-kubernetes-") || k.startsWith("$") || hasWireOnlyKey(v),
+    ([k, v]) => k.startsWith("_") || k.startsWith("x_kubernetes_") || hasModelOnlyKey(v),
   );
 }
 

@@ -205,7 +205,7 @@ spec:
     );
   });
 
-  it("keeps the wire-only keys of a plain-object CRD (x-kubernetes-preserve-unknown-fields is not dropped)", async () => {
+  it("keeps the wire-only keys of a plain-object CRD (enum, default, x-kubernetes-* are not dropped)", async () => {
     const plain = {
       apiVersion: "apiextensions.k8s.io/v1",
       kind: "CustomResourceDefinition",
@@ -222,7 +222,15 @@ spec:
             schema: {
               openAPIV3Schema: {
                 type: "object",
-                properties: { spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+                properties: {
+                  spec: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                  mode: {
+                    type: "string",
+                    enum: ["a", "b"],
+                    default: "a",
+                    "x-kubernetes-validations": [{ rule: "self != 'b'", message: "mode b is retired" }],
+                  },
+                },
               },
             },
           },
@@ -233,9 +241,11 @@ spec:
     const live = await cp.kubeConfig.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({
       name: "gadgets.plain.example.com",
     });
-    expect(live.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec?.x_kubernetes_preserve_unknown_fields).toBe(
-      true,
-    );
+    const props = live.spec.versions[0]?.schema?.openAPIV3Schema?.properties;
+    expect(props?.spec?.x_kubernetes_preserve_unknown_fields).toBe(true);
+    expect(props?.mode?._enum).toEqual(["a", "b"]);
+    expect(props?.mode?._default).toBe("a");
+    expect(props?.mode?.x_kubernetes_validations).toEqual([{ rule: "self != 'b'", message: "mode b is retired" }]);
   });
 
   it("a CRD that never becomes Established times out naming the CRD and its conditions", async () => {
