@@ -345,6 +345,21 @@ export async function startBaselineSide(kubeconfigPath: string, target: number):
   statefulSets.on("add", onStatefulSet);
   statefulSets.on("update", onStatefulSet);
   tally(requests, "watch (informers)", 3);
+  // client-node's informer stops for good on any watch error other than a timeout or 410; restart it, as its
+  // documentation tells users to (reconciler-core's Informer does this itself, with back-off).
+  for (const [resource, inf] of [
+    ["workspaces", workspaces],
+    ["nodeclaims", claims],
+    ["statefulsets", statefulSets],
+  ] as const) {
+    inf.on("error", () => {
+      if (stopped) return;
+      tally(requests, `watch restarts ${resource}`);
+      setTimeout(() => {
+        if (!stopped) inf.start().catch(() => {});
+      }, 500);
+    });
+  }
   await Promise.all([workspaces.start(), claims.start(), statefulSets.start()]);
   for (let i = 0; i < WORKERS; i++) void worker();
   return {

@@ -148,6 +148,7 @@ for (const backend of backendsToRun) {
   for (const [k, v] of Object.entries(s.requests)) verbs[k.split(" ")[0] ?? k] = (verbs[k.split(" ")[0] ?? k] ?? 0) + v;
   console.log(`  reconciler requests per Workspace by verb: ${perWs(verbs, n)}`);
   console.log(`    by verb and resource: ${perWs(s.requests, n)}`);
+  console.log(`  baseline requests per Workspace: ${perWs(base.stats.requests, n)}`);
   console.log(`  reconciler writes per Workspace: ${(writes / n).toFixed(2)} (${perWs(s.writes, n)})`);
   console.log(
     `  baseline writes per Workspace:   ${(sum(base.stats.writes) / n).toFixed(2)} (${perWs(base.stats.writes, n)})`,
