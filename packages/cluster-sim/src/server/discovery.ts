@@ -7,12 +7,12 @@ type Json = Record<string, unknown>;
 /** The `/version` document (kubectl's dispatcher picks its binary from `minor`). */
 export const VERSION_INFO = {
   major: "1",
-  minor: "32",
-  gitVersion: "v1.32.0",
+  minor: "37",
+  gitVersion: "v1.37.2",
   gitCommit: "cluster-sim",
   gitTreeState: "clean",
   buildDate: "2026-01-01T00:00:00Z",
-  goVersion: "go1.23.0",
+  goVersion: "go1.26.8",
   compiler: "gc",
   platform: "linux/amd64",
 };

@@ -108,7 +108,7 @@ export function openApiDocument(registry: Registry, group: string, version: stri
   }
   return {
     openapi: "3.0.0",
-    info: { title: "Kubernetes", version: "v1.32.0" },
+    info: { title: "Kubernetes", version: "v1.37.2" },
     paths,
     components: { schemas },
   };
