@@ -1,6 +1,6 @@
 /**
  * The operator's HTTP endpoints: `/healthz`, `/readyz` and `/metrics` over HTTP, and the validating admission webhook
- * over HTTPS (`POST /validate-workspace`, an `admission.k8s.io/v1` AdmissionReview in and out).
+ * over HTTPS (`POST /validate/workspace.kaito.sh`, Kaito's path; an `admission.k8s.io/v1` AdmissionReview in and out).
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -10,7 +10,7 @@ import type { Registry } from "prom-client";
 import type { ServingCertificate } from "./tls.ts";
 
 /** Path the webhook is served on (the install manifests' `ValidatingWebhookConfiguration` points here). */
-export const WEBHOOK_PATH = "/validate-workspace";
+export const WEBHOOK_PATH = "/validate/workspace.kaito.sh";
 
 /** Largest AdmissionReview accepted (the API server sends at most ~3 MiB objects). */
 const MAX_BODY = 8 * 1024 * 1024;
