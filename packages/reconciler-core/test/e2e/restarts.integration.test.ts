@@ -57,11 +57,13 @@ function cond(ws: KubeObject | undefined, type: string): Condition | undefined {
   return ((ws?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []).find((c) => c.type === type);
 }
 
-/** A reconciler child process; `stderr` keeps its last output for failure messages. */
+/** A reconciler child process; `output` keeps its last output for failure messages. */
 interface Reconciler {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
   output(): string;
+  /** True once it printed `started` (caches synced, controllers running). */
+  started(): boolean;
 }
 
 function startReconciler(kubeconfigPath: string): Reconciler {
@@ -75,7 +77,11 @@ function startReconciler(kubeconfigPath: string): Reconciler {
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  return { child, exited, output: () => out };
+  let started = false;
+  child.stdout?.on("data", (b: Buffer) => {
+    if (b.toString().includes("started")) started = true;
+  });
+  return { child, exited, output: () => out, started: () => started };
 }
 
 describe.each(backends)(
@@ -134,7 +140,7 @@ describe.each(backends)(
           maxClaims.set(name, Math.max(maxClaims.get(name) ?? 0, n));
         }
       };
-      const delays: number[] = [];
+      const delays: string[] = [];
       const started = Date.now();
       for (let run = 0; run < RUNS; run++) {
         for (const [i, at] of CREATE_AT.entries())
@@ -142,14 +148,17 @@ describe.each(backends)(
         const r = startReconciler(kubeconfigPath);
         children.push(r);
         const delay = Math.floor(random() * MAX_DELAY_MS);
-        delays.push(delay);
         await new Promise((res) => setTimeout(res, delay));
         r.child.kill("SIGKILL");
+        delays.push(`${delay}${r.started() ? "" : " (starting)"}`);
         await r.exited;
         await observeClaims();
       }
       console.log(`[restarts ${backend.name}] kill delays (ms): ${delays.join(", ")}`);
-      // Some runs must have done work before they died, or the test proves nothing about restarts.
+      // Kills must land both while a process starts and while its controllers run, and some runs must have done
+      // work before they died, or the test proves nothing about restarts.
+      expect(delays.some((d) => d.endsWith("(starting)"))).toBe(true);
+      expect(delays.some((d) => !d.endsWith("(starting)"))).toBe(true);
       expect(
         (await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace" })).items.length,
       ).toBeGreaterThan(0);
