@@ -71,3 +71,86 @@ describe("operator configuration", () => {
     expect(text).toContain('leader_election_master_status{name="kaito"} 1');
   });
 });
+
+describe("operator edges", () => {
+  it("secrets are redacted from log lines (tokens, passwords, Secret data, authorization headers)", async () => {
+    const { Writable } = await import("node:stream");
+    const { createOperatorLogger, toRuntimeLogger } = await import("../src/operator/logger.ts");
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const log = toRuntimeLogger(createOperatorLogger("info", sink)).child?.({ key: "ns1/ws1", reconcileID: "r1" });
+    log?.info(
+      {
+        token: "s3cr3t-token",
+        secret: { data: { ".dockerconfigjson": "c2VjcmV0" }, stringData: { password: "hunter2" } },
+        headers: { authorization: "Bearer abc.def" },
+        password: "hunter2",
+      },
+      "a line",
+    );
+    const text = lines.join("");
+    for (const s of ["s3cr3t-token", "c2VjcmV0", "hunter2", "abc.def"]) expect(text).not.toContain(s);
+    const parsed = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
+    expect(parsed).toMatchObject({ workspace: "ws1", namespace: "ns1", reconcileID: "r1", token: "[redacted]" });
+  });
+
+  it("the self-signed local webhook certificate serves HTTPS for 127.0.0.1 and localhost", async () => {
+    const { selfSignedCertificate } = await import("../src/operator/tls.ts");
+    const { createServer } = await import("node:https");
+    const c = await selfSignedCertificate();
+    expect(c.cert).toContain("BEGIN CERTIFICATE");
+    const server = createServer({ cert: c.cert, key: c.key }, (_q, r) => r.end("ok")).listen(0, "127.0.0.1");
+    await new Promise((r) => server.once("listening", r));
+    const port = (server.address() as { port: number }).port;
+    const { request } = await import("node:https");
+    const body = await new Promise<string>((resolve, reject) => {
+      request({ host: "127.0.0.1", port, path: "/", ca: c.cert, servername: "localhost" }, (res) => {
+        let t = "";
+        res.on("data", (d) => {
+          t += String(d);
+        });
+        res.on("end", () => resolve(t));
+      })
+        .on("error", reject)
+        .end();
+    });
+    server.close();
+    expect(body).toBe("ok");
+  });
+
+  it("a missing certificate folder names the flag and what to mount", async () => {
+    const { loadCertificateDir } = await import("../src/operator/tls.ts");
+    await expect(loadCertificateDir("/nonexistent/certs")).rejects.toThrow(
+      /--webhook-cert-dir: cannot read \/nonexistent\/certs\/tls\.crt \(ENOENT\); mount the webhook Secret/,
+    );
+  });
+
+  it("kaito operator: a bad flag or an unreadable kubeconfig is one error line and exit 2", async () => {
+    const { runCli } = await import("../src/cli/program.ts");
+    const run = async (argv: string[]) => {
+      let err = "";
+      const code = await runCli(argv, {
+        stdout: () => {},
+        stderr: (t) => {
+          err += t;
+        },
+        readInput: async () => "",
+        isTTY: false,
+        interrupted: () => new Promise(() => {}),
+      });
+      return { code, err };
+    };
+    const bad = await run(["operator", "--provisioner", "gke"]);
+    expect(bad).toEqual({ code: 2, err: 'error: --provisioner: "gke" is not one of karpenter, aks, byo\n' });
+    const noKc = await run(["operator", "--kubeconfig", "/nonexistent/kubeconfig", "--webhook-port", "-1"]);
+    expect(noKc.code).toBe(2);
+    expect(noKc.err).toMatch(
+      /^error: cannot load the kubeconfig \/nonexistent\/kubeconfig: .*pass --kubeconfig <file> or set KUBECONFIG\n$/,
+    );
+  });
+});
