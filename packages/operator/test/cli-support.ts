@@ -173,6 +173,41 @@ export function cliClusterScenarios(start: () => Promise<CliBackend>): void {
     expect(out).toMatch(/^workspace-phi-3-mini\s+Standard_NC24ads_A100_v4\s+True\s+True\s+True\s+\d+s$/m);
   });
 
+  it("status --watch on a terminal clears and redraws the view on each change", async () => {
+    let out = "";
+    let interrupt: () => void = () => {};
+    const interrupted = new Promise<void>((r) => {
+      interrupt = r;
+    });
+    const io: CliIO = {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        out += t;
+      },
+      readInput: () => Promise.reject(new Error("no input")),
+      isTTY: true,
+      interrupted: () => interrupted,
+    };
+    const done = runCli(["status", "workspace-phi-3-mini", "-w", ...k], io);
+    for (let i = 0; i < 200 && !out.includes("Recent events:"); i++) await new Promise((r) => setTimeout(r, 25));
+    await recordEvent(backend.kubeConfig, "default", "workspace-phi-3-mini", "WorkspaceSucceeded", "all done");
+    await setConditions(backend.kubeConfig, "default", "workspace-phi-3-mini", [
+      { type: "ResourceReady", status: "True", reason: "workspaceResourceStatusSuccess", message: "nodes are ready" },
+      { type: "InferenceReady", status: "True", reason: "WorkspaceInferenceStatusSuccess", message: "served again" },
+    ]);
+    for (let i = 0; i < 400 && !(out.includes("served again") && out.includes("all done")); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    interrupt();
+    expect(await done).toBe(0);
+    const frames = out.split("\x1b[H\x1b[2J").filter((f) => f !== "");
+    expect(frames.length).toBeGreaterThanOrEqual(2);
+    expect(frames[0]).toMatch(/^NAME\s+INSTANCE/);
+    expect(frames.at(-1)).toContain("InferenceReady=True  WorkspaceInferenceStatusSuccess: served again");
+    expect(frames.at(-1)).toContain("WorkspaceSucceeded: all done");
+  });
+
   it("deploy: a Workspace from flags, with the SKU picked and said; endpoint prints its URLs", async () => {
     const d = await kaito(["deploy", "phi-cli", "--model", "phi-3-mini-4k-instruct", ...k]);
     expect(d.code).toBe(0);
