@@ -28,6 +28,8 @@ export async function modelServerMapping(workDir: string, adapters: readonly str
     async chat(io, proxyBase, token, adapter) {
       const client = createChatClient({ baseURL: proxyBase, apiKey: token, maxRetries: 6, timeoutMs: 120_000 });
       const say = (t: string) => io.stdout(`${t}\n`);
+      // The Service's endpoints follow the pod's readiness a moment later: wait until /health answers through the proxy.
+      for (let i = 0; i < 120 && !(await client.health()).healthy; i++) await new Promise((r) => setTimeout(r, 250));
       const q = "What is Kaito?";
       say(
         `\n$ chat (OpenAI-compatible /v1/chat/completions${adapter !== undefined ? `, model ${adapter}` : ""}): ${q}`,
