@@ -1,6 +1,6 @@
 /**
  * A small OpenAI-compatible HTTP server (node:http) in front of a REAL llama.cpp engine (node-llama-cpp, prebuilt CPU
- * binary) running the tiny random-weight model of `tiny-gguf.ts`. It serves what Kaito's vLLM runtime serves and
+ * binary) running the tiny random-weight model of `@kaito-ts/chat-client/testing` (`src/testing/tiny-gguf.ts`). It serves what Kaito's vLLM runtime serves and
  * the client uses: `/v1/models`, `/v1/chat/completions` (JSON and SSE), `/v1/completions` (JSON and SSE),
  * `/health`, `/metrics` (Prometheus text). Two model names: the base model and a LoRA adapter (a real LoRA GGUF
  * loaded into a second context), selected by `model` like vLLM's `--enable-lora` modules.
@@ -19,7 +19,7 @@ import {
   type LlamaContextSequence,
   LlamaLogLevel,
 } from "node-llama-cpp";
-import { writeTinyModelFiles } from "./tiny-gguf.ts";
+import { writeTinyModelFiles } from "../../src/testing/tiny-gguf.ts";
 
 export const BASE_MODEL = "tiny-random-llama";
 export const ADAPTER_MODEL = "tiny-lora-adapter";

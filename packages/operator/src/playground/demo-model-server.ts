@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { getLlama, LlamaChatSession, LlamaLogLevel } from "node-llama-cpp";
-import { writeTinyModelFiles } from "./demo-tiny-gguf.ts";
+import { writeTinyModelFiles } from "@kaito-ts/chat-client/testing";
 
 const BASE = "phi-3-mini-128k-instruct";
 const dir = process.argv[2] ?? ".";

@@ -1,6 +1,7 @@
 /**
- * Writes a tiny, deterministic, random-weight llama model in the GGUF format — and a LoRA adapter for it — so the
- * integration tests run a real llama.cpp engine without downloading anything.
+ * `@kaito-ts/chat-client/testing` (Node only): writes a tiny, deterministic, random-weight llama model in the GGUF
+ * format — and a LoRA adapter for it — so tests and demos run a real llama.cpp engine (e.g. node-llama-cpp) behind an
+ * inference endpoint without downloading any model. Its answers are random text: it exercises the wire, not quality.
  *
  * Model: F32 weights, SentencePiece-style vocab of 368 tokens (3 control, 256 byte, 95 printable ASCII, 14 words),
  * n_embd 64, 2 layers, 4 heads, ctx 512, a Jinja chat template. The output rows of control and byte tokens are
