@@ -34,12 +34,12 @@ const skus: SimulationOptions["skus"] = [
 ];
 
 /**
- * Node heartbeats: on cluster-sim nothing reads them (no node-lifecycle controller), so they are off; on the real
- * control plane the node Leases are renewed (the node-lifecycle controller needs them) but the node status is not
- * refreshed every 10 s — a kubelet with Leases reports an unchanged status only every 5 minutes
- * (`nodeStatusReportFrequency`), so a run of a few minutes would see none.
+ * Node heartbeats: on cluster-sim nothing reads them (no node-lifecycle controller), so they are off. On the real
+ * control plane the node Leases are renewed every 30 s (the node-lifecycle controller needs them; its grace period is
+ * raised to 10 min below), and the node status is not refreshed every 10 s: a kubelet with Leases reports an
+ * unchanged status only every 5 minutes (`nodeStatusReportFrequency`).
  */
-const heartbeats = { "cluster-sim": false, envtest: { leaseRenewMs: 10_000, nodeStatusMs: 0 } } as const;
+const heartbeats = { "cluster-sim": false, envtest: { leaseRenewMs: 30_000, nodeStatusMs: 0 } } as const;
 
 /** Start a fresh backend with the Workspace and NodeClaim CRDs and the simulation. */
 export async function startBackend(
@@ -58,7 +58,16 @@ export async function startBackend(
   // of both sides alike and hide what the reconciler costs; a busy production control plane runs with more.
   const cp = await startControlPlane({
     controllers: true,
-    controllerManagerFlags: ["--kube-api-qps=200", "--kube-api-burst=400", "--concurrent-statefulset-syncs=10"],
+    // One ClusterIP per Workspace: envtest's default /24 holds 254.
+    serviceClusterIPRange: "10.96.0.0/16",
+    controllerManagerFlags: [
+      "--kube-api-qps=200",
+      "--kube-api-burst=400",
+      "--concurrent-statefulset-syncs=10",
+      // Hundreds of simulated kubelets share one loaded Node process; a late Lease renewal must not mark nodes
+      // NotReady (and taint them) in the middle of the run.
+      "--node-monitor-grace-period=10m",
+    ],
   });
   try {
     await cp.installCRDs([workspaceCrd as never]);
