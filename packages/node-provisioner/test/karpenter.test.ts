@@ -249,6 +249,27 @@ describe("KarpenterNodeProvisioner.readiness", () => {
     expect(r.message).toContain("0 of 2 NodeClaims ready");
   });
 
+  it("keeps one reason and message while a claim walks Launched → Registered → Initialized (no status rewrite per step)", async () => {
+    const { port, p, created } = await setup(1);
+    const c = created[0] ?? "";
+    const verdicts = [];
+    for (const type of ["Launched", "Registered", "Initialized"] as const) {
+      setClaim(
+        port,
+        c,
+        claimStatus({ type, status: "Unknown", reason: "AwaitingReconciliation", message: `${type} pending` }),
+      );
+      verdicts.push((await p.readiness(request(1))).nodeClaims);
+    }
+    expect(verdicts[0]).toEqual({
+      ready: false,
+      reason: "NodeClaimNotReady",
+      message: `0 of 1 NodeClaims ready; waiting for NodeClaim ${c} to become Ready`,
+    });
+    expect(verdicts[1]).toEqual(verdicts[0]);
+    expect(verdicts[2]).toEqual(verdicts[0]);
+  });
+
   it("is ready with ready claims, ready GPU nodes of the instance type; lists workerNodes", async () => {
     const { port, p, created } = await setup();
     for (const [i, c] of created.entries()) {

@@ -51,8 +51,9 @@ const PROVIDER_CONDITIONS = ["Launched", "Registered", "Initialized"] as const;
 
 /**
  * `NodeClaimReady`: True (`NodeClaimsReady`) when at least `needed` claims are Ready and not deleting; else the
- * provider's own reason and message from the first claim whose Launched → Registered → Initialized condition is not
- * True (a quota error reads as the cloud wrote it), with `AwaitingReconciliation`/`NodeClaimNotReady` as fallback.
+ * provider's own reason and message from the first claim whose Launched → Registered → Initialized condition is
+ * False (a quota error reads as the cloud wrote it); while the claims are merely in progress, `NodeClaimNotReady` with
+ * a message that stays the same from step to step.
  */
 export function nodeClaimVerdict(claims: readonly KubeNodeClaim[], needed: number): ConditionVerdict {
   const active = claims.filter((c) => !isDeleting(c));
@@ -78,33 +79,31 @@ export function nodeClaimVerdict(claims: readonly KubeNodeClaim[], needed: numbe
       message: `0 of ${needed} NodeClaims exist yet; they are created by the provisioner`,
     };
   }
-  let fallback: { name: string; type: string; reason: string; message: string } | undefined;
+  let waitingFor: string | undefined;
   for (const claim of active) {
     for (const type of PROVIDER_CONDITIONS) {
       const c = claimCondition(claim, type);
       if (c?.status === "True") continue;
       const name = claim.metadata.name ?? "?";
       const reason = c?.reason ?? "";
-      const message = c?.message ?? "";
       if (reason !== "" && reason !== ConditionReason.AwaitingReconciliation && c?.status === "False") {
-        return {
-          ready: false,
-          reason,
-          message: `NodeClaim ${name} ${type}=False: ${message || reason}`,
-        };
+        return { ready: false, reason, message: `NodeClaim ${name} ${type}=False: ${c?.message || reason}` };
       }
-      fallback ??= { name, type, reason: reason || ConditionReason.NodeClaimNotReady, message };
+      waitingFor ??= name;
       break;
     }
   }
+  // In progress: one stable reason and message while the claim walks Launched → Registered → Initialized → Ready, so
+  // the Workspace status is not rewritten at every step (each rewrite is an API write; Kaito's message is stable too).
   const summary = `${ready.length} of ${needed} NodeClaims ready`;
-  if (fallback === undefined) {
-    return { ready: false, reason: ConditionReason.NodeClaimNotReady, message: `${summary}; waiting for Karpenter` };
-  }
+  const next = waitingFor ?? active.find((c) => claimCondition(c, "Ready")?.status !== "True")?.metadata.name;
   return {
     ready: false,
-    reason: fallback.reason,
-    message: `${summary}; NodeClaim ${fallback.name} is not ${fallback.type} yet${fallback.message ? `: ${fallback.message}` : ""}`,
+    reason: ConditionReason.NodeClaimNotReady,
+    message:
+      next === undefined
+        ? `${summary}; waiting for Karpenter`
+        : `${summary}; waiting for NodeClaim ${next} to become Ready`,
   };
 }
 
