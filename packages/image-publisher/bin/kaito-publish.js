@@ -4,5 +4,7 @@
 // strips their types), so `npx kaito-publish …` works there without a build step.
 import { fileURLToPath } from "node:url";
 
-const inCheckout = !fileURLToPath(import.meta.url).split(/[\\/]/).includes("node_modules");
+const inCheckout = !fileURLToPath(import.meta.url)
+  .split(/[\\/]/)
+  .includes("node_modules");
 await import(inCheckout ? "../src/cli/main.ts" : "../dist/cli/main.js");
