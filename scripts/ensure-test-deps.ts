@@ -107,35 +107,54 @@ if (found === undefined || compareVersions(found, neededGo) < 0) {
 console.log(`test deps: building ${missing.map((s) => s.name).join(", ")} with go${found} into ${cacheDir}`);
 if (missing.some((s) => s.toolsModule === "kube"))
   console.log("  (a first Kubernetes build takes 15-25 minutes on 2 cores; later runs reuse the cache)");
-for (const spec of missing) build(spec, resolved.versions[spec.name] as string, resolved.paths[spec.name]);
+// One `go build` per tools module: the binaries of k8s.io/kubernetes share most packages, and one invocation
+// compiles those once and links the binaries in parallel with the remaining compiles.
+for (const module of new Set(missing.map((s) => s.toolsModule)))
+  buildModule(missing.filter((s) => s.toolsModule === module));
 console.log(
   `test deps ready in ${seconds(started)} s (built ${missing.length}, cached ${BINARY_SPECS.length - missing.length})`,
 );
 
-/** Builds one binary into a private temp folder, then renames it to its cache path (atomic on one file system). */
-function build(spec: BinarySpec, version: string, target: string): void {
+/**
+ * Builds the binaries of one tools module (all of one version, so one set of linker flags) with one `go build` into
+ * a private temp folder, then renames each to its cache path (atomic on one file system).
+ */
+function buildModule(specs: readonly BinarySpec[]): void {
   const t0 = performance.now();
-  console.log(`  building ${spec.name} ${version} (${spec.goPackage}, tools/${spec.toolsModule}) …`);
+  const [first] = specs as [BinarySpec];
+  const version = resolved.versions[first.name] as string;
+  const names = specs.map((s) => s.name).join(", ");
+  console.log(`  building ${names} ${version} (tools/${first.toolsModule}) …`);
   const tmp = mkdtempSync(join(cacheDir, `.build-${process.pid}-`));
   try {
-    const out = join(tmp, spec.name);
     const r = spawnSync(
       "go",
-      ["build", "-trimpath", "-ldflags", ldflagsFor(spec, version), "-o", out, spec.goPackage],
-      { cwd: join(toolsDir as string, spec.toolsModule), env: goEnv, stdio: ["ignore", "inherit", "inherit"] },
+      ["build", "-trimpath", "-ldflags", ldflagsFor(first, version), "-o", `${tmp}/`, ...specs.map((s) => s.goPackage)],
+      { cwd: join(toolsDir as string, first.toolsModule), env: goEnv, stdio: ["ignore", "inherit", "inherit"] },
     );
     if (r.status !== 0) {
       console.error(
-        `go build of ${spec.goPackage} in tools/${spec.toolsModule} failed (exit ${r.status ?? r.signal}); see the output above`,
+        `go build of ${specs.map((s) => s.goPackage).join(" ")} in tools/${first.toolsModule} failed (exit ${r.status ?? r.signal}); see the output above`,
       );
       process.exit(1);
     }
-    chmodSync(out, 0o755);
-    renameSync(out, target);
+    for (const spec of specs) {
+      // go build names an executable after the last element of its package path (`server/v3` → `server`).
+      const out = join(tmp, executableName(spec.goPackage));
+      chmodSync(out, 0o755);
+      renameSync(out, resolved.paths[spec.name] as string);
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  console.log(`  built ${spec.name} ${version} in ${seconds(t0)} s → ${target}`);
+  console.log(`  built ${names} ${version} in ${seconds(t0)} s → ${cacheDir}`);
+}
+
+/** The file name `go build -o <dir>/` gives a main package: its last path element, skipping a `/vN` major suffix. */
+function executableName(goPackage: string): string {
+  const parts = goPackage.split("/");
+  const last = parts.at(-1) as string;
+  return /^v\d+$/.test(last) && parts.length > 1 ? (parts.at(-2) as string) : last;
 }
 
 /** Removes `.build-<pid>-*` folders left by a build whose process is gone (killed mid-build). */

@@ -102,6 +102,11 @@ export function defaultBuiltinOnCreate(kind: string, group: string, obj: KubeObj
       setDefault(o, "type", "Opaque");
       break;
     }
+    case "storage.k8s.io/StorageClass": {
+      setDefault(o, "reclaimPolicy", "Delete");
+      setDefault(o, "volumeBindingMode", "Immediate");
+      break;
+    }
     case "apps/Deployment": {
       const spec = rec(o, "spec");
       setDefault(spec, "replicas", 1);
@@ -231,6 +236,9 @@ export function validateBuiltin(kind: string, group: string, obj: KubeObject): F
     case "batch/Job":
       checkPodSpec(templateSpec(), "spec.template.spec");
       break;
+    case "storage.k8s.io/StorageClass":
+      if (typeof o.provisioner !== "string" || o.provisioner === "") causes.push(required("provisioner"));
+      break;
     case "/ConfigMap":
     case "/Secret": {
       const data = o.data;
@@ -295,6 +303,15 @@ const TOP_LEVEL: Record<string, string[]> = {
   "apps/ControllerRevision": ["data", "revision"],
   "batch/Job": SPEC_STATUS,
   "coordination.k8s.io/Lease": ["spec"],
+  "storage.k8s.io/StorageClass": [
+    "provisioner",
+    "parameters",
+    "reclaimPolicy",
+    "mountOptions",
+    "allowVolumeExpansion",
+    "volumeBindingMode",
+    "allowedTopologies",
+  ],
   "apiextensions.k8s.io/CustomResourceDefinition": SPEC_STATUS,
   "admissionregistration.k8s.io/ValidatingWebhookConfiguration": ["webhooks"],
   "admissionregistration.k8s.io/MutatingWebhookConfiguration": ["webhooks"],

@@ -1,4 +1,7 @@
-/** The compiled-in resource types of cluster-sim: core/v1, apps/v1, batch/v1, coordination, apiextensions, admission, RBAC. */
+/**
+ * The compiled-in resource types of cluster-sim: core/v1, apps/v1, batch/v1, coordination, storage (StorageClass),
+ * apiextensions, admission, RBAC.
+ */
 import { builtinSchema } from "./schemas.ts";
 import { ALL_VERBS, type NameRule, type ResourceDefinition } from "./types.ts";
 
@@ -112,6 +115,14 @@ const SPECS: KindSpec[] = [
     generation: true,
   },
   { group: "coordination.k8s.io", version: "v1", resource: "leases", kind: "Lease", namespaced: true },
+  {
+    group: "storage.k8s.io",
+    version: "v1",
+    resource: "storageclasses",
+    kind: "StorageClass",
+    namespaced: false,
+    shortNames: ["sc"],
+  },
   {
     group: "apiextensions.k8s.io",
     version: "v1",

@@ -144,6 +144,34 @@ const DESCRIPTIONS: Record<string, [string, Record<string, Schema>]> = {
     { spec: open("Specification of the desired behavior of a job."), status: open("Current status of a job.") },
   ],
   Lease: ["Lease defines a lease concept.", { spec: open("spec contains the specification of the Lease.") }],
+  StorageClass: [
+    "StorageClass describes the parameters for a class of storage for which PersistentVolumes can be dynamically provisioned.",
+    {
+      provisioner: str("provisioner indicates the type of the provisioner."),
+      parameters: open(
+        "parameters holds the parameters for the provisioner that should create volumes of this storage class.",
+      ),
+      reclaimPolicy: str(
+        "reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class.",
+      ),
+      mountOptions: {
+        type: "array",
+        description:
+          "mountOptions controls the mountOptions for dynamically provisioned PersistentVolumes of this storage class.",
+        items: str(""),
+      },
+      allowVolumeExpansion: {
+        type: "boolean",
+        description: "allowVolumeExpansion shows whether the storage class allow volume expand.",
+      },
+      volumeBindingMode: str("volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound."),
+      allowedTopologies: {
+        type: "array",
+        description: "allowedTopologies restrict the node topologies where volumes can be dynamically provisioned.",
+        items: open(""),
+      },
+    },
+  ],
   CustomResourceDefinition: [
     "CustomResourceDefinition represents a resource that should be exposed on the API server.",
     {

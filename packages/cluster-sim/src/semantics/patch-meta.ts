@@ -149,6 +149,7 @@ const KINDS: Record<string, PatchMeta> = {
   "/Endpoints": { fields: { subsets: ATOMIC } },
   "events.k8s.io/Event": {},
   "coordination.k8s.io/Lease": {},
+  "storage.k8s.io/StorageClass": { fields: { mountOptions: ATOMIC, allowedTopologies: ATOMIC } },
 };
 
 /** API groups served by the real kube-apiserver (strategic merge patch works for their kinds). */

@@ -778,6 +778,16 @@ const COLUMNS: Record<string, TableColumn[]> = {
     ),
     AGE_COLUMN,
   ],
+  "storage.k8s.io/StorageClass": [
+    NAME_COLUMN,
+    col("Provisioner", "string", "Indicates the type of the provisioner.", (o) => str(get(o, "provisioner"))),
+    col("ReclaimPolicy", "string", "Indicates the type of the reclaim policy.", (o) => str(get(o, "reclaimPolicy"))),
+    col("VolumeBindingMode", "string", "Indicates the volume binding mode.", (o) => str(get(o, "volumeBindingMode"))),
+    col("AllowVolumeExpansion", "string", "Indicates whether the storage class allows volume expansion.", (o) =>
+      get(o, "allowVolumeExpansion") === true ? "true" : "false",
+    ),
+    AGE_COLUMN,
+  ],
   "apiextensions.k8s.io/CustomResourceDefinition": CRD_COLUMNS,
   "admissionregistration.k8s.io/ValidatingWebhookConfiguration": WEBHOOK_COLUMNS,
   "admissionregistration.k8s.io/MutatingWebhookConfiguration": WEBHOOK_COLUMNS,

@@ -59,6 +59,37 @@ describeBackends("kubectl", { crds: [workspaceCrd(), widgetCrd()] }, (b) => {
       expect(versions).toContain("kaito.sh/v1beta1\n");
       expect(versions).toContain("demo.example.com/v1beta1\n");
     });
+
+    it("a StorageClass (the reconciler's NVMe check) gets the server's defaults and its table columns", async () => {
+      const name = `nvme-${b().name}`;
+      const path = file(
+        `${name}.yaml`,
+        `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: ${name}
+provisioner: kubernetes.io/no-provisioner
+`,
+      );
+      expect((await kubectl().ok(["create", "-f", path])).trim()).toBe(`storageclass.storage.k8s.io/${name} created`);
+      const sc = await json<Record<string, unknown>>(["get", "sc", name]);
+      expect(sc).toMatchObject({ reclaimPolicy: "Delete", volumeBindingMode: "Immediate" });
+      const table = await kubectl().ok(["get", "storageclass", name]);
+      expect(table).toMatch(/^NAME\s+PROVISIONER\s+RECLAIMPOLICY\s+VOLUMEBINDINGMODE\s+ALLOWVOLUMEEXPANSION\s+AGE$/m);
+      expect(table).toMatch(
+        new RegExp(`^${name}\\s+kubernetes.io/no-provisioner\\s+Delete\\s+Immediate\\s+false\\s+`, "m"),
+      );
+      const bad = await kubectl().run(["create", "-f", "-"], {
+        input: `apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: no-provisioner-${b().name}
+`,
+      });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain("provisioner: Required value");
+      await kubectl().ok(["delete", "sc", name]);
+    });
   });
 
   describe("apply, client-side", () => {

@@ -95,8 +95,8 @@ export const CLUSTER_RULES: readonly OperatorRule[] = [
   {
     apiGroups: ["storage.k8s.io"],
     resources: ["storageclasses"],
-    verbs: ["get"],
-    why: "whether the kaito-local-nvme-disk StorageClass exists",
+    verbs: ["list", "watch"],
+    why: "whether the kaito-local-nvme-disk StorageClass exists (a StorageClass informer)",
   },
 ];
 

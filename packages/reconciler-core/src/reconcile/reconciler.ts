@@ -63,6 +63,11 @@ export interface WorkspaceCaches {
   readonly pods: Informer;
   /** Nodes (pressure conditions, BYO GPU labels). */
   readonly nodes?: Informer;
+  /**
+   * StorageClasses (whether `kaito-local-nvme-disk` exists). Without it, each StatefulSet build asks the API server
+   * with a GET.
+   */
+  readonly storageClasses?: Informer;
 }
 
 /** Options of {@link WorkspaceReconciler}. */
@@ -351,7 +356,10 @@ export class WorkspaceReconciler {
 
   async #fullBuildContext(ws: BuildWorkspace, base: BuildContext): Promise<BuildContext> {
     const ns = ws.metadata.namespace;
-    const sc = await this.#client.get(Resources.StorageClass, undefined, LOCAL_NVME_STORAGE_CLASS);
+    const sc =
+      this.#caches.storageClasses !== undefined
+        ? this.#caches.storageClasses.getByName(undefined, LOCAL_NVME_STORAGE_CLASS)
+        : await this.#client.get(Resources.StorageClass, undefined, LOCAL_NVME_STORAGE_CLASS);
     let inferenceConfigMap: V1ConfigMap | undefined;
     if (ws.inference?.config !== undefined && ws.inference.config !== "") {
       inferenceConfigMap = (await this.#client.get(Resources.ConfigMap, ns, ws.inference.config)) as unknown as

@@ -99,6 +99,7 @@ export function setupWorkspaceController(
   const statefulSets = mgr.informer(Resources.StatefulSet);
   const jobs = mgr.informer(Resources.Job, { labelSelector: KaitoLabel.Workspace });
   const nodes = mgr.informer(Resources.Node);
+  const storageClasses = mgr.informer(Resources.StorageClass);
   const byo =
     opts.buildOptions?.nodeProvisioner === "byo" ||
     opts.buildOptions?.featureGates?.disableNodeAutoProvisioning === true;
@@ -106,7 +107,16 @@ export function setupWorkspaceController(
   const nodeClaims: Informer | undefined = watchNodeClaims
     ? mgr.informer(Resources.NodeClaim, { labelSelector: KaitoLabel.Workspace })
     : undefined;
-  const caches: WorkspaceCaches = { workspaces, revisions, services, statefulSets, jobs, pods, nodes };
+  const caches: WorkspaceCaches = {
+    workspaces,
+    revisions,
+    services,
+    statefulSets,
+    jobs,
+    pods,
+    nodes,
+    storageClasses,
+  };
   const port = cachedObjectPort({
     client: mgr.client,
     resources: [

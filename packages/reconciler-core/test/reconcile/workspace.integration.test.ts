@@ -18,6 +18,7 @@ import {
   Resources,
   setupWorkspaceController,
   TUNING_PROGRESS_CONDITION,
+  type WorkspaceControllerSetup,
 } from "../../src/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
 
@@ -29,6 +30,8 @@ const SKU = "Standard_NC24ads_A100_v4";
 const WAIT_MS = 45_000;
 /** The simulated cloud has no quota left for this one. */
 const QUOTA_SKU = "Standard_NC48ads_A100_v4";
+/** A SKU with local NVMe disks (weights on a `kaito-local-nvme-disk` claim when that StorageClass exists). */
+const NVME_SKU = "Standard_NC80adis_H100_v5";
 
 // The trainer: prints a tqdm bar and Hugging Face metrics dicts like fine_tuning.py, then the final summary.
 const TRAINER = `
@@ -84,6 +87,7 @@ describe.each(backends)(
     let be: RunningBackend;
     let client: KubeRestClient;
     let mgr: Manager;
+    let setup: WorkspaceControllerSetup;
     const get = (name: string) => client.get(Resources.Workspace, "default", name);
 
     beforeAll(async () => {
@@ -93,6 +97,7 @@ describe.each(backends)(
           skus: [
             { name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
             { name: QUOTA_SKU, gpuCount: 2, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
+            { name: NVME_SKU, gpuCount: 2, gpuProduct: "NVIDIA-H100-NVL", gpuMemoryMiB: 96256 },
           ],
           nodeDelayMs: 50,
           // Probes every 300 ms: a node process that starts slowly on a loaded machine is not killed by liveness.
@@ -120,7 +125,7 @@ describe.each(backends)(
         gracefulShutdownTimeoutMs: 5000,
         informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
       });
-      setupWorkspaceController(mgr, {
+      setup = setupWorkspaceController(mgr, {
         provisioner: (port) => createKarpenterProvisioner({ port }),
         tuningProgress: { minIntervalMs: 100 },
         ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
@@ -474,7 +479,7 @@ describe.each(backends)(
       );
       await first.stop();
       mgr = new Manager({ kubeConfig: be.kubeConfig, informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } } });
-      setupWorkspaceController(mgr, {
+      setup = setupWorkspaceController(mgr, {
         provisioner: (port) => createKarpenterProvisioner({ port }),
         tuningProgress: { minIntervalMs: 100 },
         nodeRequeueMs: 200,
@@ -493,6 +498,36 @@ describe.each(backends)(
         labelSelector: "workspace.kaito.io/name=restart",
       });
       expect(revs.items).toHaveLength(1);
+    });
+
+    it("NVMe: with the kaito-local-nvme-disk StorageClass in the informer, the weights go on a claim of that class", async () => {
+      await client.create(Resources.StorageClass, {
+        apiVersion: "storage.k8s.io/v1",
+        kind: "StorageClass",
+        metadata: { name: "kaito-local-nvme-disk" },
+        provisioner: "kubernetes.io/no-provisioner",
+        volumeBindingMode: "WaitForFirstConsumer",
+      } as KubeObject);
+      // The pass reads the StorageClass from its informer (no GET): wait until the informer has it.
+      await eventually(
+        "the StorageClass in the cache",
+        async () => setup.caches.storageClasses?.getByName(undefined, "kaito-local-nvme-disk") !== undefined,
+        WAIT_MS,
+      );
+      const ws = inference("nvme", "phi-4");
+      ws.resource = { instanceType: NVME_SKU, labelSelector: { matchLabels: { apps: "nvme" } } };
+      await client.create(Resources.Workspace, ws);
+      const sts = await eventually(
+        "the StatefulSet",
+        async () => client.get(Resources.StatefulSet, "default", "nvme"),
+        WAIT_MS,
+      );
+      const templates = (sts.spec as { volumeClaimTemplates?: Array<{ spec?: { storageClassName?: string } }> })
+        .volumeClaimTemplates;
+      expect(templates?.map((t) => t.spec?.storageClassName)).toEqual(["kaito-local-nvme-disk"]);
+      expect(be.requests("get", "storageclasses.storage.k8s.io", "kaito-ts-reconciler-core")).toBe(0);
+      await client.delete(Resources.Workspace, "default", "nvme");
+      await eventually("the nvme Workspace gone", async () => (await get("nvme")) === undefined, WAIT_MS);
     });
 
     it("deletion: WorkspaceDeleting, NodeClaims released, finalizer removed, Workspace gone", async () => {
