@@ -260,6 +260,28 @@ export function cliClusterScenarios(start: () => Promise<CliBackend>): void {
     expect(e.stderr).toMatch(/is a tuning Workspace: it serves no endpoint/);
   });
 
+  it("status of a tuning Workspace shows status.tuningProgress; the CRD keeps its numbers typed", async () => {
+    const path = "/apis/kaito.sh/v1beta1/namespaces/default/workspaces/tune-cli/status";
+    const patch = (tuningProgress: Record<string, unknown>) =>
+      new KubeTransport(backend.kubeConfig).send(
+        path,
+        { verb: "patch", what: "status" },
+        { method: "PATCH", contentType: "application/merge-patch+json", body: { status: { tuningProgress } } },
+      );
+    const observedTime = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    await patch({ step: 12, totalSteps: 100, epoch: 0.5, loss: 1.234, etaSeconds: 80, completed: false, observedTime });
+    const s = await kaito(["status", "tune-cli", ...k]);
+    expect(s.code).toBe(0);
+    expect(s.stdout).toMatch(
+      /\nTuning progress:\n {2}step 12\/100 \(12%\) {2}epoch 0\.50 {2}loss 1\.2340 {2}ETA 1m20s {2}\(read \d+s ago\)\n\nConditions:/,
+    );
+    // a float where the CRD says integer, and a string where it says number, are refused by the API server
+    await expect(patch({ step: 1.5 })).rejects.toThrow(/tuningProgress\.step/);
+    await expect(patch({ loss: "NaN" })).rejects.toThrow(/tuningProgress\.loss/);
+    const inference = await kaito(["status", "workspace-phi-3-mini", ...k]);
+    expect(inference.stdout).not.toContain("Tuning progress:");
+  });
+
   it("an unreachable cluster: exit 2 naming the server URL", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kaito-cli-"));
     const file = join(dir, "kubeconfig");

@@ -70,6 +70,8 @@ export {
   type WorkspaceStatus,
   WorkspaceStatusV1alpha1Schema,
   WorkspaceStatusV1beta1Schema,
+  type WorkspaceTuningProgress,
+  WorkspaceTuningProgressSchema,
   type WorkspaceV1alpha1,
   type WorkspaceV1alpha1Input,
   WorkspaceV1alpha1Schema,

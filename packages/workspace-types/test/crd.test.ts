@@ -148,8 +148,11 @@ describe("CRD metadata", () => {
   });
 
   it("printer columns: Kaito's plus WorkspaceReady, in an order that shows the seed's columns", () => {
+    // the default columns (priority 0); the -o wide addition of kaito-ts is checked below
     const cols = (name: string) =>
-      workspaceCrd.spec.versions.find((v) => v.name === name)?.additionalPrinterColumns ?? [];
+      (workspaceCrd.spec.versions.find((v) => v.name === name)?.additionalPrinterColumns ?? []).filter(
+        (c) => c.priority === undefined,
+      );
     expect(cols("v1beta1").map((c) => c.name)).toEqual([
       "Instance",
       "ResourceReady",
@@ -192,6 +195,24 @@ describe("CRD metadata", () => {
       jsonPath: ".status.targetNodeCount",
     });
     expect(beta.get("State")?.jsonPath).toBe(".status.state");
+  });
+
+  it("kubectl get -o wide adds one column, Progress: the TuningProgress message, priority 1, before Age", () => {
+    for (const v of workspaceCrd.spec.versions) {
+      const all = v.additionalPrinterColumns ?? [];
+      const wide = all.filter((c) => c.priority !== undefined);
+      expect(wide).toEqual([
+        {
+          name: "Progress",
+          type: "string",
+          jsonPath: '.status.conditions[?(@.type=="TuningProgress")].message',
+          description: "What the trainer of a tuning Workspace last reported (see status.tuningProgress)",
+          priority: 1,
+        },
+      ]);
+      expect(all.at(-2)).toEqual(wide[0]);
+      expect(all.at(-1)?.name).toBe("Age");
+    }
   });
 
   it("NodeClaim: karpenter.sh/v1, cluster-scoped, status subresource, Karpenter-like columns", () => {

@@ -89,11 +89,13 @@ describe("the project's CRDs", () => {
       "JOBSTARTED",
       "WORKSPACESUCCEEDED",
       "WORKSPACEREADY",
+      "PROGRESS", // priority 1: the Table has it, kubectl shows it only with -o wide
       "AGE",
     ]);
     expect(t.rows[0]?.cells).toEqual([
       "workspace-tuning-phi-3",
       "Standard_NC6s_v3",
+      null,
       null,
       null,
       null,

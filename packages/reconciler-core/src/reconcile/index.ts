@@ -44,7 +44,13 @@ export {
   type WorkspaceControllerSetup,
   workspaceChanged,
 } from "./setup.ts";
-export { computeStatus, type StatusInput, statusChanged, type WorkspaceStatusFields } from "./status.ts";
+export {
+  computeStatus,
+  type StatusInput,
+  statusChanged,
+  statusPatch,
+  type WorkspaceStatusFields,
+} from "./status.ts";
 export {
   formatDuration,
   parseTrainerLog,
@@ -52,5 +58,6 @@ export {
   TUNING_PROGRESS_CONDITION,
   type TuningProgress,
   TuningProgressReason,
+  tuningProgressStatus,
 } from "./tuning-progress.ts";
 export { decideJob, type JobAction, type JobFacts, jobFacts, revisionOf, statefulSetUpdate } from "./workload.ts";

@@ -7,7 +7,13 @@
  */
 import type { V1ConfigMap, V1ControllerRevision } from "@kubernetes/client-node";
 import type { NodeProvisioner, NodeRequest } from "@kaito-ts/node-provisioner";
-import { type ConditionUpdate, NodeLabel, sanitizeLabelSelector, WORKSPACE_FINALIZER } from "@kaito-ts/workspace-types";
+import {
+  type ConditionUpdate,
+  NodeLabel,
+  sanitizeLabelSelector,
+  WORKSPACE_FINALIZER,
+  type WorkspaceTuningProgress,
+} from "@kaito-ts/workspace-types";
 import {
   type BuildContext,
   type BuildOptions,
@@ -44,8 +50,13 @@ import {
   tuningProgressCondition,
 } from "./conditions.ts";
 import { classifyPods, type NodeLike, type PodLike } from "./pod-failures.ts";
-import { computeStatus, statusChanged, type WorkspaceStatusFields } from "./status.ts";
-import { parseTrainerLog, TUNING_PROGRESS_CONDITION, type TuningProgress } from "./tuning-progress.ts";
+import { computeStatus, statusChanged, statusPatch, type WorkspaceStatusFields } from "./status.ts";
+import {
+  parseTrainerLog,
+  TUNING_PROGRESS_CONDITION,
+  type TuningProgress,
+  tuningProgressStatus,
+} from "./tuning-progress.ts";
 import { decideJob, jobFacts, type JobFacts, revisionOf, statefulSetUpdate } from "./workload.ts";
 
 /** Index of ControllerRevisions and Pods by `namespace/workspace`. */
@@ -102,6 +113,8 @@ interface PassState {
   workerNodes: readonly string[] | undefined;
   job: JobFacts | undefined;
   result: ReconcileResult | undefined;
+  /** `status.tuningProgress` of this pass: `null` removes it, absent leaves it. */
+  tuningProgress?: WorkspaceTuningProgress | null;
 }
 
 function isAlreadyExists(e: unknown): boolean {
@@ -249,6 +262,7 @@ export class WorkspaceReconciler {
       remove: state.remove,
       targetNodeCount: state.targetNodeCount,
       workerNodes: state.workerNodes,
+      tuningProgress: state.tuningProgress,
       job: state.job,
       error,
       now: new Date(this.#clock.now()),
@@ -259,7 +273,7 @@ export class WorkspaceReconciler {
       ws.metadata.namespace,
       ws.metadata.name ?? "",
       "merge",
-      { status: next },
+      statusPatch(asStatus(ws), next),
       { subresource: "status" },
     );
     this.#noteWrite(written);
@@ -485,6 +499,7 @@ export class WorkspaceReconciler {
       this.#progressCache.delete(keyOf(ns, name));
       state.updates.push(...tuningConditions(undefined, undefined));
       state.remove.push(TUNING_PROGRESS_CONDITION);
+      state.tuningProgress = null;
       return;
     }
     if (action === "recreate" && job !== undefined) {
@@ -512,6 +527,9 @@ export class WorkspaceReconciler {
     if (facts.started && this.#progress !== undefined) {
       const progress = await this.#readProgress(keyOf(ns, name), ns, name, pods, facts);
       state.updates.push(tuningProgressCondition(progress.progress));
+      // the typed copy, in the same status write as the condition
+      const typed = progress.progress !== undefined ? tuningProgressStatus(progress.progress, progress.at) : undefined;
+      if (typed !== undefined) state.tuningProgress = typed;
       if (!facts.succeeded && !facts.failed) state.result = { requeueAfterMs: progress.nextReadInMs };
     }
   }
@@ -523,15 +541,20 @@ export class WorkspaceReconciler {
     container: string,
     pods: readonly PodLike[],
     facts: JobFacts,
-  ): Promise<{ progress: TuningProgress | undefined; nextReadInMs: number }> {
+  ): Promise<{ progress: TuningProgress | undefined; at: Date; nextReadInMs: number }> {
     const cfg = this.#progress as { minIntervalMs: number; tailLines: number };
     const now = this.#clock.now();
     const cached = this.#progressCache.get(key);
     const finished = facts.succeeded || facts.failed;
     // After the Job finished, the log is read once more (for the final summary), then never again.
-    if (cached?.final === true) return { progress: cached.progress, nextReadInMs: cfg.minIntervalMs };
+    if (cached?.final === true)
+      return { progress: cached.progress, at: new Date(cached.at), nextReadInMs: cfg.minIntervalMs };
     if (cached !== undefined && !finished && now - cached.at < cfg.minIntervalMs) {
-      return { progress: cached.progress, nextReadInMs: Math.max(1, cfg.minIntervalMs - (now - cached.at)) };
+      return {
+        progress: cached.progress,
+        at: new Date(cached.at),
+        nextReadInMs: Math.max(1, cfg.minIntervalMs - (now - cached.at)),
+      };
     }
     // The newest pod that has started (a retried Job has several).
     const candidates = pods
@@ -553,7 +576,7 @@ export class WorkspaceReconciler {
       }
     }
     this.#progressCache.set(key, { at: now, progress, final: finished });
-    return { progress, nextReadInMs: cfg.minIntervalMs };
+    return { progress, at: new Date(now), nextReadInMs: cfg.minIntervalMs };
   }
 
   /** §2.7: `WorkspaceDeleting`, release the nodes, then remove the finalizer. */

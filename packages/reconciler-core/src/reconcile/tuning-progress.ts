@@ -3,8 +3,10 @@
  * its metrics as Python dicts (`{'loss': 1.23, 'grad_norm': 0.4, 'learning_rate': 0.0002, 'epoch': 0.5}`, and at the
  * end `{'train_runtime': …, 'train_loss': …, 'epoch': 3.0}`) and tqdm bars (`12/100 [00:10<01:20,  1.10it/s]`, updated
  * in place with carriage returns). {@link parseTrainerLog} reads the latest of each; {@link progressMessage} says it
- * the way a person reads it in `kubectl describe`. Pure.
+ * the way a person reads it in `kubectl describe`; {@link tuningProgressStatus} maps it to the Workspace's typed
+ * `status.tuningProgress`. Pure.
  */
+import { toKubernetesTime, type WorkspaceTuningProgress } from "@kaito-ts/workspace-types";
 
 /** What the log says about training. Every field is the latest value seen. */
 export interface TuningProgress {
@@ -16,7 +18,9 @@ export interface TuningProgress {
   readonly epoch?: number;
   /** Latest training loss. */
   readonly loss?: number;
+  /** Learning rate at the latest logging step. */
   readonly learningRate?: number;
+  /** Gradient norm at the latest logging step. */
   readonly gradNorm?: number;
   /** Latest evaluation loss, when the trainer evaluates. */
   readonly evalLoss?: number;
@@ -151,3 +155,35 @@ export const TuningProgressReason = {
   /** The trainer has not printed progress yet (loading the model, downloading data). */
   Waiting: "TuningProgressUnknown",
 } as const;
+
+const COUNT_FIELDS = ["step", "totalSteps", "elapsedSeconds", "etaSeconds"] as const;
+const NUMBER_FIELDS = ["epoch", "loss", "learningRate", "gradNorm", "evalLoss", "trainLoss"] as const;
+
+/**
+ * The Workspace's `status.tuningProgress` for what the log said, read at `observedTime`; `undefined` when the log
+ * said nothing yet (the `TuningProgress` condition then says "waiting"). Counts are whole numbers ≥ 0 (CRD
+ * `integer`), the others JSON numbers. A value the trainer printed as `nan` or `inf` is left out: Kubernetes JSON
+ * cannot carry it (it would be written as `null`, which a merge patch reads as "delete"), so a diverging loss shows
+ * as an absent `loss` here and as `loss NaN` in the condition message — never as a stale earlier value.
+ * @example
+ * tuningProgressStatus(parseTrainerLog("{'loss': 1.5, 'epoch': 0.5}"), new Date(0))
+ * // { epoch: 0.5, loss: 1.5, completed: false, observedTime: "1970-01-01T00:00:00Z" }
+ */
+export function tuningProgressStatus(
+  p: TuningProgress,
+  observedTime: Date | string,
+): WorkspaceTuningProgress | undefined {
+  const out: Mutable<WorkspaceTuningProgress> = {};
+  for (const k of COUNT_FIELDS) {
+    const v = p[k];
+    if (v !== undefined && Number.isFinite(v) && v >= 0) out[k] = Math.round(v);
+  }
+  for (const k of NUMBER_FIELDS) {
+    const v = p[k];
+    if (v !== undefined && Number.isFinite(v) && !(k === "epoch" && v < 0)) out[k] = v;
+  }
+  if (Object.keys(out).length === 0 && !p.completed) return undefined;
+  out.completed = p.completed;
+  out.observedTime = toKubernetesTime(observedTime);
+  return out;
+}

@@ -8,6 +8,7 @@ import {
   ConditionReason,
   ConditionType,
   WORKSPACE_FINALIZER,
+  type WorkspaceTuningProgress,
   workspaceCrd,
 } from "@kaito-ts/workspace-types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,6 +76,10 @@ function tuning(name: string, output: Record<string, unknown>): KubeObject {
       output,
     },
   };
+}
+
+function tuningProgressOf(ws: KubeObject | undefined): WorkspaceTuningProgress | undefined {
+  return (ws?.status as { tuningProgress?: WorkspaceTuningProgress } | undefined)?.tuningProgress;
 }
 
 function cond(ws: KubeObject | undefined, type: string): Condition | undefined {
@@ -323,12 +328,15 @@ describe.each(backends)(
     it("tuning: the Job runs the trainer, progress shows in TuningProgress, then WorkspaceSucceeded=True", async () => {
       await client.create(Resources.Workspace, tuning("tune", { volumeSource: { emptyDir: {} } }));
       const progressMessages = new Set<string>();
+      const progressSeen: WorkspaceTuningProgress[] = [];
       const ws = await eventually(
         "tuning succeeded",
         async () => {
           const w = await get("tune");
           const p = cond(w, TUNING_PROGRESS_CONDITION);
           if (p !== undefined) progressMessages.add(p.message);
+          const typed = tuningProgressOf(w);
+          if (typed !== undefined) progressSeen.push(typed);
           return cond(w, ConditionType.WorkspaceSucceeded)?.status === "True" ? w : undefined;
         },
         WAIT_MS,
@@ -352,6 +360,27 @@ describe.each(backends)(
       );
       expect(final.message).toBe("step 20/20 (100%), epoch 1.00, train loss 1.5000, training finished");
       expect([...progressMessages].some((m) => /^step \d+\/20/.test(m))).toBe(true);
+      // the same progress, typed in status.tuningProgress (written with the condition, in the same status patch)
+      // (how many in-progress samples a poll sees depends on the machine's load: the trainer runs for about 1 s)
+      const reported = progressSeen.find((p) => p.step !== undefined && p.loss !== undefined && p.epoch !== undefined);
+      expect(reported).toMatchObject({ totalSteps: 20 });
+      expect(reported?.step).toBeGreaterThan(0);
+      expect(reported?.step).toBeLessThanOrEqual(20);
+      expect(reported?.epoch).toBeGreaterThan(0);
+      expect(reported?.loss).toBeLessThan(2);
+      expect(reported?.observedTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      const done = tuningProgressOf(await get("tune"));
+      expect(done).toMatchObject({
+        step: 20,
+        totalSteps: 20,
+        epoch: 1,
+        loss: 1,
+        trainLoss: 1.5,
+        learningRate: 0.0002,
+        gradNorm: 0.5,
+        etaSeconds: 0,
+        completed: true,
+      });
     });
 
     it("tuning: a spec update deletes the Job and creates it again for the new revision", async () => {

@@ -27,9 +27,22 @@ const conditionColumn = (name: string, type = name, description?: string): Print
 });
 
 /**
+ * The `-o wide` column of kaito-ts (priority 1, so the default columns stay Kaito's): the `TuningProgress`
+ * condition's message, e.g. `step 12/100 (12%), epoch 0.50, loss 1.2340, ETA 1m20s`; empty for inference.
+ */
+export const TUNING_PROGRESS_PRINTER_COLUMN: PrinterColumn = {
+  name: "Progress",
+  type: "string",
+  jsonPath: '.status.conditions[?(@.type=="TuningProgress")].message',
+  description: "What the trainer of a tuning Workspace last reported (see status.tuningProgress)",
+  priority: 1,
+};
+
+/**
  * Printer columns of a Workspace version: Kaito's (compat §1.3) plus `WorkspaceReady` — the seed document's
  * column, the status of `WorkspaceSucceeded` — placed so that the seed's INSTANCE, RESOURCEREADY, INFERENCEREADY,
- * WORKSPACEREADY, AGE appear in that order.
+ * WORKSPACEREADY, AGE appear in that order; and {@link TUNING_PROGRESS_PRINTER_COLUMN} for `kubectl get -o wide`,
+ * before Age so that Age stays the last column in both views.
  */
 export function workspacePrinterColumns(version: WorkspaceApiVersion): PrinterColumn[] {
   return [
@@ -49,6 +62,7 @@ export function workspacePrinterColumns(version: WorkspaceApiVersion): PrinterCo
           { name: "State", type: "string", jsonPath: ".status.state" },
         ] satisfies PrinterColumn[])
       : []),
+    { ...TUNING_PROGRESS_PRINTER_COLUMN },
     { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
   ];
 }

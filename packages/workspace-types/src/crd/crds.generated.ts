@@ -62,6 +62,13 @@ export const workspaceCrd: CustomResourceDefinition = {
             "description": "Status of WorkspaceSucceeded, under the name classic Kaito releases used"
           },
           {
+            "name": "Progress",
+            "type": "string",
+            "jsonPath": ".status.conditions[?(@.type==\"TuningProgress\")].message",
+            "description": "What the trainer of a tuning Workspace last reported (see status.tuningProgress)",
+            "priority": 1
+          },
+          {
             "name": "Age",
             "type": "date",
             "jsonPath": ".metadata.creationTimestamp"
@@ -443,6 +450,70 @@ export const workspaceCrd: CustomResourceDefinition = {
                         "message"
                       ]
                     }
+                  },
+                  "tuningProgress": {
+                    "description": "Tuning Workspaces (kaito-ts): steps, epoch, latest loss and ETA of the trainer, read from its log; the TuningProgress condition says it in a sentence.",
+                    "type": "object",
+                    "properties": {
+                      "step": {
+                        "description": "Optimizer steps done (the trainer's progress bar).",
+                        "type": "integer",
+                        "minimum": 0,
+                        "format": "int64"
+                      },
+                      "totalSteps": {
+                        "description": "Optimizer steps of the whole run.",
+                        "type": "integer",
+                        "minimum": 0,
+                        "format": "int64"
+                      },
+                      "epoch": {
+                        "description": "Epochs done, fractional (e.g. 1.5).",
+                        "type": "number",
+                        "minimum": 0
+                      },
+                      "loss": {
+                        "description": "The latest training loss the trainer logged; absent while it is nan or inf (the condition says so).",
+                        "type": "number"
+                      },
+                      "learningRate": {
+                        "description": "The learning rate at the latest logging step.",
+                        "type": "number"
+                      },
+                      "gradNorm": {
+                        "description": "The gradient norm at the latest logging step.",
+                        "type": "number"
+                      },
+                      "evalLoss": {
+                        "description": "The latest evaluation loss, when the trainer evaluates.",
+                        "type": "number"
+                      },
+                      "trainLoss": {
+                        "description": "The average training loss of the whole run, set when it completes.",
+                        "type": "number"
+                      },
+                      "elapsedSeconds": {
+                        "description": "Seconds the training loop has run (the trainer's progress bar).",
+                        "type": "integer",
+                        "minimum": 0,
+                        "format": "int64"
+                      },
+                      "etaSeconds": {
+                        "description": "Estimated seconds until the training loop ends; 0 once completed.",
+                        "type": "integer",
+                        "minimum": 0,
+                        "format": "int64"
+                      },
+                      "completed": {
+                        "description": "True once the trainer printed its final summary.",
+                        "type": "boolean"
+                      },
+                      "observedTime": {
+                        "description": "When these values were read from the trainer's log (RFC 3339).",
+                        "type": "string",
+                        "format": "date-time"
+                      }
+                    }
                   }
                 }
               }
@@ -512,6 +583,13 @@ export const workspaceCrd: CustomResourceDefinition = {
             "name": "State",
             "type": "string",
             "jsonPath": ".status.state"
+          },
+          {
+            "name": "Progress",
+            "type": "string",
+            "jsonPath": ".status.conditions[?(@.type==\"TuningProgress\")].message",
+            "description": "What the trainer of a tuning Workspace last reported (see status.tuningProgress)",
+            "priority": 1
           },
           {
             "name": "Age",
@@ -927,6 +1005,70 @@ export const workspaceCrd: CustomResourceDefinition = {
                         "reason",
                         "message"
                       ]
+                    }
+                  },
+                  "tuningProgress": {
+                    "description": "Tuning Workspaces (kaito-ts): steps, epoch, latest loss and ETA of the trainer, read from its log; the TuningProgress condition says it in a sentence.",
+                    "type": "object",
+                    "properties": {
+                      "step": {
+                        "description": "Optimizer steps done (the trainer's progress bar).",
+                        "type": "integer",
+                        "minimum": 0,
+                        "format": "int64"
+                      },
+                      "totalSteps": {
+                        "description": "Optimizer steps of the whole run.",
+                        "type": "integer",
+                        "minimum": 0,
+                        "format": "int64"
+                      },
+                      "epoch": {
+                        "description": "Epochs done, fractional (e.g. 1.5).",
+                        "type": "number",
+                        "minimum": 0
+                      },
+                      "loss": {
+                        "description": "The latest training loss the trainer logged; absent while it is nan or inf (the condition says so).",
+                        "type": "number"
+                      },
+                      "learningRate": {
+                        "description": "The learning rate at the latest logging step.",
+                        "type": "number"
+                      },
+                      "gradNorm": {
+                        "description": "The gradient norm at the latest logging step.",
+                        "type": "number"
+                      },
+                      "evalLoss": {
+                        "description": "The latest evaluation loss, when the trainer evaluates.",
+                        "type": "number"
+                      },
+                      "trainLoss": {
+                        "description": "The average training loss of the whole run, set when it completes.",
+                        "type": "number"
+                      },
+                      "elapsedSeconds": {
+                        "description": "Seconds the training loop has run (the trainer's progress bar).",
+                        "type": "integer",
+                        "minimum": 0,
+                        "format": "int64"
+                      },
+                      "etaSeconds": {
+                        "description": "Estimated seconds until the training loop ends; 0 once completed.",
+                        "type": "integer",
+                        "minimum": 0,
+                        "format": "int64"
+                      },
+                      "completed": {
+                        "description": "True once the trainer printed its final summary.",
+                        "type": "boolean"
+                      },
+                      "observedTime": {
+                        "description": "When these values were read from the trainer's log (RFC 3339).",
+                        "type": "string",
+                        "format": "date-time"
+                      }
                     }
                   },
                   "state": {

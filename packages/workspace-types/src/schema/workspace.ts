@@ -6,7 +6,7 @@
  * no `spec`.
  */
 import * as z from "zod";
-import { ConditionSchema, int32, LabelSelectorSchema, ObjectMetaSchema, schemaless } from "./common.ts";
+import { ConditionSchema, int32, int64, LabelSelectorSchema, ObjectMetaSchema, schemaless } from "./common.ts";
 
 /** The two served versions. */
 export const WORKSPACE_API_VERSIONS = ["kaito.sh/v1alpha1", "kaito.sh/v1beta1"] as const;
@@ -158,9 +158,43 @@ export const PerformanceMetricSchema = z.object({
   config: z.record(z.string(), z.string()).optional(),
 });
 
+const count = () => int64().min(0);
+
+/**
+ * `status.tuningProgress` (kaito-ts; not in Kaito): what the trainer of a tuning Workspace last reported, read from
+ * its log at a bounded rate. Every field is optional — the trainer prints some values only at logging steps, and
+ * the log may not have said anything yet. Losses and rates are JSON numbers; a value the trainer printed as `nan`
+ * or `inf` (a diverging run) cannot be carried by Kubernetes JSON, so it is left out here and shown only in the
+ * `TuningProgress` condition's message (`loss NaN`).
+ */
+export const WorkspaceTuningProgressSchema = z.object({
+  step: count().optional().describe("Optimizer steps done (the trainer's progress bar)."),
+  totalSteps: count().optional().describe("Optimizer steps of the whole run."),
+  epoch: z.number().min(0).optional().describe("Epochs done, fractional (e.g. 1.5)."),
+  loss: z
+    .number()
+    .optional()
+    .describe("The latest training loss the trainer logged; absent while it is nan or inf (the condition says so)."),
+  learningRate: z.number().optional().describe("The learning rate at the latest logging step."),
+  gradNorm: z.number().optional().describe("The gradient norm at the latest logging step."),
+  evalLoss: z.number().optional().describe("The latest evaluation loss, when the trainer evaluates."),
+  trainLoss: z.number().optional().describe("The average training loss of the whole run, set when it completes."),
+  elapsedSeconds: count().optional().describe("Seconds the training loop has run (the trainer's progress bar)."),
+  etaSeconds: count().optional().describe("Estimated seconds until the training loop ends; 0 once completed."),
+  completed: z.boolean().optional().describe("True once the trainer printed its final summary."),
+  observedTime: z
+    .string()
+    .meta({ format: "date-time" })
+    .optional()
+    .describe("When these values were read from the trainer's log (RFC 3339)."),
+});
+
 const statusShape = {
   workerNodes: z.array(z.string()).optional().describe("Nodes chosen to run the workload."),
   conditions: z.array(ConditionSchema).optional().describe("The current conditions of the workspace."),
+  tuningProgress: WorkspaceTuningProgressSchema.optional().describe(
+    "Tuning Workspaces (kaito-ts): steps, epoch, latest loss and ETA of the trainer, read from its log; the TuningProgress condition says it in a sentence.",
+  ),
 };
 
 /** `status` of v1alpha1. */
@@ -242,6 +276,8 @@ export type AdapterSpec = z.output<typeof AdapterSpecSchema>;
 export type WorkspaceStatus = z.output<typeof WorkspaceStatusV1beta1Schema>;
 /** One performance metric. */
 export type PerformanceMetric = z.output<typeof PerformanceMetricSchema>;
+/** `status.tuningProgress`: the trainer's latest progress (kaito-ts; both served versions). */
+export type WorkspaceTuningProgress = z.output<typeof WorkspaceTuningProgressSchema>;
 
 /** The schema of one version. */
 export type WorkspaceSchemaFor<V extends WorkspaceApiVersion> = V extends "kaito.sh/v1alpha1"

@@ -1,5 +1,5 @@
 import type { WorkspaceClient, WorkspaceEvent } from "@kaito-ts/workspace-client";
-import type { Workspace } from "@kaito-ts/workspace-types";
+import type { Workspace, WorkspaceTuningProgress } from "@kaito-ts/workspace-types";
 import type { Command } from "commander";
 import { OperatorError } from "../../errors.ts";
 import type { CliIO } from "../io.ts";
@@ -36,6 +36,42 @@ export function conditionLines(lib: StatusHelpers, ws: Workspace): string[] {
   return [...lib.workspaceConditions(ws)]
     .sort((a, b) => String(b.lastTransitionTime ?? "").localeCompare(String(a.lastTransitionTime ?? "")))
     .map((c) => `  ${c.type}=${c.status}${c.reason ? `  ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`);
+}
+
+function seconds(s: number): string {
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h${String(m).padStart(2, "0")}m${String(sec).padStart(2, "0")}s`;
+  if (m > 0) return `${m}m${String(sec).padStart(2, "0")}s`;
+  return `${sec}s`;
+}
+
+/**
+ * `status.tuningProgress` of a tuning Workspace in one line, or `undefined` when the trainer has not reported yet:
+ * `step 120/400 (30%)  epoch 0.90  loss 1.2031  ETA 12m00s  (read 20s ago)`; once completed, the train loss and
+ * `finished` instead of the ETA.
+ */
+export function tuningProgressLine(
+  lib: Pick<StatusHelpers, "formatAge">,
+  p: WorkspaceTuningProgress | undefined,
+  now: Date = new Date(),
+): string | undefined {
+  if (p === undefined) return undefined;
+  const parts: string[] = [];
+  if (p.step !== undefined && p.totalSteps !== undefined && p.totalSteps > 0) {
+    parts.push(`step ${p.step}/${p.totalSteps} (${Math.floor((100 * p.step) / p.totalSteps)}%)`);
+  } else if (p.step !== undefined) parts.push(`step ${p.step}`);
+  if (p.epoch !== undefined) parts.push(`epoch ${p.epoch.toFixed(2)}`);
+  if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(4)}`);
+  if (p.evalLoss !== undefined) parts.push(`eval loss ${p.evalLoss.toFixed(4)}`);
+  if (p.completed === true) {
+    if (p.trainLoss !== undefined) parts.push(`train loss ${p.trainLoss.toFixed(4)}`);
+    parts.push("finished");
+  } else if (p.etaSeconds !== undefined) parts.push(`ETA ${seconds(p.etaSeconds)}`);
+  if (parts.length === 0) return undefined;
+  const read = p.observedTime !== undefined ? `  (read ${lib.formatAge(new Date(p.observedTime), now)} ago)` : "";
+  return `${parts.join("  ")}${read}`;
 }
 
 /** The recent events, newest last: `age  Type  Reason  message`. */
@@ -77,10 +113,12 @@ export async function renderStatus(
   const ws = await client.get(name, options.namespace);
   const events = await client.events(name, options.namespace);
   const conds = conditionLines(lib, ws);
-  const body = (t: Date) =>
-    [
+  const body = (t: Date) => {
+    const progress = tuningProgressLine(lib, ws.status?.tuningProgress, t);
+    return [
       statusTable(lib, [ws], t).trimEnd(),
       "",
+      ...(progress !== undefined ? ["Tuning progress:", `  ${progress}`, ""] : []),
       "Conditions:",
       ...(conds.length > 0 ? conds : ["  (none yet: is the Kaito operator running?)"]),
       "",
@@ -88,6 +126,7 @@ export async function renderStatus(
       ...(events.length > 0 ? eventLines(lib, events, options.events, t) : ["  (none)"]),
       "",
     ].join("\n");
+  };
   return { text: body(now), key: `${body(new Date(0))}${ws.metadata.resourceVersion ?? ""}` };
 }
 
