@@ -18,6 +18,7 @@ interface KindSpec {
   generation?: boolean;
   nameRule?: NameRule;
   verbs?: string[];
+  deprecationWarning?: string;
 }
 
 const SPECS: KindSpec[] = [
@@ -54,7 +55,15 @@ const SPECS: KindSpec[] = [
     status: true,
     nameRule: "label1035",
   },
-  { group: "", version: "v1", resource: "endpoints", kind: "Endpoints", namespaced: true, shortNames: ["ep"] },
+  {
+    group: "",
+    version: "v1",
+    resource: "endpoints",
+    kind: "Endpoints",
+    namespaced: true,
+    shortNames: ["ep"],
+    deprecationWarning: "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+  },
   { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true, shortNames: ["cm"] },
   { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true },
   {
@@ -200,6 +209,7 @@ export function builtinDefinitions(): ResourceDefinition[] {
       structural: false,
     };
     if (s.scale) def.scale = { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" };
+    if (s.deprecationWarning !== undefined) def.deprecationWarning = s.deprecationWarning;
     return def;
   });
 }

@@ -51,6 +51,11 @@ export interface ResourceDefinition {
   crdName?: string;
   /** Extra field-selector paths (CRD `selectableFields`). */
   selectableFields?: string[];
+  /**
+   * The `Warning:` text of a deprecated API, sent with every answer about this resource (core/v1 Endpoints; a CRD
+   * version marked `deprecated`).
+   */
+  deprecationWarning?: string;
 }
 
 /** Standard verbs of a resource collection. */

@@ -1,7 +1,8 @@
 /**
  * JSON Patch (RFC 6902) and JSON Merge Patch (RFC 7386), with the real server's error shapes: a body that is not an
  * operation list is a 400 BadRequest; an operation that cannot be applied (missing path, failed `test`) is a 422
- * `the server rejected our request due to an error in our request` whose cause carries the json-patch library's text.
+ * `the server rejected our request due to an error in our request` whose cause carries the json-patch library's text
+ * (a failed `test` has empty `details`, as the real server answers it; the text stays in the error's `cause`).
  */
 import { badRequest, ClusterSimError } from "../errors/index.ts";
 import { cloneJson, isPlainObject, jsonEqual } from "./schema-types.ts";
@@ -19,11 +20,14 @@ class OpFailure extends Error {}
 /** The apiserver's limit on operations in one JSON patch (413 beyond it). */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
 
-function fail(index: number, op: unknown, detail: string): ClusterSimError {
+/** A failed `test` operation: the real server answers it with empty `details` (no cause naming the operation). */
+class TestFailure extends OpFailure {}
+
+function fail(index: number, op: unknown, detail: string, withCause = true): ClusterSimError {
   const o = isPlainObject(op) ? op : {};
   const where = `operation ${index} (${String(o.op ?? "?")} ${String(o.path ?? "")})`;
   return new ClusterSimError("Invalid", "the server rejected our request due to an error in our request", {
-    details: { causes: [{ reason: "UnexpectedServerResponse", message: detail }] },
+    details: withCause ? { causes: [{ reason: "UnexpectedServerResponse", message: detail }] } : {},
     cause: new Error(`JSON patch ${where} failed: ${detail}`),
   });
 }
@@ -203,13 +207,13 @@ export function applyJsonPatch<T>(doc: T, ops: unknown): T {
             actual = undefined;
           }
           if (actual === undefined ? op.value !== null : !jsonEqual(actual, op.value)) {
-            throw new OpFailure(`testing value ${op.path} failed: test failed`);
+            throw new TestFailure(`testing value ${op.path} failed: test failed`);
           }
           break;
         }
       }
     } catch (e) {
-      if (e instanceof OpFailure) throw fail(index, op, e.message);
+      if (e instanceof OpFailure) throw fail(index, op, e.message, !(e instanceof TestFailure));
       throw e;
     }
   });

@@ -1,7 +1,9 @@
 /**
  * Admission webhooks: `MutatingWebhookConfiguration` and `ValidatingWebhookConfiguration` objects are honoured for
  * writes through the HTTP API. The server POSTs an `AdmissionReview` (admission.k8s.io/v1) to the webhook's URL or
- * service (HTTPS with the `caBundle`), applies JSONPatch answers, and follows `failurePolicy`.
+ * service (HTTPS with the `caBundle`), applies JSONPatch answers, and follows `failurePolicy`. The `warnings` of each
+ * answer — of a denial too — go to the caller's `warnings` list, which the handler sends as `Warning:` headers, as the
+ * real server relays them.
  */
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
@@ -17,6 +19,13 @@ import type { ServiceResolver } from "./proxy.ts";
 type Obj = Record<string, unknown>;
 type Operation = "CREATE" | "UPDATE" | "DELETE";
 
+/** Options of one admission call; `warnings` collects the texts of the webhooks' `response.warnings`. */
+export interface WebhookCallOptions {
+  dryRun?: boolean;
+  subresource?: string;
+  warnings?: string[];
+}
+
 /** The admission step of the HTTP write path. */
 export interface WebhookAdmission {
   /** True when some webhook configuration may match writes of this kind (cheap check for the hot path). */
@@ -27,7 +36,7 @@ export interface WebhookAdmission {
     op: Operation,
     obj: KubeObject,
     old: KubeObject | undefined,
-    opts: { dryRun?: boolean; subresource?: string },
+    opts: WebhookCallOptions,
   ): Promise<KubeObject>;
   /** Runs the matching validating webhooks; throws the denial. */
   validate(
@@ -35,7 +44,7 @@ export interface WebhookAdmission {
     op: Operation,
     obj: KubeObject | undefined,
     old: KubeObject | undefined,
-    opts: { dryRun?: boolean; subresource?: string },
+    opts: WebhookCallOptions,
   ): Promise<void>;
   /** Where `service` client configs are sent. */
   serviceResolver: ServiceResolver | undefined;
@@ -147,7 +156,7 @@ export function createWebhookAdmission(store: StoreBackend): WebhookAdmission {
     op: Operation,
     obj: KubeObject | undefined,
     old: KubeObject | undefined,
-    opts: { dryRun?: boolean; subresource?: string },
+    opts: WebhookCallOptions,
   ): Promise<Obj | undefined> {
     const uid = randomUUID();
     const target = obj ?? old;
@@ -184,6 +193,8 @@ export function createWebhookAdmission(store: StoreBackend): WebhookAdmission {
       if (failurePolicy === "Ignore") return undefined;
       throw internalError(`failed calling webhook "${h.name}": the webhook answered without a response`);
     }
+    if (opts.warnings && Array.isArray(response.warnings))
+      for (const w of response.warnings) if (typeof w === "string" && w !== "") opts.warnings.push(w);
     if (response.allowed !== true) {
       const status = isObject(response.status) ? response.status : {};
       const msg = typeof status.message === "string" && status.message !== "" ? status.message : "";

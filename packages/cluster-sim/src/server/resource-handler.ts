@@ -11,6 +11,7 @@ import type {
   StoreWriteOptions,
   WriteResult,
 } from "../store/backend.ts";
+import { cutLog } from "../sim/node-agent/kubelet-server.ts";
 import { isPathSafeName } from "../store/names.ts";
 import { acceptedPatchTypes } from "../store/patching.ts";
 import type { WebhookAdmission } from "./admission-webhooks.ts";
@@ -18,7 +19,7 @@ import { decodeJson, decodeObjectBody, decodeYaml, mediaType, readBody } from ".
 import type { Counters } from "./counters.ts";
 import type { FaultRule, FaultRules, Verb } from "./faults.ts";
 import { type PodSource, proxyToPod, proxyToService, type ServiceResolver } from "./proxy.ts";
-import { sendError, sendJson } from "./respond.ts";
+import { addWarnings, sendError, sendJson } from "./respond.ts";
 import type { ResourceTarget } from "./routing.ts";
 import { includeObjectOf, tableFor, wantsTable } from "./table.ts";
 import { serveWatch, WatchRegistry } from "./watch.ts";
@@ -137,6 +138,8 @@ export class ResourceHandler {
         (t.subresource === "log" && def.group === "" && def.resource === "pods");
       if (!ok) throw pathNotFound();
     }
+    // a deprecated API warns on every request to it, as the real server's handler chain adds it before serving
+    if (def.deprecationWarning !== undefined) addWarnings(res, [def.deprecationWarning]);
     const method = req.method ?? "GET";
     const verb = this.verbOf(method, t, url);
     const base = def.group === "" ? def.resource : `${def.resource}.${def.group}`;
@@ -160,6 +163,27 @@ export class ResourceHandler {
         dropAbruptly = rule.dropAbruptly === true;
       }
     }
+    // the admission webhooks' warnings of this request: sent with the answer, and with the error when it fails
+    const warnings: string[] = [];
+    try {
+      await this.serve(req, res, def, t, url, verb, warnings, dropAfterMs, dropAbruptly);
+    } catch (e) {
+      addWarnings(res, warnings);
+      throw e;
+    }
+  }
+
+  private async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    def: ResourceDefinition,
+    t: ResourceTarget,
+    url: URL,
+    verb: Verb,
+    warnings: string[],
+    dropAfterMs: number | undefined,
+    dropAbruptly: boolean,
+  ): Promise<void> {
     switch (verb) {
       case "get":
         return this.get(req, res, def, t, url);
@@ -168,13 +192,13 @@ export class ResourceHandler {
       case "watch":
         return this.watch(req, res, def, t, url, dropAfterMs, dropAbruptly);
       case "create":
-        return this.create(req, res, def, t, url);
+        return this.create(req, res, def, t, url, warnings);
       case "update":
-        return this.update(req, res, def, t, url);
+        return this.update(req, res, def, t, url, warnings);
       case "patch":
-        return this.patch(req, res, def, t, url);
+        return this.patch(req, res, def, t, url, warnings);
       case "delete":
-        return this.delete(req, res, def, t, url);
+        return this.delete(req, res, def, t, url, warnings);
       case "deletecollection":
         return this.deleteCollection(req, res, def, t, url);
       case "proxy":
@@ -202,8 +226,10 @@ export class ResourceHandler {
       );
       if (text === undefined)
         throw badRequest(`container ${JSON.stringify(container ?? "")} in pod ${JSON.stringify(t.name)} has no logs`);
-      res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": String(Buffer.byteLength(text)) });
-      res.end(text);
+      // cut as the kubelet cuts it (the simulated kubelet, which the real server reaches, uses the same function)
+      const cut = cutLog(text, logOption(url, "tailLines"), logOption(url, "limitBytes"));
+      res.writeHead(200, { "Content-Type": "text/plain", "Content-Length": String(Buffer.byteLength(cut)) });
+      res.end(cut);
       return;
     }
     if (t.subresource === "scale") {
@@ -363,10 +389,17 @@ export class ResourceHandler {
     return o;
   }
 
-  private respondWrite(res: ServerResponse, def: ResourceDefinition, r: WriteResult, code: number): void {
+  private respondWrite(
+    res: ServerResponse,
+    def: ResourceDefinition,
+    r: WriteResult,
+    code: number,
+    webhookWarnings: readonly string[],
+  ): void {
     const served = this.store.served(def, r.object);
     const body = served === r.object ? this.store.objectJson(served) : served;
-    sendJson(res, code, body, { warnings: r.warnings });
+    // the decoder's warnings (unknown fields) come before the webhooks', as the real server adds them
+    sendJson(res, code, body, { warnings: [...r.warnings, ...webhookWarnings] });
   }
 
   private async create(
@@ -375,6 +408,7 @@ export class ResourceHandler {
     def: ResourceDefinition,
     t: ResourceTarget,
     url: URL,
+    warnings: string[],
   ): Promise<void> {
     if (t.subresource) throw methodNotAllowed();
     const opts = this.writeOptions(def, t, url);
@@ -384,13 +418,14 @@ export class ResourceHandler {
       throw badRequest(`the object provided is unrecognized (must be of type ${def.kind}): Object 'Kind' is missing`);
     if (def.namespaced && t.namespace !== undefined && isObject(body.metadata) && body.metadata.namespace === undefined)
       body.metadata.namespace = t.namespace;
-    const input = await this.webhooks.mutate(def, "CREATE", body as KubeObject, undefined, opts);
+    const hookOpts = { ...opts, warnings };
+    const input = await this.webhooks.mutate(def, "CREATE", body as KubeObject, undefined, hookOpts);
     if (this.webhooks.active(def)) {
       const dry = this.store.createEx(this.key(def), input, { ...opts, dryRun: true });
-      await this.webhooks.validate(def, "CREATE", dry.object, undefined, opts);
+      await this.webhooks.validate(def, "CREATE", dry.object, undefined, hookOpts);
     }
     const r = this.store.createEx(this.key(def), input, opts);
-    this.respondWrite(res, def, r, 201);
+    this.respondWrite(res, def, r, 201, warnings);
   }
 
   private async update(
@@ -399,6 +434,7 @@ export class ResourceHandler {
     def: ResourceDefinition,
     t: ResourceTarget,
     url: URL,
+    warnings: string[],
   ): Promise<void> {
     const opts = this.writeOptions(def, t, url);
     opts.fieldManager ??= fieldManagerFromUserAgent(req);
@@ -418,13 +454,14 @@ export class ResourceHandler {
       );
     obj.metadata.name = t.name ?? "";
     const old = this.store.getRef(this.key(def), t.namespace, t.name ?? "");
-    const input = await this.webhooks.mutate(def, "UPDATE", obj, old, opts);
+    const hookOpts = { ...opts, warnings };
+    const input = await this.webhooks.mutate(def, "UPDATE", obj, old, hookOpts);
     if (this.webhooks.active(def)) {
       const dry = this.store.updateEx(this.key(def), input, { ...opts, dryRun: true });
-      await this.webhooks.validate(def, "UPDATE", dry.object, old, opts);
+      await this.webhooks.validate(def, "UPDATE", dry.object, old, hookOpts);
     }
     const r = this.store.updateEx(this.key(def), input, opts);
-    this.respondWrite(res, def, r, 200);
+    this.respondWrite(res, def, r, 200, warnings);
   }
 
   private async patch(
@@ -433,6 +470,7 @@ export class ResourceHandler {
     def: ResourceDefinition,
     t: ResourceTarget,
     url: URL,
+    warnings: string[],
   ): Promise<void> {
     const opts = this.writeOptions(def, t, url);
     const ct = mediaType(req.headers["content-type"]);
@@ -451,13 +489,14 @@ export class ResourceHandler {
       const r0 = this.store.patchEx(this.key(def), t.namespace, name, type, patch, { ...opts, dryRun: true });
       const old = this.store.getRef(this.key(def), t.namespace, name);
       const op = r0.created ? "CREATE" : "UPDATE";
-      const mutated = await this.webhooks.mutate(def, op, r0.object, old, opts);
-      await this.webhooks.validate(def, op, mutated, old, opts);
+      const hookOpts = { ...opts, warnings };
+      const mutated = await this.webhooks.mutate(def, op, r0.object, old, hookOpts);
+      await this.webhooks.validate(def, op, mutated, old, hookOpts);
       if (mutated !== r0.object && !opts.dryRun) {
         const r = r0.created
           ? this.store.createEx(this.key(def), mutated, opts)
           : this.store.updateEx(this.key(def), mutated, opts);
-        this.respondWrite(res, def, r, r.created ? 201 : 200);
+        this.respondWrite(res, def, r, r.created ? 201 : 200, warnings);
         return;
       }
     }
@@ -466,7 +505,7 @@ export class ResourceHandler {
       sendJson(res, 200, r.object, { warnings: r.warnings });
       return;
     }
-    this.respondWrite(res, def, r, r.created ? 201 : 200);
+    this.respondWrite(res, def, r, r.created ? 201 : 200, warnings);
   }
 
   private async deleteOptions(
@@ -508,16 +547,19 @@ export class ResourceHandler {
     def: ResourceDefinition,
     t: ResourceTarget,
     url: URL,
+    warnings: string[],
   ): Promise<void> {
     if (t.subresource) throw methodNotAllowed();
     const opts = await this.deleteOptions(req, url);
     const old = this.store.getRef(this.key(def), t.namespace, t.name ?? "");
     if (old && this.webhooks.active(def))
-      await this.webhooks.validate(def, "DELETE", undefined, old, { dryRun: opts.dryRun === true });
+      await this.webhooks.validate(def, "DELETE", undefined, old, { dryRun: opts.dryRun === true, warnings });
     const r = this.store.deleteEx(this.key(def), t.namespace, t.name ?? "", opts);
     // as the real handler: 200, also for graceful pod deletion and finalizers; 202 only when the object stays and the
     // client asked `orphanDependents: false`
-    sendJson(res, !r.removed && opts.orphanDependentsFalse ? 202 : 200, this.store.served(def, r.object));
+    const code = !r.removed && opts.orphanDependentsFalse ? 202 : 200;
+    const served = this.store.served(def, r.object);
+    sendJson(res, code, r.removed && !def.builtin ? deletedStatus(def, served) : served, { warnings });
   }
 
   private async deleteCollection(
@@ -543,6 +585,22 @@ export class ResourceHandler {
   fail(res: ServerResponse, e: unknown): void {
     sendError(res, e);
   }
+}
+
+/**
+ * The answer to a DELETE of a custom resource that is gone (the real server's CRD store does not return the deleted
+ * object): a `Status` of `Success` naming it; an object kept by finalizers is answered with the object instead.
+ */
+export function deletedStatus(def: ResourceDefinition, obj: KubeObject): Record<string, unknown> {
+  const details: Record<string, unknown> = { name: obj.metadata.name ?? "", group: def.group, kind: def.resource };
+  if (obj.metadata.uid !== undefined) details.uid = obj.metadata.uid;
+  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details };
+}
+
+/** A non-negative integer option of `pods/log` (`tailLines`, `limitBytes`); absent or malformed is no limit. */
+function logOption(url: URL, name: string): number | undefined {
+  const v = url.searchParams.get(name);
+  return v === null || !/^\d+$/.test(v) ? undefined : Number(v);
 }
 
 function checkPolicy(p: unknown): "Background" | "Foreground" | "Orphan" {

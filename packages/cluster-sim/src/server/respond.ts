@@ -7,6 +7,22 @@ export function warningHeader(text: string): string {
   return `299 - ${JSON.stringify(text)}`;
 }
 
+/**
+ * Adds `Warning:` headers to a response not yet sent, after those already set and without repeating one (the real
+ * server's warning recorder drops an exact duplicate). Every later `writeHead` keeps them.
+ */
+export function addWarnings(res: ServerResponse, texts: readonly string[]): void {
+  if (texts.length === 0 || res.headersSent) return;
+  const current = res.getHeader("Warning");
+  const existing = current === undefined ? [] : Array.isArray(current) ? current : [String(current)];
+  const next = [...existing];
+  for (const text of texts) {
+    const value = warningHeader(text);
+    if (text !== "" && !next.includes(value)) next.push(value);
+  }
+  if (next.length > existing.length) res.setHeader("Warning", next);
+}
+
 /** Sends a JSON body (an object or an already-serialized string). */
 export function sendJson(
   res: ServerResponse,
@@ -16,14 +32,13 @@ export function sendJson(
 ): void {
   if (res.headersSent || res.destroyed) return;
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  const headers: Record<string, string | string[]> = {
+  const headers: Record<string, string> = {
     "Content-Type": options.contentType ?? "application/json",
     "Cache-Control": "no-cache, private",
     "Content-Length": String(Buffer.byteLength(text)),
     ...options.headers,
   };
-  if (options.warnings && options.warnings.length > 0)
-    headers.Warning = [...new Set(options.warnings)].map(warningHeader);
+  if (options.warnings) addWarnings(res, options.warnings);
   res.writeHead(code, headers);
   res.end(text);
 }

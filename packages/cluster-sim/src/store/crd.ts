@@ -1,5 +1,5 @@
 /** Turns a CustomResourceDefinition object into served resource definitions, and validates the CRD itself. */
-import { ALL_VERBS, type PrinterColumn, type ResourceDefinition } from "../builtin/types.ts";
+import { ALL_VERBS, compareVersions, type PrinterColumn, type ResourceDefinition } from "../builtin/types.ts";
 import type { FieldCause } from "../errors/index.ts";
 import {
   checkPrinterColumns,
@@ -76,9 +76,28 @@ export function definitionsFromCrd(crd: KubeObject): ResourceDefinition[] {
       .filter(isObj)
       .map((f) => String(f.jsonPath ?? "").replace(/^\./, ""));
     if (selectable.length > 0) def.selectableFields = selectable;
+    if (v.deprecated === true)
+      def.deprecationWarning =
+        typeof v.deprecationWarning === "string"
+          ? v.deprecationWarning
+          : defaultDeprecationWarning(group, def.version, kind, versions);
     out.push(def);
   }
   return out;
+}
+
+/**
+ * The warning of a deprecated CRD version without its own `deprecationWarning`, as the real server words it:
+ * `<group>/<version> <Kind> is deprecated`, then `; use <group>/<newest> <Kind>` when a newer version is served and
+ * not deprecated.
+ */
+export function defaultDeprecationWarning(group: string, version: string, kind: string, versions: Obj[]): string {
+  const newer = versions
+    .filter((v) => v.served !== false && v.deprecated !== true && compareVersions(String(v.name), version) < 0)
+    .map((v) => String(v.name))
+    .sort(compareVersions);
+  const head = `${group}/${version} ${kind} is deprecated`;
+  return newer[0] === undefined ? head : `${head}; use ${group}/${newer[0]} ${kind}`;
 }
 
 /** The validation of a CRD object the real server does that matters for clients. */

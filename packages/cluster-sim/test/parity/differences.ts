@@ -14,43 +14,14 @@ export interface Difference {
 
 /** Every known difference, by id. */
 export const DIFFERENCES = {
-  "cel-skipped-note": {
-    id: "cel-skipped-note",
-    summary: "no `<nil>: … some validation rules were not checked …` cause when schema errors stop the CEL rules",
-  },
-  "scale-replicas-check": {
-    id: "scale-replicas-check",
-    summary: "no extra `.spec.replicas: … should be a non-negative integer` cause from the scale subresource",
-  },
-  "json-patch-test-causes": {
-    id: "json-patch-test-causes",
-    summary: "a failed JSON-patch `test` carries the failing operation as a Status cause; the real server gives none",
-  },
-  "cr-delete-answer": {
-    id: "cr-delete-answer",
-    summary: "DELETE of a custom resource answers with the object; the real server answers with a Success Status",
-  },
-  "webhook-warnings": {
-    id: "webhook-warnings",
-    summary:
-      "the warnings of an admission webhook's answer are not relayed (asserted in the operator's seed-flow test)",
-  },
   "crd-cel-compile-checks": {
     id: "crd-cel-compile-checks",
     summary: "a CRD whose CEL rule names an undeclared field (or exceeds the cost budget) is accepted",
-  },
-  "deprecation-warnings": {
-    id: "deprecation-warnings",
-    summary: "no `Warning:` for deprecated APIs (v1 Endpoints, CRD versions marked deprecated)",
   },
   "builtin-managed-fields": {
     id: "builtin-managed-fields",
     summary:
       "managedFields of Update writes to built-in kinds: no `subresource`, atomic structs entered, extra `.` entries",
-  },
-  "pod-log-options": {
-    id: "pod-log-options",
-    summary: "pods/log ignores tailLines, limitBytes and the other log options",
   },
 } as const satisfies Record<string, Difference>;
 

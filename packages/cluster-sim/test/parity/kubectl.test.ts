@@ -119,12 +119,7 @@ metadata:
       const r = await kubectl().run(["apply", "-f", bad]);
       expect(r.code).toBe(1);
       const sizeError = `spec.size: Unsupported value: "xxl": supported values: "small", "large", "huge"`;
-      expect(r.stderr.trim()).toBe(
-        expectedOn(b().name, `The Widget "w-bad" is invalid: \n* ${sizeError}\n* ${CEL_SKIPPED}`, {
-          id: "cel-skipped-note",
-          clusterSim: `The Widget "w-bad" is invalid: ${sizeError}`,
-        }),
-      );
+      expect(r.stderr.trim()).toBe(`The Widget "w-bad" is invalid: \n* ${sizeError}\n* ${CEL_SKIPPED}`);
     });
 
     it("a CEL rule violation is Invalid with the rule's message", async () => {
@@ -165,9 +160,7 @@ metadata:
       expect(r2.stderr).toContain(
         'resource.count: Invalid value: "string": resource.count in body must be of type integer: "string"',
       );
-      expect(r2.stderr.includes("some validation rules were not checked")).toBe(
-        expectedOn(b().name, true, { id: "cel-skipped-note", clusterSim: false }),
-      );
+      expect(r2.stderr).toContain(CEL_SKIPPED);
     });
 
     it("unknown fields are an error under kubectl's strict validation and a warning with --validate=warn", async () => {
@@ -464,10 +457,7 @@ metadata:
       ]);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(
-        expectedOn(b().name, "The request is invalid: the server rejected our request due to an error in our request", {
-          id: "json-patch-test-causes",
-          clusterSim: "The request is invalid: : testing value /spec/size failed: test failed",
-        }),
+        "The request is invalid: the server rejected our request due to an error in our request",
       );
     });
 
@@ -733,6 +723,67 @@ metadata:
       expect(bad.stderr.trim()).toBe(
         `The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
       );
+    });
+  });
+
+  describe("deprecated APIs", () => {
+    const version = (name: string, extra: Record<string, unknown> = {}) => ({
+      name,
+      served: true,
+      storage: name === "v1",
+      schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+      ...extra,
+    });
+    const sprockets = {
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: "sprockets.demo.example.com" },
+      spec: {
+        group: "demo.example.com",
+        scope: "Namespaced",
+        names: { kind: "Sprocket", plural: "sprockets", singular: "sprocket", listKind: "SprocketList" },
+        versions: [
+          version("v1"),
+          version("v1beta1", { deprecated: true }),
+          version("v1alpha1", { deprecated: true, deprecationWarning: "sprockets v1alpha1 go away in 2027" }),
+        ],
+      },
+    };
+
+    it("v1 Endpoints warns on every request", async () => {
+      const r = await kubectl().run(["get", "endpoints", "-n", "kube-system"]);
+      expect(r.stderr.split("\n")[0]).toBe(
+        "Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+      );
+      const missing = await kubectl().run(["get", "endpoints", "nope"]);
+      expect(missing.stderr.trim()).toBe(
+        'Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice\nError from server (NotFound): endpoints "nope" not found',
+      );
+    });
+
+    it("a CRD version marked deprecated warns with its own text or the default one", async () => {
+      await kubectl().ok(["create", "-f", "-"], { input: JSON.stringify(sprockets) });
+      await kubectl().ok(["wait", "--for=condition=Established", "--timeout=60s", "crd/sprockets.demo.example.com"]);
+      const sprocket = (v: string, name: string) =>
+        JSON.stringify({ apiVersion: `demo.example.com/${v}`, kind: "Sprocket", metadata: { name }, spec: { a: 1 } });
+      const created = await eventually(
+        async () => {
+          const r = await kubectl().run(["create", "-f", "-"], { input: sprocket("v1beta1", "s1") });
+          return r.code === 0 ? r : undefined;
+        },
+        30_000,
+        "the v1beta1 Sprocket to be created",
+      );
+      expect(created.stdout.trim()).toBe("sprocket.demo.example.com/s1 created");
+      expect(created.stderr.trim()).toBe(
+        "Warning: demo.example.com/v1beta1 Sprocket is deprecated; use demo.example.com/v1 Sprocket",
+      );
+      const alpha = await kubectl().run(["get", "sprockets.v1alpha1.demo.example.com", "s1", "-o", "name"]);
+      expect(alpha.stdout.trim()).toBe("sprocket.demo.example.com/s1");
+      expect(alpha.stderr.trim()).toBe("Warning: sprockets v1alpha1 go away in 2027");
+      const current = await kubectl().run(["get", "sprockets.v1.demo.example.com", "s1", "-o", "name"]);
+      expect(current.stderr).toBe("");
+      await kubectl().ok(["delete", "crd", "sprockets.demo.example.com", "--wait=false"]);
     });
   });
 

@@ -99,6 +99,7 @@ export function gadgetCrd(extraRule?: string): KubeObject {
       },
       zeta: { type: "string", maxLength: 5 },
       alpha: { type: "string", maxLength: 5 },
+      level: { type: "integer", minimum: 0 },
     },
     "x-kubernetes-validations": [
       { rule: "!has(self.alpha) || self.alpha != 'x'", message: "alpha x forbidden", reason: "FieldValueForbidden" },

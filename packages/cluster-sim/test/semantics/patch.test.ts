@@ -50,9 +50,18 @@ describe("applyJsonPatch", () => {
     expect(e.httpCode).toBe(400);
   });
 
+  it("answers a failed test operation with 422 and empty details, as the real server does", () => {
+    const e = errorOf(() => applyJsonPatch(doc, [{ op: "test", path: "/metadata/name", value: "z" }]));
+    expect(e.httpCode).toBe(422);
+    expect(e.message).toBe("the server rejected our request due to an error in our request");
+    expect(e.status.details).toEqual({});
+    expect(String((e.cause as Error).message)).toBe(
+      "JSON patch operation 0 (test /metadata/name) failed: testing value /metadata/name failed: test failed",
+    );
+  });
+
   it("answers 422 with the failing operation", () => {
     const cases: [unknown[], string][] = [
-      [[{ op: "test", path: "/metadata/name", value: "z" }], "testing value /metadata/name failed: test failed"],
       [[{ op: "remove", path: "/spec/nope" }], "Unable to remove nonexistent key: nope: missing value"],
       [
         [{ op: "replace", path: "/spec/nope", value: 1 }],

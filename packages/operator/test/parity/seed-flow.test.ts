@@ -169,10 +169,10 @@ describe.each(BACKENDS.map((b) => ({ backend: b, name: b.name })))("the seed's f
     expect(denied.stderr).toMatch(/placeholder/);
     const lines = denied.stderr.trim().split("\n");
     out.denial = lines.filter((l) => !l.startsWith("Warning: ")).join("\n");
-    // the real server relays the webhook's warnings even with a denial; cluster-sim drops them (FIDELITY.md)
-    expect(lines.filter((l) => l.startsWith("Warning: spec.resource.instanceType: ")).length).toBe(
-      name === "kube-apiserver" ? 2 : 0,
-    );
+    // both servers relay the webhook's warnings, also with a denial
+    const warnings = lines.filter((l) => l.startsWith("Warning: "));
+    expect(warnings.filter((l) => l.startsWith("Warning: spec.resource.instanceType: ")).length).toBe(2);
+    out.denialWarnings = warnings.join("\n");
     expect(webhook?.reviews).toContain("CREATE workspace-tuning-phi-3");
     const none = await kubectl.run(["get", "workspace", "workspace-tuning-phi-3"]);
     expect(none.stderr.trim()).toBe(
@@ -185,9 +185,8 @@ describe.each(BACKENDS.map((b) => ({ backend: b, name: b.name })))("the seed's f
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe("workspace.kaito.sh/workspace-tuning-phi-3 created");
     out.created = r.stdout.trim();
-    if (name === "kube-apiserver") expect(r.stderr).toMatch(/^Warning: spec\.resource\.instanceType: .*bfloat16/m);
-    // cluster-sim drops the warnings of webhook answers (FIDELITY.md, "webhook-warnings"): this fails once it relays them
-    else expect(r.stderr).toBe("");
+    expect(r.stderr).toMatch(/^Warning: spec\.resource\.instanceType: .*bfloat16/m);
+    out.createdWarnings = r.stderr.trim();
   });
 
   it("kubectl get workspace prints the Workspace columns", async () => {
@@ -301,7 +300,7 @@ describe("the backends agree", () => {
   it("on what kubectl printed", () => {
     const sim = printed.get("cluster-sim") ?? {};
     const real = printed.get("kube-apiserver") ?? {};
-    expect(Object.keys(real).length).toBe(5);
     expect(sim).toEqual(real);
+    expect(Object.keys(real).length).toBe(7);
   });
 });

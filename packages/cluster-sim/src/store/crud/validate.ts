@@ -32,7 +32,7 @@ export function validateAndPrepare(
   const name = obj.metadata.name ?? "";
   let causes: FieldCause[] = [];
   if (def.structural && def.schema) {
-    const r = prepareCustomResource(def, obj, old, opts.fieldValidation ?? "Warn");
+    const r = prepareCustomResource(def, obj, old, opts.fieldValidation ?? "Warn", opts.subresource);
     warnings.push(...r.warnings);
     causes = r.causes;
   } else if (def.builtin) {
