@@ -4,7 +4,7 @@
  * operator run as a child process — the `kaito operator` CLI — with a kubeconfig of the manifests' ServiceAccount.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -15,19 +15,26 @@ import {
   type Simulation,
 } from "@kaito-ts/cluster-sim";
 import { type ControlPlane, kubectlPath, startControlPlane, webhookServerCertificate } from "@kaito-ts/envtest";
-import { stringify } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { installManifests, type ManifestObject } from "../src/manifests/generate.ts";
+import { pusherArgv, TRAINER_SCRIPT } from "../src/playground/demo-processes.ts";
 import { repoRoot } from "./support.ts";
 
 export const SKU = "Standard_NC24ads_A100_v4";
 export const V100 = "Standard_NC6s_v3";
 export const NS = "kaito-system";
 export const SA = "kaito-ts-operator";
+/** A SKU the simulated cloud has no quota for once a test adds `{ kind: "quota", instanceType: QUOTA_SKU }`. */
+export const QUOTA_SKU = "Standard_NC48ads_A100_v4";
+/** Inference pods whose name starts with this run a server that dies at start-up (a crash loop). */
+export const CRASHING_PREFIX = "crashy";
+/** The committed install manifests (`kaito manifests` output). */
+export const INSTALL_YAML = join(repoRoot, "packages", "operator", "manifests", "install.yaml");
 
-// The trainer: a few lines of a Hugging Face trainer, then exit 0.
-const TRAINER = `let i = 0; const t = setInterval(() => { i++; console.log("{'loss': " + (2 - i / 10) + ", 'epoch': " + (i / 10) + "}"); if (i === 10) { clearInterval(t); process.exit(0); } }, 300);`;
 // The inference server: answers the probes on the container's port 5000.
 const SERVER = `require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT));`;
+// A server that dies at start-up, as vLLM does on a CUDA error.
+const CRASHING_SERVER = `console.error("RuntimeError: CUDA error: no kernel image is available"); process.exit(1);`;
 
 /** Run kubectl against a kubeconfig; resolves with stdout/stderr and the exit code (never rejects on exit ≠ 0). */
 export async function kubectl(
@@ -58,6 +65,25 @@ export function manifestsForLocalOperator(): ManifestObject[] {
   return installManifests().filter((o) => o.kind !== "Deployment" && o.kind !== "ValidatingWebhookConfiguration");
 }
 
+/**
+ * The objects of an install.yaml file as a user applies them for a local operator: without the Deployment (the
+ * operator runs as a local process) and the in-cluster webhook registration (its Service has no pods).
+ */
+export async function installFileForLocalOperator(file: string): Promise<ManifestObject[]> {
+  const docs = parseAllDocuments(await readFile(file, "utf8"));
+  return docs
+    .map((d) => d.toJS() as ManifestObject | null)
+    .filter(
+      (o): o is ManifestObject => o !== null && o.kind !== "Deployment" && o.kind !== "ValidatingWebhookConfiguration",
+    );
+}
+
+/** How to start the environment. */
+export interface EnvOptions {
+  /** Apply these install manifests (e.g. {@link INSTALL_YAML}) instead of the generated ones. */
+  readonly installFile?: string;
+}
+
 /** A started environment. */
 export interface Env {
   readonly cp: ControlPlane;
@@ -74,14 +100,18 @@ export interface Env {
 }
 
 /** Start the control plane, apply the manifests with kubectl, attach the simulation. */
-export async function startEnv(): Promise<Env> {
+export async function startEnv(options: EnvOptions = {}): Promise<Env> {
   const cp = await startControlPlane({ controllers: true });
   const dir = await mkdtemp(join(tmpdir(), "kaito-operator-test-"));
   let sim: Simulation | undefined;
   try {
     const admin = cp.kubeconfigPath;
     const manifests = join(dir, "install.yaml");
-    await writeFile(manifests, toYaml(manifestsForLocalOperator()));
+    const objects =
+      options.installFile !== undefined
+        ? await installFileForLocalOperator(options.installFile)
+        : manifestsForLocalOperator();
+    await writeFile(manifests, toYaml(objects));
     const applied = await kubectl(admin, ["apply", "--server-side", "-f", manifests]);
     if (applied.code !== 0) throw new Error(`kubectl apply of the manifests failed: ${applied.stderr}`);
     await kubectl(admin, ["wait", "--for=condition=Established", "crd/workspaces.kaito.sh", "--timeout=60s"]);
@@ -90,19 +120,31 @@ export async function startEnv(): Promise<Env> {
       skus: [
         { name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
         { name: V100, gpuCount: 1, gpuProduct: "Tesla-V100-PCIE-16GB", gpuMemoryMiB: 16384 },
+        { name: QUOTA_SKU, gpuCount: 2, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 },
       ],
       nodeDelayMs: 50,
       kubeletEndpoint: true, // pods/log through the API server reaches the processes (tuning progress)
       processRuntime: {
         images: [
           {
+            // kaito-base: the demo's simulated trainer in a Job's pod (progress lines, then the adapter files and the
+            // sentinel in /mnt/results), a /health server in an inference pod (one that crashes for CRASHING_PREFIX).
             image: "*/kaito-base:*",
             spawn: (ctx) => {
-              const meta = ctx.pod.metadata as { ownerReferences?: Array<{ kind: string }> };
-              if (meta.ownerReferences?.[0]?.kind === "Job") return { command: [process.execPath, "-e", TRAINER] };
+              const meta = ctx.pod.metadata as { name?: string; ownerReferences?: Array<{ kind: string }> };
+              if (meta.ownerReferences?.[0]?.kind === "Job") {
+                return {
+                  command: [process.execPath, "-e", TRAINER_SCRIPT],
+                  env: { RESULTS_DIR: ctx.mounts["/mnt/results"] ?? join(ctx.podDir, "results") },
+                };
+              }
+              if (meta.name?.startsWith(`${CRASHING_PREFIX}-`) === true)
+                return { command: [process.execPath, "-e", CRASHING_SERVER] };
               return { command: [process.execPath, "-e", SERVER], env: { PORT: String(ctx.ports[5000] ?? 0) } };
             },
           },
+          // The pusher is the real kaito-publish CLI, with the argv the reconciler built.
+          { image: "*/kaito-publish:*", spawn: (ctx) => ({ command: pusherArgv(ctx.argv) }) },
         ],
       },
     };
@@ -110,7 +152,7 @@ export async function startEnv(): Promise<Env> {
     const scoped = await cp.kubeconfigFor({ serviceAccount: { namespace: NS, name: SA } });
     const tls = await webhookServerCertificate();
     const certDir = join(dir, "certs");
-    await import("node:fs/promises").then((fs) => fs.mkdir(certDir));
+    await mkdir(certDir);
     await writeFile(join(certDir, "tls.crt"), tls.cert);
     await writeFile(join(certDir, "tls.key"), tls.key);
     const s = sim;
