@@ -278,6 +278,8 @@ export function cliClusterScenarios(start: () => Promise<CliBackend>): void {
     // a float where the CRD says integer, and a string where it says number, are refused by the API server
     await expect(patch({ step: 1.5 })).rejects.toThrow(/tuningProgress\.step/);
     await expect(patch({ loss: "NaN" })).rejects.toThrow(/tuningProgress\.loss/);
+    const list = await kaito(["status", ...k]);
+    expect(list.stdout).toMatch(/^tune-cli: tuning step 12\/100 \(12%\) {2}epoch 0\.50 {2}loss 1\.2340 {2}ETA 1m20s/m);
     const inference = await kaito(["status", "workspace-phi-3-mini", ...k]);
     expect(inference.stdout).not.toContain("Tuning progress:");
   });

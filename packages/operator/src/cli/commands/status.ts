@@ -104,11 +104,16 @@ export async function renderStatus(
       const text = `No Workspaces in ${options.namespace ?? client.namespace}.\n`;
       return { text, key: text };
     }
-    const latest = list.map(
-      (w) => `${w.metadata.name}: ${(conditionLines(lib, w)[0] ?? "  (no conditions yet)").trim()}`,
-    );
-    const text = `${statusTable(lib, list, now)}\n${latest.join("\n")}\n`;
-    return { text, key: `${statusTable(lib, list, new Date(0))}${latest.join("\n")}` };
+    const latest = (t: Date) =>
+      list.flatMap((w) => {
+        const progress = tuningProgressLine(lib, w.status?.tuningProgress, t);
+        return [
+          `${w.metadata.name}: ${(conditionLines(lib, w)[0] ?? "  (no conditions yet)").trim()}`,
+          ...(progress !== undefined ? [`${w.metadata.name}: tuning ${progress}`] : []),
+        ];
+      });
+    const text = `${statusTable(lib, list, now)}\n${latest(now).join("\n")}\n`;
+    return { text, key: `${statusTable(lib, list, new Date(0))}${latest(new Date(0)).join("\n")}` };
   }
   const ws = await client.get(name, options.namespace);
   const events = await client.events(name, options.namespace);
