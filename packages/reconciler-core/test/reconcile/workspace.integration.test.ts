@@ -369,7 +369,8 @@ describe.each(backends)(
       expect(reported?.epoch).toBeGreaterThan(0);
       expect(reported?.loss).toBeLessThan(2);
       expect(reported?.observedTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-      const done = tuningProgressOf(await get("tune"));
+      const finished = await get("tune");
+      const done = tuningProgressOf(finished);
       expect(done).toMatchObject({
         step: 20,
         totalSteps: 20,
@@ -381,6 +382,9 @@ describe.each(backends)(
         etaSeconds: 0,
         completed: true,
       });
+      // after the final read nothing changes, so nothing is written: ten progress intervals later, the same object
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await get("tune"))?.metadata.resourceVersion).toBe(finished?.metadata.resourceVersion);
     });
 
     it("tuning: a spec update deletes the Job and creates it again for the new revision", async () => {
