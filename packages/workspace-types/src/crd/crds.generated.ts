@@ -509,7 +509,7 @@ export const workspaceCrd: CustomResourceDefinition = {
                         "type": "boolean"
                       },
                       "observedTime": {
-                        "description": "When these values were read from the trainer's log (RFC 3339).",
+                        "description": "When these values were read from the trainer's log (RFC 3339); a re-read with nothing new keeps it.",
                         "type": "string",
                         "format": "date-time"
                       }
@@ -1065,7 +1065,7 @@ export const workspaceCrd: CustomResourceDefinition = {
                         "type": "boolean"
                       },
                       "observedTime": {
-                        "description": "When these values were read from the trainer's log (RFC 3339).",
+                        "description": "When these values were read from the trainer's log (RFC 3339); a re-read with nothing new keeps it.",
                         "type": "string",
                         "format": "date-time"
                       }

@@ -186,7 +186,7 @@ export const WorkspaceTuningProgressSchema = z.object({
     .string()
     .meta({ format: "date-time" })
     .optional()
-    .describe("When these values were read from the trainer's log (RFC 3339)."),
+    .describe("When these values were read from the trainer's log (RFC 3339); a re-read with nothing new keeps it."),
 });
 
 const statusShape = {
