@@ -112,10 +112,14 @@ export function defaultBuiltinOnCreate(kind: string, group: string, obj: KubeObj
       setDefault(spec, "replicas", 1);
       setDefault(spec, "revisionHistoryLimit", 10);
       setDefault(spec, "progressDeadlineSeconds", 600);
-      setDefault(spec, "strategy", {
-        type: "RollingUpdate",
-        rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" },
-      });
+      // as SetDefaults_Deployment: an empty strategy (`kubectl create deployment` sends `strategy: {}`) is defaulted too
+      const strategy = rec(spec, "strategy");
+      setDefault(strategy, "type", "RollingUpdate");
+      if (strategy.type === "RollingUpdate") {
+        const rollingUpdate = rec(strategy, "rollingUpdate");
+        setDefault(rollingUpdate, "maxUnavailable", "25%");
+        setDefault(rollingUpdate, "maxSurge", "25%");
+      }
       defaultTemplate(spec);
       o.status = {};
       break;

@@ -212,9 +212,11 @@ export function compareObjects(before: unknown, after: unknown, meta: PatchMeta 
       leaf(l, r, path);
       return;
     }
-    const lMap = l === undefined || isPlainObject(l);
-    const rMap = r === undefined || isPlainObject(r);
-    if (lMap && rMap && !(m?.atomicMap && path !== "")) {
+    // a null on one side (a Go pointer or slice without omitempty) is an empty map or list that exists: its children
+    // are walked, the node itself is neither added nor removed (structured-merge-diff's deref of a null value)
+    const lMap = l === undefined || l === null || isPlainObject(l);
+    const rMap = r === undefined || r === null || isPlainObject(r);
+    if (lMap && rMap && (isPlainObject(l) || isPlainObject(r)) && !(m?.atomicMap && path !== "")) {
       const lo = (l ?? {}) as Record<string, unknown>;
       const ro = (r ?? {}) as Record<string, unknown>;
       for (const k of Object.keys(lo)) walk(lo[k], ro[k], childMeta(m, k), appendPath(path, fieldElement(k)));
@@ -224,9 +226,9 @@ export function compareObjects(before: unknown, after: unknown, meta: PatchMeta 
       if (!both && path !== "") (l === undefined ? c.added : c.removed).add(path);
       return;
     }
-    const lList = l === undefined || Array.isArray(l);
-    const rList = r === undefined || Array.isArray(r);
-    if (lList && rList && m) {
+    const lList = l === undefined || l === null || Array.isArray(l);
+    const rList = r === undefined || r === null || Array.isArray(r);
+    if (lList && rList && (Array.isArray(l) || Array.isArray(r)) && m) {
       const la = (l ?? []) as unknown[];
       const ra = (r ?? []) as unknown[];
       if (isAssociative(la, m) && isAssociative(ra, m)) {
@@ -334,19 +336,42 @@ function withoutManagedFields(obj: unknown): unknown {
   return { ...obj, metadata };
 }
 
+/** A pod template's zero value: its non-pointer `metadata` and `spec`, and `containers` (no `omitempty`) as null. */
+const ZERO_POD_TEMPLATE = { metadata: {}, spec: { containers: null } };
+
+/**
+ * The zero values of built-in kinds as the real server serializes a new Go object (`{}` for a non-pointer struct,
+ * `null` for a pointer or slice without `omitempty`), where they differ from `{spec: {}, status: {}}`.
+ */
+const ZERO_VALUES: Record<string, Record<string, unknown>> = {
+  "apps/Deployment": { spec: { selector: null, template: ZERO_POD_TEMPLATE, strategy: {} }, status: {} },
+  "apps/ReplicaSet": { spec: { selector: null, template: ZERO_POD_TEMPLATE }, status: {} },
+  "apps/StatefulSet": { spec: { selector: null, template: ZERO_POD_TEMPLATE, updateStrategy: {} }, status: {} },
+  "apps/DaemonSet": { spec: { selector: null, template: ZERO_POD_TEMPLATE, updateStrategy: {} }, status: {} },
+  "batch/Job": { spec: { template: ZERO_POD_TEMPLATE }, status: {} },
+  "/Pod": { spec: { containers: null }, status: {} },
+};
+
 /**
  * What a create is compared against. For built-in kinds the real server starts from the zero value of the Go type,
- * whose non-pointer structs (`spec`, `status`) already exist, so a create does not own `spec` itself (no `"."`
- * under `f:spec`); for custom resources it starts from `{}`.
+ * whose non-pointer structs (`spec`, `status`, a Deployment's `template` and `strategy`) already exist and whose
+ * non-`omitempty` pointers and slices are null, so a create does not own them (no `"."` under `f:spec`,
+ * `f:template`, `f:containers`); for custom resources it starts from `{}`.
  */
 function emptyTypedObject(after: unknown): Record<string, unknown> {
   if (!isPlainObject(after)) return {};
   const apiVersion = typeof after.apiVersion === "string" ? after.apiVersion : "";
   const group = apiVersion.includes("/") ? (apiVersion.split("/")[0] ?? "") : "";
   if (!BUILTIN_API_GROUPS.has(group)) return {};
+  const zero = ZERO_VALUES[`${group}/${typeof after.kind === "string" ? after.kind : ""}`];
+  if (zero !== undefined) return cloneZero(zero);
   const out: Record<string, unknown> = {};
   for (const k of ["spec", "status"]) if (isPlainObject(after[k])) out[k] = {};
   return out;
+}
+
+function cloneZero(v: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(v)) as Record<string, unknown>;
 }
 
 /**
@@ -419,7 +444,9 @@ function updateManagedFieldsUncached(
       states.push(mine);
     }
     mine.set = union(difference(mine.set, removed), changed);
-    mine.entry.time = now;
+    // the real server's scale handler writes its entry without a time (so it sorts first among the Updates)
+    if (subresource === "scale") delete mine.entry.time;
+    else mine.entry.time = now;
   } else {
     const mine = states.find((s) => managerIdentity(s.entry) === identity);
     if (mine) mine.set = difference(mine.set, removed);

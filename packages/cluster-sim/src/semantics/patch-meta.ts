@@ -40,6 +40,21 @@ function ssaKeyedOnly(keys: string[], item: PatchMeta = {}): PatchMeta {
 
 const MERGE_SET: PatchMeta = { listType: "set", patchStrategy: "merge" };
 const ATOMIC: PatchMeta = { listType: "atomic" };
+/** A struct or map owned as a whole (`+structType=atomic`, `+mapType=atomic`): a `LabelSelector`, a key selector. */
+const ATOMIC_STRUCT: PatchMeta = { atomicMap: true };
+
+const ENV_VAR: PatchMeta = {
+  fields: {
+    valueFrom: {
+      fields: {
+        configMapKeyRef: ATOMIC_STRUCT,
+        secretKeyRef: ATOMIC_STRUCT,
+        fieldRef: ATOMIC_STRUCT,
+        resourceFieldRef: ATOMIC_STRUCT,
+      },
+    },
+  },
+};
 
 const OBJECT_META: PatchMeta = {
   fields: {
@@ -53,7 +68,7 @@ const CONDITIONS = keyed("type");
 
 const CONTAINER: PatchMeta = {
   fields: {
-    env: keyed("name"),
+    env: keyed("name", ENV_VAR),
     ports: { ...keyed("containerPort", {}, ["containerPort", "protocol"]), listMapKeyDefaults: { protocol: "TCP" } },
     volumeMounts: keyed("mountPath"),
     volumeDevices: keyed("devicePath"),
@@ -81,7 +96,11 @@ const POD_SPEC: PatchMeta = {
     volumes: keyed("name", VOLUME),
     imagePullSecrets: keyed("name"),
     hostAliases: keyed("ip"),
-    topologySpreadConstraints: keyed("topologyKey", {}, ["topologyKey", "whenUnsatisfiable"]),
+    topologySpreadConstraints: keyed("topologyKey", { fields: { labelSelector: ATOMIC_STRUCT } }, [
+      "topologyKey",
+      "whenUnsatisfiable",
+    ]),
+    nodeSelector: ATOMIC_STRUCT,
     resourceClaims: keyed("name"),
     schedulingGates: keyed("name"),
     tolerations: ATOMIC,
@@ -104,21 +123,24 @@ const POD_STATUS: PatchMeta = {
 
 const WORKLOAD_STATUS: PatchMeta = { fields: { conditions: CONDITIONS } };
 
+/** A workload's spec: its pod template and its (atomic) label selector. */
+const WORKLOAD_SPEC: PatchMeta = { fields: { template: POD_TEMPLATE, selector: ATOMIC_STRUCT } };
+
 const KINDS: Record<string, PatchMeta> = {
   "/Pod": { fields: { spec: POD_SPEC, status: POD_STATUS } },
   "/PodTemplate": { fields: { template: POD_TEMPLATE } },
   "/ReplicationController": { fields: { spec: { fields: { template: POD_TEMPLATE } }, status: WORKLOAD_STATUS } },
-  "apps/Deployment": { fields: { spec: { fields: { template: POD_TEMPLATE } }, status: WORKLOAD_STATUS } },
-  "apps/ReplicaSet": { fields: { spec: { fields: { template: POD_TEMPLATE } }, status: WORKLOAD_STATUS } },
-  "apps/DaemonSet": { fields: { spec: { fields: { template: POD_TEMPLATE } }, status: WORKLOAD_STATUS } },
+  "apps/Deployment": { fields: { spec: WORKLOAD_SPEC, status: WORKLOAD_STATUS } },
+  "apps/ReplicaSet": { fields: { spec: WORKLOAD_SPEC, status: WORKLOAD_STATUS } },
+  "apps/DaemonSet": { fields: { spec: WORKLOAD_SPEC, status: WORKLOAD_STATUS } },
   "apps/StatefulSet": {
     fields: {
-      spec: { fields: { template: POD_TEMPLATE, volumeClaimTemplates: ATOMIC } },
+      spec: { fields: { ...WORKLOAD_SPEC.fields, volumeClaimTemplates: ATOMIC } },
       status: WORKLOAD_STATUS,
     },
   },
   "batch/Job": {
-    fields: { spec: { fields: { template: POD_TEMPLATE } }, status: WORKLOAD_STATUS },
+    fields: { spec: WORKLOAD_SPEC, status: WORKLOAD_STATUS },
   },
   "batch/CronJob": {
     fields: { spec: { fields: { jobTemplate: { fields: { spec: { fields: { template: POD_TEMPLATE } } } } } } },
@@ -128,6 +150,7 @@ const KINDS: Record<string, PatchMeta> = {
       spec: {
         fields: {
           ports: { ...keyed("port", {}, ["port", "protocol"]), listMapKeyDefaults: { protocol: "TCP" } },
+          selector: ATOMIC_STRUCT,
           clusterIPs: ATOMIC,
           externalIPs: ATOMIC,
           ipFamilies: ATOMIC,

@@ -100,7 +100,7 @@ export function updateScale(
   }
   cur[path[path.length - 1] ?? "replicas"] = replicas;
   const { subresource: _scale, ...mainOpts } = opts;
-  const w = writeUpdate(ctx, def, existing.obj, next, mainOpts, "Update");
+  const w = writeUpdate(ctx, def, existing.obj, next, mainOpts, "Update", "scale");
   return { ...w, object: scaleOf(def, w.object) };
 }
 

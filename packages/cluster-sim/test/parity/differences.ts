@@ -21,7 +21,7 @@ export const DIFFERENCES = {
   "builtin-managed-fields": {
     id: "builtin-managed-fields",
     summary:
-      "managedFields of Update writes to built-in kinds: no `subresource`, atomic structs entered, extra `.` entries",
+      "a created Service's or Job's managedFields: the creator also owns what the real server sets after its field manager",
   },
 } as const satisfies Record<string, Difference>;
 

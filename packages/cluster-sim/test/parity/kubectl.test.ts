@@ -813,19 +813,44 @@ metadata:
       ]);
       seen.record(b().name, "stored Workspace", normalize(ws));
       seen.record(b().name, "stored Widget", normalize(w1));
-      // the managedFields of built-in kinds differ (FIDELITY.md, builtin-managed-fields): compared apart
-      const { managedFields, ...meta } = smp.metadata as { managedFields: Record<string, unknown>[] };
-      seen.record(b().name, "stored Deployment", normalize({ ...smp, metadata: meta }));
-      expect(managedFields.map((m) => `${m.manager}/${m.operation}/${m.subresource ?? ""}`).sort()).toEqual(
-        expectedOn(
-          b().name,
-          ["kubectl-client-side-apply/Update/", "kubectl-patch/Update/", "kubectl-v1.37.2/Update/scale"],
-          {
-            id: "builtin-managed-fields",
-            clusterSim: ["kubectl-client-side-apply/Update/", "kubectl-patch/Update/", "kubectl-v1.37.2/Update/"],
-          },
-        ),
+      // the Deployment's managedFields too: entries in the server's order, the scale write's without a time
+      seen.record(b().name, "stored Deployment", normalize(smp));
+      const { managedFields } = smp.metadata as { managedFields: Record<string, unknown>[] };
+      expect(managedFields.map((m) => `${m.manager}/${m.operation}/${m.subresource ?? ""}/${"time" in m}`)).toEqual([
+        "kubectl-v1.37.2/Update/scale/false",
+        "kubectl-client-side-apply/Update//true",
+        "kubectl-patch/Update//true",
+      ]);
+      // Deployment.spec.selector is atomic: owned whole
+      const csa = managedFields[1]?.fieldsV1 as { "f:spec": Record<string, unknown> };
+      expect(csa["f:spec"]["f:selector"]).toEqual({});
+    });
+
+    it("a created Service's managedFields: the creator owns what it sent and the defaults", async () => {
+      await kubectl().ok(["create", "service", "clusterip", "mf-svc", "--tcp=80:8080"]);
+      const svc = await json<{
+        metadata: { managedFields: { manager: string; fieldsV1: { "f:spec": Record<string, unknown> } }[] };
+      }>(["get", "service", "mf-svc", "--show-managed-fields"]);
+      expect(svc.metadata.managedFields.map((m) => m.manager)).toEqual(["kubectl-create"]);
+      const owned = ["f:internalTrafficPolicy", "f:ports", "f:selector", "f:sessionAffinity", "f:type"];
+      expect(Object.keys(svc.metadata.managedFields[0]?.fieldsV1["f:spec"] ?? {}).sort()).toEqual(
+        expectedOn(b().name, owned, {
+          id: "builtin-managed-fields",
+          clusterSim: [
+            // also what the real server's registry allocates after its field manager ran
+            "f:clusterIP",
+            "f:clusterIPs",
+            "f:internalTrafficPolicy",
+            "f:ipFamilies",
+            "f:ipFamilyPolicy",
+            "f:ports",
+            "f:selector",
+            "f:sessionAffinity",
+            "f:type",
+          ],
+        }),
       );
+      await kubectl().ok(["delete", "service", "mf-svc"]);
     });
   });
 

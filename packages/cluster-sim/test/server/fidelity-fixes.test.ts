@@ -315,3 +315,77 @@ describe("CRD validation causes", () => {
     );
   });
 });
+
+describe("managedFields of built-in kinds", () => {
+  const DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments";
+  type Entry = { manager: string; subresource?: string; time?: string; fieldsV1: Record<string, unknown> };
+  const entries = async (path: string) =>
+    ((await call(path)).body.metadata as { managedFields: Entry[] }).managedFields;
+
+  it("a create owns from the Go zero value: an atomic selector whole, no '.' on non-pointer structs", async () => {
+    const r = await call(`${DEPLOYMENTS}?fieldManager=creator`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "d" },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: "d" } },
+          strategy: {},
+          template: {
+            metadata: { labels: { app: "d" } },
+            spec: {
+              nodeSelector: { pool: "gpu" },
+              containers: [
+                { name: "c", image: "x", env: [{ name: "A", valueFrom: { fieldRef: { fieldPath: "x" } } }] },
+              ],
+            },
+          },
+        },
+      }),
+    });
+    expect(r.status).toBe(201);
+    const [entry] = await entries(`${DEPLOYMENTS}/d`);
+    if (entry === undefined) throw new Error("the create wrote no managedFields entry");
+    const spec = (entry.fieldsV1 as { "f:spec": Record<string, Record<string, unknown>> })["f:spec"];
+    expect(spec["f:selector"]).toEqual({});
+    // the empty strategy the client sent is defaulted, and owned (without a "." of its own: a non-pointer struct)
+    expect(spec["f:strategy"]).toEqual({
+      "f:rollingUpdate": { ".": {}, "f:maxSurge": {}, "f:maxUnavailable": {} },
+      "f:type": {},
+    });
+    const template = spec["f:template"] as Record<string, Record<string, Record<string, unknown>>>;
+    expect(Object.keys(template)).toEqual(["f:metadata", "f:spec"]);
+    expect(template["f:metadata"]).toEqual({ "f:labels": { ".": {}, "f:app": {} } });
+    const podSpec = template["f:spec"] as Record<string, Record<string, Record<string, unknown>>>;
+    expect(podSpec["f:nodeSelector"]).toEqual({});
+    expect(Object.keys(podSpec["f:containers"] ?? {})).toEqual(['k:{"name":"c"}']);
+    expect(podSpec["f:containers"]?.['k:{"name":"c"}']?.["f:env"]).toEqual({
+      ".": {},
+      'k:{"name":"A"}': { ".": {}, "f:name": {}, "f:valueFrom": { ".": {}, "f:fieldRef": {} } },
+    });
+  });
+
+  it.each([{ path: "/apis/apps/v1/namespaces/default/deployments/d" }, { path: `${WIDGETS}/scaled` }])(
+    "a write through $path/scale has its own entry: subresource scale, no time, first",
+    async ({ path }) => {
+      if (path.startsWith(WIDGETS)) await post(WIDGETS, widget("scaled"));
+      const r = await call(`${path}/scale?fieldManager=scaler`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/merge-patch+json" },
+        body: JSON.stringify({ spec: { replicas: 2 } }),
+      });
+      expect(r.status).toBe(200);
+      const all = await entries(path);
+      expect(all[0]).toMatchObject({
+        manager: "scaler",
+        subresource: "scale",
+        fieldsV1: { "f:spec": { "f:replicas": {} } },
+      });
+      expect(all[0]?.time).toBeUndefined();
+      expect(all.slice(1).every((e) => e.time !== undefined && e.subresource === undefined)).toBe(true);
+    },
+  );
+});

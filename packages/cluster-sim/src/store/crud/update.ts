@@ -39,7 +39,9 @@ export function updateObject(
 
 /**
  * The common tail of update and patch: applies subresource rules, metadata immutability, generation, validation,
- * change detection, admission and commit. `oldStored` is the stored object, `incoming` the requested new state.
+ * change detection, admission and commit. `oldStored` is the stored object, `incoming` the requested new state;
+ * `managedFieldsSubresource` names the subresource of the managedFields entry (`scale` for a write through the scale
+ * subresource, which is otherwise a main-resource write).
  */
 export function writeUpdate(
   ctx: WriteContext,
@@ -48,6 +50,7 @@ export function writeUpdate(
   incoming: KubeObject,
   opts: StoreWriteOptions,
   operation: "Update" | "Apply",
+  managedFieldsSubresource: string | undefined = opts.subresource,
 ): WriteResult {
   const { table } = ctx;
   const warnings: string[] = [];
@@ -113,7 +116,8 @@ export function writeUpdate(
   validateAndPrepare(def, next, old, opts, warnings);
   if (isCrdKind(def)) next.status = crdStatus(next, nowRfc3339(), old.status);
   if (def.generation && specChanged(def, old, next)) meta.generation = (oldMeta.generation ?? 0) + 1;
-  if (ctx.trackManagedFields) recordManagedFields(def, old, next, opts.fieldManager, operation, opts.subresource);
+  if (ctx.trackManagedFields)
+    recordManagedFields(def, old, next, opts.fieldManager, operation, managedFieldsSubresource);
   if (deepEqual(stripVolatile(old), stripVolatile(next))) {
     return { object: old, warnings, created: false };
   }
