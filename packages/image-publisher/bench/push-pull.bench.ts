@@ -222,14 +222,16 @@ function fmt(xs: readonly number[], digits = 2): string {
 }
 
 /** The lines printed for one direction. */
-function report(name: string, s: Series): string {
+function report(name: string, s: Series, sizeMiB: number): string {
   const med = (side: Side, key: "seconds" | "cpuSeconds") => median(s[side].map((r) => r[key])).toFixed(2);
+  const perGiB = (side: Side) => ((median(s[side].map((r) => r.cpuSeconds)) * 1024) / sizeMiB).toFixed(2);
   const rss = (side: Side) => Math.max(...s[side].map((r) => r.maxRssMiB)).toFixed(0);
   return [
     `${name}: wall ours ${fmt(s.ours.map((r) => r.seconds))} s, curl ${fmt(s.curl.map((r) => r.seconds))} s, oras ${fmt(s.oras.map((r) => r.seconds))} s, node floor ${fmt(s.floor.map((r) => r.seconds))} s`,
     `  vs curl:       wall ratio per round ${fmt(ratios(s.ours, s.curl, "seconds"))}, median ${median(ratios(s.ours, s.curl, "seconds")).toFixed(2)}×; CPU ratio median ${median(ratios(s.ours, s.curl, "cpuSeconds")).toFixed(2)}× (ours ${med("ours", "cpuSeconds")} s, curl ${med("curl", "cpuSeconds")} s)`,
     `  vs oras:       wall ratio per round ${fmt(ratios(s.ours, s.oras, "seconds"))}, median ${median(ratios(s.ours, s.oras, "seconds")).toFixed(2)}× (whole process, node start-up included: median ${median(ratios(s.ours, s.oras, "processSeconds")).toFixed(2)}×); CPU ratio per round ${fmt(ratios(s.ours, s.oras, "cpuSeconds"))}, median ${median(ratios(s.ours, s.oras, "cpuSeconds")).toFixed(2)}× (oras ${med("oras", "cpuSeconds")} s)`,
     `  vs node floor: wall ratio median ${median(ratios(s.ours, s.floor, "seconds")).toFixed(2)}×; CPU ratio median ${median(ratios(s.ours, s.floor, "cpuSeconds")).toFixed(2)}× (floor ${med("floor", "cpuSeconds")} s)`,
+    `  client CPU-seconds per GiB (median): ours ${perGiB("ours")}, oras ${perGiB("oras")}, curl ${perGiB("curl")}, node floor ${perGiB("floor")}`,
     `  peak RSS: ours ${rss("ours")} MiB, oras ${rss("oras")} MiB, node floor ${rss("floor")} MiB, curl ${rss("curl")} MiB`,
   ].join("\n");
 }
@@ -305,6 +307,11 @@ async function main(): Promise<void> {
       await rm(scratch);
       await run("sync", []);
     };
+    const load = () =>
+      loadavg()
+        .map((x) => x.toFixed(1))
+        .join(" ");
+    const loadAtStart = load();
     const hashStart = performance.now();
     await run("sha256sum", [file]);
     const sha256sumSeconds = (performance.now() - hashStart) / 1000;
@@ -344,15 +351,13 @@ async function main(): Promise<void> {
       }
     }
     console.log(
-      `image-publisher push/pull of a ${sizeMiB} MiB blob to docker-registry on loopback, ${rounds} rounds (load average ${loadavg()
-        .map((x) => x.toFixed(1))
-        .join(" ")})`,
+      `image-publisher push/pull of a ${sizeMiB} MiB blob to docker-registry on loopback, ${rounds} rounds (load average at the start ${loadAtStart}, at the end ${load()})`,
     );
     for (const [name, series] of [
       ["push", push],
       ["pull", pull],
     ] as const) {
-      if (series.ours.length > 0) console.log(report(name, series));
+      if (series.ours.length > 0) console.log(report(name, series, sizeMiB));
     }
     if (push.ours.length > 0) {
       const withHash = push.ours.map((o, i) => o.seconds / ((push.curl[i] as Run).seconds + sha256sumSeconds));

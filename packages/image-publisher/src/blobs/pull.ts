@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { writeSync } from "node:fs";
 import { type FileHandle, open, rename, rm } from "node:fs/promises";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -9,7 +10,7 @@ import type { BodySink } from "../transport/fast-get.ts";
 import { readBytes } from "../transport/http.ts";
 import { retryDelay } from "../transport/retry.ts";
 import { type RegistrySession, sleep } from "../transport/session.ts";
-import { type HashAlgorithm, OffThreadHash, prewarmHashWorker } from "./off-thread-hash.ts";
+import type { HashAlgorithm } from "./off-thread-hash.ts";
 import type { BlobTarget } from "./push.ts";
 
 /** Options of {@link pullBlobToFile}. */
@@ -40,58 +41,38 @@ function blobGetRequest(source: BlobTarget, digest: string, signal: AbortSignal 
   } as const;
 }
 
-/** Bodies at least this large (or of unknown size) are hashed on the worker thread: 4 MiB. */
-const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
-
 /** Where downloaded bytes go: hashed, and written to the file at their position. */
 interface HashingFileWriter {
-  /** Hashes `bytes` (next in order) and writes them at `position`; resolves when `bytes` may be reused. */
-  take(bytes: Buffer, position: number): Promise<void>;
+  /** Hashes `bytes` (next in order) and writes them at `position`; throws the file system's error. */
+  take(bytes: Buffer, position: number): void;
   /** The hex digest of everything taken. */
-  digestHex(): Promise<string> | string;
-  /** Abandons the digest. */
-  drop(): void;
+  digestHex(): string;
 }
 
 /**
- * A writer for one download attempt. Writes go through libuv's pool one at a time and in order (concurrent writes to
- * one file contend for its lock and cost more CPU than they save). Large bodies are hashed on the worker thread
- * meanwhile, so that the main thread only receives: three stages that overlap, none waiting for another's batch.
- * (Writing on the worker after hashing cost more there: the write then sat on the digest's critical path.) Small
- * bodies are hashed here.
+ * A writer for one download attempt, in one pass on the calling thread, as `oras pull` does: each piece is hashed and
+ * written (`writeSync` into the page cache) right after it was received, while its bytes are still in this core's
+ * cache. Handing the bytes to other threads (a digest worker and libuv's pool, as this package did before) let the
+ * three stages overlap on an idle machine but cost twice the CPU on a busy one: every byte was read from memory
+ * again on another core by each stage, and each thread hop paid a wake-up. Pieces are at most the fast reader's
+ * batch (512 KiB), so the event loop is held for one such write at a time.
  */
-function hashingFileWriter(algo: HashAlgorithm, fh: FileHandle, expectedBytes: number | undefined): HashingFileWriter {
-  let lastWrite: Promise<unknown> = Promise.resolve();
-  const write = (bytes: Buffer, position: number): Promise<void> => {
-    const wrote = lastWrite.then(() => writeAllAt(fh, bytes, position));
-    lastWrite = wrote.catch(() => undefined);
-    return wrote;
-  };
-  if (expectedBytes === undefined || expectedBytes >= OFF_THREAD_MIN_BYTES) {
-    const h = new OffThreadHash(algo);
-    return {
-      take: (bytes, position) => Promise.all([h.update(bytes), write(bytes, position)]).then(() => undefined),
-      digestHex: () => h.digestHex(),
-      drop: () => h.drop(),
-    };
-  }
+function hashingFileWriter(algo: HashAlgorithm, fd: number): HashingFileWriter {
   const h = createHash(algo);
   return {
     take: (bytes, position) => {
       h.update(bytes);
-      return write(bytes, position);
+      writeAllAt(fd, bytes, position);
     },
     digestHex: () => h.digest("hex"),
-    drop: () => undefined,
   };
 }
 
 /** Writes all of `chunk` at `position` in the file. */
-async function writeAllAt(fh: FileHandle, chunk: Buffer, position: number): Promise<void> {
+function writeAllAt(fd: number, chunk: Buffer, position: number): void {
   let off = 0;
   while (off < chunk.byteLength) {
-    const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off, position + off);
-    off += bytesWritten;
+    off += writeSync(fd, chunk, off, chunk.byteLength - off, position + off);
   }
 }
 
@@ -106,8 +87,8 @@ function contentRangeStart(value: string | string[] | undefined): number | undef
  * verified (written to a temporary name, then renamed). Redirects to storage are followed without carrying
  * `Authorization` to another host. With the fast body reader, a download that breaks off mid-body resumes where it
  * stopped (a `Range` request; from the start when the server ignores it), and each resume that made progress gets
- * the full retry budget again; the `node:http` path starts over. Large bodies are hashed on a worker thread and
- * written by libuv's pool while the main thread receives them.
+ * the full retry budget again; the `node:http` path starts over. Each piece is hashed and written as it arrives, in
+ * one pass (see {@link hashingFileWriter}).
  */
 export async function pullBlobToFile(
   session: RegistrySession,
@@ -121,19 +102,17 @@ export async function pullBlobToFile(
     throw new OciRegistryError("UNSUPPORTED", `digest algorithm "${algo}" of ${digest} is not supported`);
   }
   const tmp = `${path}.partial-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  /** Bytes received, hashed and written (once the batch in flight settles). */
+  /** Bytes received, hashed and written. */
   let written = 0;
   let writer: HashingFileWriter | undefined;
-  if (options.size === undefined || options.size >= OFF_THREAD_MIN_BYTES) prewarmHashWorker();
   let fh: FileHandle;
   try {
     fh = await open(tmp, "w");
   } catch (e) {
     throw new OciRegistryError("INVALID_INPUT", `cannot create ${tmp}: ${(e as Error).message}`, { cause: e });
   }
-  const restart = (expectedBytes: number | undefined): HashingFileWriter => {
-    writer?.drop();
-    writer = hashingFileWriter(algo, fh, expectedBytes);
+  const restart = (): HashingFileWriter => {
+    writer = hashingFileWriter(algo, fh.fd);
     written = 0;
     return writer;
   };
@@ -159,18 +138,15 @@ export async function pullBlobToFile(
     }
     emit("progress");
   };
-  /** The batches being hashed and written when a download broke off; settle before the next attempt. */
-  let inflight: Promise<unknown> = Promise.resolve();
   /** Takes a piece of the body: counted, then hashed and written at its position; file errors name the file. */
-  const take = (w: HashingFileWriter, chunk: Buffer, url: URL): Promise<void> => {
+  const take = (w: HashingFileWriter, chunk: Buffer, url: URL): void => {
     const position = written;
     account(chunk, url);
-    const done = w.take(chunk, position).catch((e: unknown) => {
-      if (e instanceof OciRegistryError) throw e;
+    try {
+      w.take(chunk, position);
+    } catch (e) {
       throw new OciRegistryError("INVALID_INPUT", `cannot write ${tmp}: ${(e as Error).message}`, { cause: e });
-    });
-    inflight = Promise.all([inflight, done.catch(() => undefined)]);
-    return done;
+    }
   };
   const downloadFast = async () => {
     const resumeFrom = written;
@@ -188,21 +164,20 @@ export async function pullBlobToFile(
           }
           w = writer as HashingFileWriter;
           emit("resumed");
-        } else {
-          const length = Number(head.headers["content-length"] ?? Number.NaN);
-          w = restart(options.size ?? (Number.isFinite(length) ? length : undefined));
-        }
-        return { write: (chunk) => take(w, chunk, head.url) };
+        } else w = restart();
+        // Called synchronously as each batch fills (see fast-get), so the bytes are hashed and written while cached.
+        return { write: async (chunk) => take(w, chunk, head.url) };
       },
     });
   };
   const downloadNodeHttp = async () => {
     const res = await session.send(request);
-    const w = restart(options.size);
+    const w = restart();
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
         try {
-          take(w, chunk, res.url).then(() => cb(), cb);
+          take(w, chunk, res.url);
+          cb();
         } catch (e) {
           cb(e as Error);
         }
@@ -222,11 +197,10 @@ export async function pullBlobToFile(
         else await downloadNodeHttp();
         break;
       } catch (e) {
-        await inflight;
         if (options.signal?.aborted)
           throw new OciRegistryError("ABORTED", `pull of ${digest} was cancelled`, { cause: e });
         if (e instanceof OciRegistryError && e.status === 416 && written > 0) {
-          restart(options.size); // the server will not serve the rest from where we stopped: start over
+          restart(); // the server will not serve the rest from where we stopped: start over
         } else if (e instanceof OciRegistryError) throw e;
         if (!fast) written = 0; // the node:http path starts over (with a fresh writer)
         if (written > progressAtFailure) attempt = 0; // it made progress: a fresh retry budget
@@ -240,7 +214,7 @@ export async function pullBlobToFile(
       }
     }
     await fh.truncate(written);
-    const got = await (writer as HashingFileWriter).digestHex();
+    const got = (writer as HashingFileWriter).digestHex();
     if (got !== hex) {
       throw new OciRegistryError(
         "DIGEST_MISMATCH",
@@ -258,7 +232,6 @@ export async function pullBlobToFile(
     emit("done");
     return { digest, size: written };
   } catch (e) {
-    writer?.drop();
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw e;

@@ -1,9 +1,10 @@
 /**
  * A GET for blob bodies over its own socket, bypassing node:http's receive path: the socket reads with `onread` into
- * the free end of the batch being filled (no Buffer per chunk, no copy), in reads of up to 2 MiB (node:http reads
- * 64 KiB). Body bytes are gathered into a few reused 8 MiB batches in shared memory, each handed to a sink (hash + disk write) as
- * soon as it is full, so that several batches can be in the sink's hands at once (being hashed on a worker while being
- * written by libuv's pool); the socket pauses only while every batch is taken. Memory stays bounded by the batches.
+ * the free end of the batch being filled (no Buffer per chunk, no copy), in reads of up to 256 KiB (node:http reads
+ * 64 KiB and copies each chunk into a fresh Buffer). Body bytes are gathered into a few reused 512 KiB batches, each
+ * handed to a sink (hash + disk write) as soon as it is full, synchronously from the read callback, so that a sink
+ * that works synchronously finds the bytes still in this core's cache; a sink may also keep a batch (up to
+ * `batchCount` at once) and the socket pauses only while every batch is taken. Memory stays bounded by the batches.
  */
 import type { IncomingHttpHeaders } from "node:http";
 import net from "node:net";
@@ -23,9 +24,9 @@ export interface FastResponseHead {
 }
 
 /**
- * Where the body goes: `write` gets the batches in body order, in shared memory (`chunk.buffer` is a
- * `SharedArrayBuffer`); a batch's memory is reused once its promise resolves. `write` may be called again before the
- * previous promise resolved (up to `batchCount` batches are outstanding; receiving pauses then).
+ * Where the body goes: `write` gets the batches in body order, called synchronously as each fills; a batch's memory is
+ * reused once its promise resolves. `write` may be called again before the previous promise resolved (up to
+ * `batchCount` batches are outstanding; receiving pauses then).
  */
 export interface BodySink {
   /** Takes the next batch of body bytes (hash it, write it); resolve when `chunk` may be reused. */
@@ -51,13 +52,13 @@ export interface FastGetRequest {
   readonly idleTimeoutMs?: number;
   /** Trusted CA certificates for https (default: Node's). */
   readonly ca?: string | Buffer | readonly (string | Buffer)[] | undefined;
-  /** Largest socket read, straight into a batch (default 2 MiB; a smaller body reads at most its length). */
+  /** Largest socket read, straight into a batch (default 256 KiB; a smaller body reads at most its length). */
   readonly readBufferBytes?: number;
   /**
-   * Batch size handed to the sink (default 8 MiB, at least twice the read size; a smaller body gets batches of its
-   * length). With the digest on a worker, fewer and larger batches and reads cost less CPU than the 1 MiB batches and
-   * 256 KiB reads that suited a single thread: a 1 GiB pull took 1.04× curl's time with 4 MiB batches and 1 MiB reads,
-   * 0.92× with these defaults (3 batches: ~26 MiB per download).
+   * Batch size handed to the sink (default and minimum: twice the read size, 512 KiB; a smaller body gets batches of
+   * its length). Small enough that a sink hashing and writing it synchronously finds it in the core's cache (a 1 GiB
+   * pull cost half the CPU of the 8 MiB batches that a digest worker and libuv's pool took in turns; see the bench
+   * README), large enough that per-batch costs (a promise, a `write` system call) stay negligible.
    */
   readonly batchBytes?: number;
   /** Number of batches (default 3, at least 2): how far receiving may run ahead of the sink. */
@@ -126,8 +127,8 @@ function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string
       return;
     }
     // Sized for the body once its head arrived (see onHead).
-    let readSize = req.readBufferBytes ?? 2 * 1024 * 1024;
-    let batchSize = Math.max(req.batchBytes ?? 8 * 1024 * 1024, 2 * readSize);
+    let readSize = req.readBufferBytes ?? 256 * 1024;
+    let batchSize = Math.max(req.batchBytes ?? 0, 2 * readSize);
     // Before the head, and for a body kept in memory, the socket reads into this small spare buffer; a body going to
     // a sink is read straight into the free end of the batch being filled, so that its bytes are not copied (see
     // nextReadBuffer).
@@ -229,9 +230,8 @@ function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string
               readSize = Math.min(readSize, Math.max(64 * 1024, length));
               batchSize = 2 * readSize;
             }
-            // Shared memory, so that a sink can hand batches to a worker thread (the digest) without copying.
             for (let i = 0; i < batchCount; i++) {
-              batches.push(Buffer.from(new SharedArrayBuffer(batchSize)));
+              batches.push(Buffer.allocUnsafeSlow(batchSize));
               free.push(batchCount - 1 - i);
             }
             fill = free.pop() as number;
