@@ -4,7 +4,7 @@
  * operator run as a child process — the `kaito operator` CLI — with a kubeconfig of the manifests' ServiceAccount.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -78,6 +78,89 @@ export async function installFileForLocalOperator(file: string): Promise<Manifes
     );
 }
 
+/** Audit every request of a ServiceAccount at metadata level (user, verb, resource, the authorizer's decision). */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived"]
+rules:
+  - level: Metadata
+    userGroups: ["system:serviceaccounts"]
+  - level: None
+`;
+
+/** A request the API server's authorizer refused. */
+export interface Denial {
+  readonly user: string;
+  readonly verb: string;
+  /** `<apiGroup>/<resource>[/<subresource>]`, e.g. `/pods/log`, `kaito.sh/workspaces/status`. */
+  readonly resource: string;
+  readonly namespace: string | undefined;
+  readonly name: string | undefined;
+}
+
+/**
+ * The API server's audit log, read as it grows: the requests the authorizer refused (`authorization.k8s.io/decision:
+ * forbid`). Admission refusals with 403 (a namespace being terminated) are not authorization decisions and are left out.
+ */
+export class AuditLog {
+  readonly #path: string;
+  #offset = 0;
+  #rest = "";
+  readonly #denials: Denial[] = [];
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  #reading: Promise<void> = Promise.resolve();
+
+  /** Forget the refusals read so far (after a test provoked one on purpose). */
+  clear(): void {
+    this.#denials.length = 0;
+  }
+
+  /** Every refusal so far (of `user` when given). */
+  async denials(user?: string): Promise<Denial[]> {
+    this.#reading = this.#reading.then(() => this.#readNew());
+    await this.#reading;
+    return this.#denials.filter((d) => user === undefined || d.user === user);
+  }
+
+  async #readNew(): Promise<void> {
+    const file = await open(this.#path).catch(() => undefined);
+    if (file === undefined) return;
+    try {
+      const size = (await file.stat()).size;
+      if (size <= this.#offset) return;
+      const buf = Buffer.alloc(size - this.#offset);
+      await file.read(buf, 0, buf.length, this.#offset);
+      this.#offset = size;
+      const lines = (this.#rest + buf.toString("utf8")).split("\n");
+      this.#rest = lines.pop() ?? "";
+      for (const line of lines) {
+        if (!line.includes('"forbid"')) continue;
+        const e = JSON.parse(line) as {
+          verb: string;
+          user: { username: string };
+          objectRef?: { apiGroup?: string; resource?: string; subresource?: string; namespace?: string; name?: string };
+          annotations?: Record<string, string>;
+        };
+        if (e.annotations?.["authorization.k8s.io/decision"] !== "forbid") continue;
+        const o = e.objectRef ?? {};
+        this.#denials.push({
+          user: e.user.username,
+          verb: e.verb,
+          resource: `${o.apiGroup ?? ""}/${o.resource ?? ""}${o.subresource !== undefined ? `/${o.subresource}` : ""}`,
+          namespace: o.namespace,
+          name: o.name,
+        });
+      }
+    } finally {
+      await file.close();
+    }
+  }
+}
+
 /** How to start the environment. */
 export interface EnvOptions {
   /** Apply these install manifests (e.g. {@link INSTALL_YAML}) instead of the generated ones. */
@@ -96,13 +179,28 @@ export interface Env {
   /** Folder with the webhook's tls.crt / tls.key. */
   readonly certDir: string;
   readonly caBundle: string;
+  /** The API server's audit log (ServiceAccounts' requests, metadata level). */
+  readonly audit: AuditLog;
   stop(): Promise<void>;
 }
 
 /** Start the control plane, apply the manifests with kubectl, attach the simulation. */
 export async function startEnv(options: EnvOptions = {}): Promise<Env> {
-  const cp = await startControlPlane({ controllers: true });
   const dir = await mkdtemp(join(tmpdir(), "kaito-operator-test-"));
+  // The API server's audit log: what ServiceAccounts asked and whether the authorizer allowed it.
+  const auditLog = join(dir, "audit.log");
+  await writeFile(join(dir, "audit-policy.yaml"), AUDIT_POLICY);
+  const cp = await startControlPlane({
+    controllers: true,
+    apiServerFlags: [
+      `--audit-policy-file=${join(dir, "audit-policy.yaml")}`,
+      `--audit-log-path=${auditLog}`,
+      "--audit-log-format=json",
+    ],
+  }).catch(async (e: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  });
   let sim: Simulation | undefined;
   try {
     const admin = cp.kubeconfigPath;
@@ -164,6 +262,7 @@ export async function startEnv(options: EnvOptions = {}): Promise<Env> {
       operatorKubeconfig: scoped.kubeconfigPath,
       certDir,
       caBundle: tls.caBundleBase64,
+      audit: new AuditLog(auditLog),
       async stop() {
         await s.stop();
         await cp.stop();
