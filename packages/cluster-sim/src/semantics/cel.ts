@@ -22,6 +22,7 @@ import {
   keyPath,
   requiredError,
 } from "./field-errors.ts";
+import { undeclaredFieldError } from "./cel-fields.ts";
 import { duplicateError } from "./field-errors.ts";
 import {
   additionalPropertiesSchema,
@@ -261,6 +262,21 @@ function walkSchema(s: JSONSchemaProps, path: string, visit: (s: JSONSchemaProps
 }
 
 /**
+ * A validation rule as the real server prints it in a field error: Go's JSON of its `ValidationRule` struct
+ * (`{"Rule":"self \u003e 1","Message":"",…}`, with `<`, `>` and `&` escaped as `json.Marshal` does).
+ */
+export function goRuleValue(rule: ValidationRule): string {
+  return JSON.stringify({
+    Rule: rule.rule,
+    Message: rule.message ?? "",
+    MessageExpression: rule.messageExpression ?? "",
+    Reason: rule.reason ?? null,
+    FieldPath: rule.fieldPath ?? "",
+    OptionalOldSelf: rule.optionalOldSelf ?? null,
+  }).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
  * Compiles every `x-kubernetes-validations` rule of a schema (for CRD registration). Returns one line per problem
  * (syntax errors, unknown functions or variables, bad `messageExpression`, `fieldPath`, `reason`), e.g.
  * `spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: "self.x >": compilation failed: Unexpected token: EOF`.
@@ -274,19 +290,21 @@ export function compileCelValidations(
   walkSchema(schema, basePath, (s, path) => {
     (s["x-kubernetes-validations"] ?? []).forEach((rule, i) => {
       const c = compiled(rule);
+      if (!("errors" in c)) {
+        const undeclared = undeclaredFieldError(c.program.ast, s, rule.rule, schema);
+        if (undeclared !== undefined)
+          out.push(
+            `${path}.x-kubernetes-validations[${i}].rule: Invalid value: ${goRuleValue(rule)}: compilation failed: ${undeclared}`,
+          );
+      }
       if ("errors" in c) {
         for (const e of c.errors) {
+          // a rule or messageExpression that does not compile shows the whole rule as the real server's Go value
           const value =
-            e.field === "rule"
-              ? rule.rule
-              : e.field === "messageExpression"
-                ? rule.messageExpression
-                : e.field === "fieldPath"
-                  ? rule.fieldPath
-                  : rule.reason;
-          out.push(
-            `${path}.x-kubernetes-validations[${i}].${e.field}: Invalid value: ${JSON.stringify(value ?? "")}: ${e.detail}`,
-          );
+            e.field === "rule" || e.field === "messageExpression"
+              ? goRuleValue(rule)
+              : JSON.stringify((e.field === "fieldPath" ? rule.fieldPath : rule.reason) ?? "");
+          out.push(`${path}.x-kubernetes-validations[${i}].${e.field}: Invalid value: ${value}: ${e.detail}`);
         }
       }
     });

@@ -132,9 +132,26 @@ export function validateCrd(crd: KubeObject): FieldCause[] {
       reason: "FieldValueInvalid",
       message: "Invalid value: must have exactly one version marked as storage version",
     });
-  versions.forEach((v, i) => {
+  const schemaOf = (v: Obj): JSONSchemaProps | undefined => {
     const holder = isObj(v.schema) ? v.schema : {};
-    const schema = isObj(holder.openAPIV3Schema) ? (holder.openAPIV3Schema as JSONSchemaProps) : undefined;
+    return isObj(holder.openAPIV3Schema) ? (holder.openAPIV3Schema as JSONSchemaProps) : undefined;
+  };
+  // as the real server's conversion to its internal version: one schema shared by every version is checked once, as
+  // `spec.validation.openAPIV3Schema`
+  const first = versions[0] !== undefined ? schemaOf(versions[0]) : undefined;
+  const shared =
+    first !== undefined && versions.every((v) => JSON.stringify(schemaOf(v)) === JSON.stringify(first))
+      ? first
+      : undefined;
+  if (shared !== undefined) {
+    const lines = [
+      ...checkStructuralSchema(shared, "spec.validation.openAPIV3Schema"),
+      ...compileCelValidations(shared, "spec.validation.openAPIV3Schema"),
+    ];
+    for (const line of lines) causes.push(causeFromLine(line));
+  }
+  versions.forEach((v, i) => {
+    const schema = shared === undefined ? schemaOf(v) : undefined;
     const base = `spec.versions[${i}]`;
     const lines: string[] = [];
     if (schema) {

@@ -297,17 +297,28 @@ describeBackends(
         expect((e.details as { causes?: unknown }).causes).toEqual(causes);
       });
 
-      it("a CRD whose rule names an undeclared field is refused at registration", async () => {
+      it.each([
+        "self.nope == 1",
+        "!has(self.tags) || self.tags.all(t, size(t) > 0) && has(self.nope)",
+        "self.mode != 'x' || self.zeta.startsWith('q') || self.nope2",
+      ])("a CRD whose rule names an undeclared field is refused at registration: %s", async (rule) => {
+        const r = await b().kubectl.run(["create", "-f", "-"], { input: JSON.stringify(gadgetCrd(rule)) });
+        seen.record(b().name, `CRD with the rule ${rule}`, r.stderr.trim());
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain(
+          'The CustomResourceDefinition "badgadgets.demo.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[3].rule: Invalid value: ',
+        );
+        expect(r.stderr).toMatch(/compilation failed: ERROR: <input>:1:\d+: undefined field 'nope2?'/);
+      });
+
+      it("a CRD whose rule is too costly is refused on the real server only", async () => {
         const r = await b().kubectl.run(["create", "-f", "-"], {
-          input: JSON.stringify(gadgetCrd("self.nope == 1")),
+          input: JSON.stringify(gadgetCrd("self.mode.matches(self.mode + self.mode)")),
         });
         expect(r.code).toBe(expectedOn(b().name, 1, { id: "crd-cel-compile-checks", clusterSim: 0 }));
-        if (b().name === "kube-apiserver") {
-          expect(r.stderr).toContain(
-            'The CustomResourceDefinition "badgadgets.demo.example.com" is invalid: spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[3].rule: Invalid value: ',
-          );
-          expect(r.stderr).toMatch(/compilation failed: ERROR: <input>:1:\d+: undefined field 'nope'/);
-        }
+        if (b().name === "kube-apiserver")
+          expect(r.stderr).toContain("estimated rule cost exceeds budget by factor of");
+        else await b().kubectl.ok(["delete", "crd", "badgadgets.demo.example.com"]);
       });
 
       it("a JSON patch whose test operation fails", async () => {

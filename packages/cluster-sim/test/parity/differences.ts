@@ -16,7 +16,7 @@ export interface Difference {
 export const DIFFERENCES = {
   "crd-cel-compile-checks": {
     id: "crd-cel-compile-checks",
-    summary: "a CRD whose CEL rule names an undeclared field (or exceeds the cost budget) is accepted",
+    summary: "a CRD whose CEL rules exceed the estimated cost budget is accepted",
   },
   "builtin-managed-fields": {
     id: "builtin-managed-fields",

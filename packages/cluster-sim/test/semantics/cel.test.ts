@@ -1,3 +1,4 @@
+import { undeclaredFieldError } from "../../src/semantics/cel-fields.ts";
 import { describe, expect, it } from "vitest";
 import {
   compileCel,
@@ -265,19 +266,19 @@ describe("compileCelValidations", () => {
     };
     const errs = compileCelValidations(bad);
     const p = "spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations";
-    expect(errs[0]).toMatch(
-      new RegExp(`^${p.replace(/[[\].]/g, "\\$&")}\\[0\\]\\.rule: Invalid value: "self.x >": compilation failed: `),
-    );
+    const value = (rule: string, messageExpression = "") =>
+      `{"Rule":${JSON.stringify(rule).replaceAll(">", "\\u003e")},"Message":"","MessageExpression":${JSON.stringify(messageExpression)},"Reason":null,"FieldPath":"","OptionalOldSelf":null}`;
+    expect(errs[0]?.startsWith(`${p}[0].rule: Invalid value: ${value("self.x >")}: compilation failed: `)).toBe(true);
     expect(errs[1]).toContain("found no matching overload for 'dyn.quantity()'");
     expect(errs[2]).toContain("Unknown variable: other");
     expect(errs[3]).toContain("[3].messageExpression: Invalid value");
     expect(errs[4]).toContain("[4].fieldPath: Invalid value");
     expect(errs[5]).toContain("[5].reason: Invalid value");
     expect(errs[6]).toBe(
-      'spec.versions[0].schema.openAPIV3Schema.properties[spec].x-kubernetes-validations[6].rule: Invalid value: "size(self)": compilation failed: cel expression must evaluate to a bool',
+      `${p}[6].rule: Invalid value: ${value("size(self)")}: compilation failed: cel expression must evaluate to a bool`,
     );
     expect(errs[7]).toContain(
-      '[7].messageExpression: Invalid value: "1 + 2": messageExpression must evaluate to a string',
+      `[7].messageExpression: Invalid value: ${value("true", "1 + 2")}: messageExpression must evaluate to a string`,
     );
     expect(errs).toHaveLength(8);
   });
@@ -290,5 +291,61 @@ describe("compileCelValidations", () => {
   it("parses fieldPaths", () => {
     expect(parseRuleFieldPath(".a.b[0]['c.d']")).toEqual([".a", ".b", "[0]", "[c.d]"]);
     expect(parseRuleFieldPath("a")).toBeUndefined();
+  });
+});
+
+describe("rules naming undeclared fields", () => {
+  const spec: JSONSchemaProps = {
+    type: "object",
+    properties: {
+      name: { type: "string" },
+      items: { type: "array", items: { type: "object", properties: { size: { type: "integer" } } } },
+      labels: { type: "object", additionalProperties: { type: "string" } },
+      free: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    },
+  };
+  const root: JSONSchemaProps = { type: "object", properties: { spec } };
+  const errorOf = (rule: string, at: JSONSchemaProps = spec) => {
+    const c = compileCel(rule);
+    if ("error" in c) throw new Error(c.error);
+    return undeclaredFieldError(c.program.ast, at, rule, root);
+  };
+
+  it.each([
+    ["self.nope == 1", "ERROR: <input>:1:5: undefined field 'nope'\n | self.nope == 1\n | ....^"],
+    ["has(self.nope)", "ERROR: <input>:1:4: undefined field 'nope'\n | has(self.nope)\n | ...^"],
+    [
+      "self.items.all(i, i.sise > 0)",
+      "ERROR: <input>:1:20: undefined field 'sise'\n | self.items.all(i, i.sise > 0)\n | ...................^",
+    ],
+    [
+      "self.items[0].colour == 'x'",
+      "ERROR: <input>:1:14: undefined field 'colour'\n | self.items[0].colour == 'x'\n | .............^",
+    ],
+  ])("%s is refused as cel-go words it", (rule, error) => {
+    expect(errorOf(rule)).toBe(error);
+  });
+
+  it.each([
+    "self.name == 'a'",
+    "self.items.all(i, i.size > 0)",
+    "self.labels.anything == 'x'",
+    "self.free.whatever.deeper == 1",
+    "self.labels.all(k, k != 'x')",
+    "has(self.name) && self.?name.orValue('') != ''",
+  ])("%s compiles", (rule) => {
+    expect(errorOf(rule)).toBeUndefined();
+  });
+
+  it("the root always has apiVersion, kind and metadata", () => {
+    expect(errorOf("self.metadata.name != '' && self.kind == 'X' && self.apiVersion != ''", root)).toBeUndefined();
+    expect(errorOf("self.status == 1", root)).toContain("undefined field 'status'");
+  });
+
+  it("compileCelValidations reports them with the rule as the real server prints it", () => {
+    const s: JSONSchemaProps = { ...spec, "x-kubernetes-validations": [{ rule: "self.nope > 1" }] };
+    expect(compileCelValidations(s, "spec.validation.openAPIV3Schema")).toEqual([
+      'spec.validation.openAPIV3Schema.x-kubernetes-validations[0].rule: Invalid value: {"Rule":"self.nope \\u003e 1","Message":"","MessageExpression":"","Reason":null,"FieldPath":"","OptionalOldSelf":null}: compilation failed: ERROR: <input>:1:5: undefined field \'nope\'\n | self.nope > 1\n | ....^',
+    ]);
   });
 });
