@@ -270,6 +270,33 @@ describe("KarpenterNodeProvisioner.readiness", () => {
     expect(verdicts[2]).toEqual(verdicts[0]);
   });
 
+  it("checks the nodes only once the claims are Ready: a node that registers first changes nothing (Kaito's order)", async () => {
+    const { port, p, created } = await setup(1);
+    const c = created[0] ?? "";
+    const before = await p.readiness(request(1));
+    // The node is up and Ready, but Karpenter has not marked the claim Ready yet.
+    setClaim(
+      port,
+      c,
+      claimStatus({ type: "Initialized", status: "Unknown", reason: "AwaitingReconciliation", message: "" }, "node-0"),
+    );
+    port.put(node("node-0", nodeLabels(c)));
+    const nodeFirst = await p.readiness(request(1));
+    expect(nodeFirst.nodes).toEqual({
+      ready: false,
+      reason: "NodeNotReady",
+      message: "the nodes are checked once the Workspace's NodeClaims are Ready",
+    });
+    expect(nodeFirst.nodes).toEqual(before.nodes);
+    expect(nodeFirst.nodeClaims).toEqual(before.nodeClaims);
+    expect(nodeFirst.workerNodes).toEqual([]);
+    expect(nodeFirst.requeueAfterMs).toBe(2000);
+    setClaim(port, c, claimStatus("ready", "node-0"));
+    const ready = await p.readiness(request(1));
+    expect(ready).toMatchObject({ ready: true, workerNodes: ["node-0"] });
+    expect(ready.nodes.reason).toBe("NodesReady");
+  });
+
   it("is ready with ready claims, ready GPU nodes of the instance type; lists workerNodes", async () => {
     const { port, p, created } = await setup();
     for (const [i, c] of created.entries()) {

@@ -33,7 +33,7 @@ import {
   resourceConditions,
   toBuildWorkspace,
   type WorkspaceStatusFields,
-} from "../src/index.ts";
+} from "@kaito-ts/reconciler-core";
 import { writeKey } from "./minimum.ts";
 import type { RunningSide } from "./reconciler-side.ts";
 import { type SideStats, tally } from "./protocol.ts";

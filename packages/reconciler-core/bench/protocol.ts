@@ -24,6 +24,22 @@ export interface SideStats {
   readonly passes: Readonly<Record<string, number>>;
   /** Peak resident set size of the child, bytes. */
   readonly maxRssBytes: number;
+  /** Where the memory was (the reconciler only): sampled every second, and the informer caches at the end. */
+  readonly memory?: MemoryReport;
+  /** Replicas started again after one lost its Lease (the reconciler only; an operator pod would be restarted). */
+  readonly restarts?: number;
+  /** Event-loop delay of the child over the run, ms (the reconciler only). */
+  readonly eventLoopDelayMs?: { readonly p99: number; readonly max: number };
+}
+
+/** The reconciler side's memory, for finding where its RSS goes. */
+export interface MemoryReport {
+  /** Peaks of `process.memoryUsage()` fields over the run (sampled every second), bytes. */
+  readonly peak: { readonly heapUsed: number; readonly heapTotal: number; readonly external: number };
+  /** `process.memoryUsage()` when the last Workspace succeeded, bytes. */
+  readonly atDone: { readonly rss: number; readonly heapUsed: number; readonly heapTotal: number };
+  /** Per informer cache (`resource`): objects and their JSON size in bytes (a proxy for their heap size). */
+  readonly caches: Readonly<Record<string, { readonly objects: number; readonly jsonBytes: number }>>;
 }
 
 /** Child → driver. */

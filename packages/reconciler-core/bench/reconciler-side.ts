@@ -4,11 +4,19 @@
  * every request through the runtime's `onRequest` hook and every write and cache-bypassing read at the client the
  * controllers write with.
  */
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { KubeConfig } from "@kubernetes/client-node";
 import { createKarpenterProvisioner } from "@kaito-ts/node-provisioner/karpenter";
-import { type KubeClient, Manager, setupWorkspaceController } from "../src/index.ts";
+import { KaitoLabel } from "@kaito-ts/workspace-types";
+import {
+  type Informer,
+  type KubeClient,
+  Manager,
+  Resources,
+  setupWorkspaceController,
+} from "@kaito-ts/reconciler-core";
 import { writeKey } from "./minimum.ts";
-import { isSucceeded, type SideStats, tally } from "./protocol.ts";
+import { isSucceeded, type MemoryReport, type SideStats, tally } from "./protocol.ts";
 
 /** Counts of a run, filled as it goes. */
 interface Counts {
@@ -71,10 +79,8 @@ export interface RunningSide {
 }
 
 /** Start the reconciler against `kubeconfigPath`; resolves once its caches are synced and it leads. */
-export async function startReconcilerSide(kubeconfigPath: string, target: number): Promise<RunningSide> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
-  const counts: Counts = { requests: {}, writes: {}, directReads: {}, failures: {}, passes: {} };
+/** One operator replica: a manager with the Workspace controller, counting into `counts`. */
+function replica(kc: KubeConfig, counts: Counts) {
   const mgr = new Manager({
     kubeConfig: kc,
     leaderElection: { namespace: "default", name: "kaito-ts-bench" },
@@ -88,22 +94,93 @@ export async function startReconcilerSide(kubeconfigPath: string, target: number
   });
   countCalls(mgr.client, counts);
   const setup = setupWorkspaceController(mgr, { provisioner: (port) => createKarpenterProvisioner({ port }) });
-  await mgr.start();
-  while (!(mgr.cachesSynced() && mgr.isLeader())) await new Promise((r) => setTimeout(r, 20));
+  const informers: Record<string, Informer> = {
+    ...Object.fromEntries(Object.values(setup.caches).map((i: Informer) => [i.resource.resource, i])),
+    nodeclaims: mgr.informer(Resources.NodeClaim, { labelSelector: KaitoLabel.Workspace }),
+  };
+  return { mgr, setup, informers };
+}
+
+/**
+ * Start the reconciler against `kubeconfigPath`; resolves once its caches are synced and it leads. A replica that
+ * loses its Lease stops (`Manager.done` rejects `NOT_LEADER`); as Kubernetes restarts an operator pod that exited,
+ * the side then starts a new replica in the same process (counted in `restarts`, its requests counted too).
+ */
+export async function startReconcilerSide(kubeconfigPath: string, target: number): Promise<RunningSide> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const counts: Counts = { requests: {}, writes: {}, directReads: {}, failures: {}, passes: {} };
+  const t0 = Date.now();
+  let current = replica(kc, counts);
+  let restarts = 0;
+  let stopping = false;
+  const watchLoss = (r: ReturnType<typeof replica>): void => {
+    r.mgr.done.catch((e: unknown) => {
+      if (stopping) return;
+      restarts++;
+      console.error(
+        `    reconciler: replica stopped after ${((Date.now() - t0) / 1000).toFixed(0)} s (${e instanceof Error ? e.message : String(e)}); starting a new one`,
+      );
+      current = replica(kc, counts);
+      watchLoss(current);
+      void current.mgr.start();
+    });
+  };
+  watchLoss(current);
+  await current.mgr.start();
+  while (!(current.mgr.cachesSynced() && current.mgr.isLeader())) await new Promise((r) => setTimeout(r, 20));
+
+  const peak = { heapUsed: 0, heapTotal: 0, external: 0 };
+  const sample = () => {
+    const m = process.memoryUsage();
+    peak.heapUsed = Math.max(peak.heapUsed, m.heapUsed);
+    peak.heapTotal = Math.max(peak.heapTotal, m.heapTotal);
+    peak.external = Math.max(peak.external, m.external);
+    return m;
+  };
+  const sampler = setInterval(sample, 1000);
+  // How late the event loop runs timers: a loaded machine (or a blocking pass) shows here, and a Lease renewal that
+  // comes later than the renew deadline (10 s) costs the replica its leadership.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+  const memoryReport = (): MemoryReport => {
+    const m = sample();
+    const caches: Record<string, { objects: number; jsonBytes: number }> = {};
+    for (const [name, inf] of Object.entries(current.informers)) {
+      const items = inf.list();
+      caches[name] = { objects: items.length, jsonBytes: items.reduce((a, o) => a + JSON.stringify(o).length, 0) };
+    }
+    return { peak: { ...peak }, atDone: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal }, caches };
+  };
 
   let succeeded = 0;
   const done = new Promise<SideStats>((resolve) => {
     const poll = setInterval(() => {
-      succeeded = setup.caches.workspaces.list().filter(isSucceeded).length;
+      succeeded = current.setup.caches.workspaces.list().filter(isSucceeded).length;
       if (succeeded < target) return;
       clearInterval(poll);
+      clearInterval(sampler);
+      loopDelay.disable();
+      const doneAt = Date.now();
       resolve({
-        doneAt: Date.now(),
+        doneAt,
         succeeded,
         ...counts,
         maxRssBytes: process.resourceUsage().maxRSS * 1024,
+        memory: memoryReport(),
+        restarts,
+        eventLoopDelayMs: { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 },
       });
     }, 50);
   });
-  return { done, succeeded: () => succeeded, stop: () => mgr.stop() };
+  return {
+    done,
+    succeeded: () => succeeded,
+    stop: () => {
+      stopping = true;
+      clearInterval(sampler);
+      loopDelay.disable();
+      return current.mgr.stop();
+    },
+  };
 }

@@ -35,6 +35,20 @@ const backendsToRun = (process.env.BENCH_BACKENDS ?? "envtest,cluster-sim")
     if (s === "envtest" || s === "cluster-sim") return true;
     throw new Error(`BENCH_BACKENDS: unknown backend ${JSON.stringify(s)}; use envtest, cluster-sim or both`);
   });
+/** `BENCH_FROM=dist`: the measured children load the built `dist/` of the packages instead of their sources. */
+const fromDist = (() => {
+  const v = process.env.BENCH_FROM ?? "source";
+  if (v !== "source" && v !== "dist")
+    throw new Error(`BENCH_FROM: use source (default) or dist, got ${JSON.stringify(v)}`);
+  return v === "dist";
+})();
+/** `BENCH_SIDES=reconciler` skips the baseline (for `BENCH_TRACE` runs and memory profiles; no ratios then). */
+const reconcilerOnly = (() => {
+  const v = process.env.BENCH_SIDES ?? "both";
+  if (v !== "both" && v !== "reconciler")
+    throw new Error(`BENCH_SIDES: use both (default) or reconciler, got ${JSON.stringify(v)}`);
+  return v === "reconciler";
+})();
 const countFor = (): number => {
   const env = process.env.BENCH_WORKSPACES;
   if (env === undefined || env === "") return DEFAULT_WORKSPACES;
@@ -73,7 +87,9 @@ async function runSide(backend: BackendName, side: BenchSide, n: number): Promis
     if (simErrors.length < 5) simErrors.push(`${where}: ${String(e)}`);
   });
   const child = fork(join(import.meta.dirname, "worker.ts"), [], {
-    execArgv: ["--conditions=@kaito-ts/source"],
+    // From the TypeScript sources (type stripping) by default; BENCH_FROM=dist loads the built packages, as an
+    // installed operator does (build them first).
+    execArgv: fromDist ? [] : ["--conditions=@kaito-ts/source"],
     env: { ...process.env, BENCH_SIDE: side, BENCH_KUBECONFIG: be.kubeconfigPath, BENCH_WORKSPACES: String(n) },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
@@ -125,13 +141,45 @@ const sum = (r: Readonly<Record<string, number>>) => Object.values(r).reduce((a,
 const verdict = (ok: boolean) => (ok ? "met" : "NOT met");
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
+/** Lease restarts, event-loop delay and where the memory was, when the child reported them. */
+function printReconcilerDetails(s: SideStats): void {
+  if (s.restarts !== undefined && s.restarts > 0)
+    console.log(`  reconciler replicas restarted after losing the Lease: ${s.restarts}`);
+  if (s.eventLoopDelayMs !== undefined)
+    console.log(
+      `  reconciler event-loop delay: p99 ${s.eventLoopDelayMs.p99.toFixed(0)} ms, max ${s.eventLoopDelayMs.max.toFixed(0)} ms`,
+    );
+  if (s.memory !== undefined) {
+    const m = s.memory;
+    console.log(
+      `  reconciler memory: peak heap used ${mb(m.peak.heapUsed)} (heap total ${mb(m.peak.heapTotal)}, external ${mb(m.peak.external)}); at the end RSS ${mb(m.atDone.rss)}, heap used ${mb(m.atDone.heapUsed)}`,
+    );
+    const caches = Object.entries(m.caches)
+      .sort(([, a], [, b]) => b.jsonBytes - a.jsonBytes)
+      .map(([k, v]) => `${k} ${v.objects} (${(v.jsonBytes / 1024 / 1024).toFixed(1)} MB JSON)`);
+    console.log(`    informer caches: ${caches.join(", ")}`);
+  }
+}
+
 console.log(
   `minimum writes per Workspace: ${MINIMUM_WRITES_PER_WORKSPACE} (${MINIMUM_WRITES.map((w) => `${w.key} ${w.count}`).join(", ")})`,
 );
 let missed = 0;
 for (const backend of backendsToRun) {
   const n = countFor();
-  console.log(`\n${n} inference Workspaces on ${backend} (instant simulated nodes; 5 workers on each side)`);
+  console.log(
+    `\n${n} inference Workspaces on ${backend} (instant simulated nodes; 5 workers on each side; packages from ${fromDist ? "dist" : "source"})`,
+  );
+  if (reconcilerOnly) {
+    const rec = await runSide(backend, "reconciler", n);
+    const w = sum(rec.stats.writes);
+    console.log(
+      `  reconciler only: ${(rec.ms / 1000).toFixed(1)} s; peak RSS ${mb(rec.stats.maxRssBytes)}; writes per Workspace ${(w / n).toFixed(2)} = ${(w / n / MINIMUM_WRITES_PER_WORKSPACE).toFixed(2)}× (${perWs(rec.stats.writes, n)}); no baseline, no aims`,
+    );
+    printReconcilerDetails(rec.stats);
+    console.log(`  reads outside the informer caches per Workspace: ${perWs(rec.stats.directReads, n)}`);
+    continue;
+  }
   const base = await runSide(backend, "baseline", n);
   const rec = await runSide(backend, "reconciler", n);
   const s = rec.stats;
@@ -146,6 +194,7 @@ for (const backend of backendsToRun) {
   );
   const verbs: Record<string, number> = {};
   for (const [k, v] of Object.entries(s.requests)) verbs[k.split(" ")[0] ?? k] = (verbs[k.split(" ")[0] ?? k] ?? 0) + v;
+  printReconcilerDetails(s);
   console.log(`  reconciler requests per Workspace by verb: ${perWs(verbs, n)}`);
   console.log(`    by verb and resource: ${perWs(s.requests, n)}`);
   console.log(`  baseline requests per Workspace: ${perWs(base.stats.requests, n)}`);

@@ -107,6 +107,19 @@ export function nodeClaimVerdict(claims: readonly KubeNodeClaim[], needed: numbe
   };
 }
 
+/**
+ * `NodesReady` while the NodeClaims are not Ready. Kaito checks the nodes only once enough claims are Ready (compat
+ * §3.1 readiness: step 1, then step 2), so the verdict does not follow a node that registers before its claim turns
+ * Ready: one stable message until then (each change of it would be a Workspace status write), and no worker nodes.
+ */
+export function nodesAwaitingClaims(): ConditionVerdict {
+  return {
+    ready: false,
+    reason: ConditionReason.NodeNotReady,
+    message: "the nodes are checked once the Workspace's NodeClaims are Ready",
+  };
+}
+
 /** What {@link gpuPluginProblems} reads of a NodeClaim (an AKS agent pool fits it too). */
 export interface ClaimLike {
   readonly metadata: { readonly name?: string | undefined; readonly deletionTimestamp?: string | null | undefined };

@@ -20,7 +20,14 @@ import {
   type ReleaseResult,
   type WorkspaceRef,
 } from "../types.ts";
-import { claimsToCreate, existingUnmanagedNodes, gpuPluginProblems, isDeleting, nodeClaimVerdict } from "./decide.ts";
+import {
+  claimsToCreate,
+  existingUnmanagedNodes,
+  gpuPluginProblems,
+  isDeleting,
+  nodeClaimVerdict,
+  nodesAwaitingClaims,
+} from "./decide.ts";
 import {
   buildNodeClaim,
   type KarpenterCloud,
@@ -155,6 +162,7 @@ export class KarpenterNodeProvisioner implements NodeProvisioner {
     const [claims, nodes] = await Promise.all([this.#claims(req), this.#nodes(req)]);
     const needed = this.#needed(req, nodes);
     const nodeClaims = nodeClaimVerdict(claims, needed);
+    if (!nodeClaims.ready) return readinessReport({ nodeClaims, nodes: nodesAwaitingClaims(), workerNodes: [] });
     const { verdict, readyNodes } = nodesVerdict(nodes, req.targetNodeCount, {
       instanceType: req.instanceType,
       selectorText: selectorText(selector),

@@ -10,6 +10,7 @@ import type {
   ListQuery,
   ObjectRef,
 } from "@kaito-ts/node-provisioner";
+import { KaitoLabel } from "@kaito-ts/workspace-types";
 import { ReconcilerError } from "../errors.ts";
 import type { Informer } from "../runtime/informer.ts";
 import { apiVersionOf, type KubeObject, Resources, type ResourceType } from "../runtime/resources.ts";
@@ -30,17 +31,37 @@ export interface CachedObjectPortOptions {
   readonly resources?: readonly PortResource[];
 }
 
+/** How long an object created through the port is read from the port's own memory while its cache lags. */
+const RECENT_CREATE_TTL_MS = 30_000;
+
 function selectorString(sel: Readonly<Record<string, string>> | undefined): string | undefined {
   if (sel === undefined) return undefined;
   const parts = Object.entries(sel).map(([k, v]) => `${k}=${v}`);
   return parts.length === 0 ? undefined : parts.join(",");
 }
 
-function matches(obj: KubeObject, sel: Readonly<Record<string, string>> | undefined): boolean {
-  if (sel === undefined) return true;
-  const labels = obj.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(sel)) if (labels[k] !== v) return false;
+function matches(obj: KubeObject, sel: ReadonlyArray<readonly [string, string]>): boolean {
+  const labels = obj.metadata.labels;
+  for (const [k, v] of sel) if (labels?.[k] !== v) return false;
   return true;
+}
+
+/**
+ * Index name of NodeClaims and Nodes by `<kaito.sh/workspacenamespace>/<kaito.sh/workspace>` (see
+ * `setupWorkspaceController`). When the cache of a kind has it, a list by a selector with both labels reads the
+ * Workspace's own objects instead of scanning every cached one (the provisioner lists them several times a pass).
+ */
+export const WORKSPACE_LABELS_INDEX = "workspaceLabels";
+
+/** The cached objects a list by `sel` can match: the index entry of the Workspace labels, or all of `ns`. */
+function candidates(inf: Informer, ns: string | undefined, sel: Readonly<Record<string, string>> | undefined) {
+  const wsNamespace = sel?.[KaitoLabel.WorkspaceNamespace];
+  const wsName = sel?.[KaitoLabel.Workspace];
+  if (wsNamespace !== undefined && wsName !== undefined && inf.hasIndex(WORKSPACE_LABELS_INDEX)) {
+    const found = inf.byIndex(WORKSPACE_LABELS_INDEX, `${wsNamespace}/${wsName}`);
+    return ns === undefined ? found : found.filter((o) => o.metadata.namespace === ns);
+  }
+  return inf.list(ns);
 }
 
 /** A {@link KubernetesObjectPort} over informer caches and a {@link KubeClient}. */
@@ -63,12 +84,39 @@ export function cachedObjectPort(opts: CachedObjectPortOptions): KubernetesObjec
 
   const cache = (r: PortResource): Informer | undefined => (r.informer?.hasSynced() === true ? r.informer : undefined);
 
+  // Read-your-writes: objects created through this port that their cache has not shown yet (its watch is behind).
+  // Without it, the pass right after a create reads "0 NodeClaims exist" and the next one the claim, and the
+  // Workspace status is rewritten in between. An entry leaves once the cache has the object, on delete, or after
+  // RECENT_CREATE_TTL_MS (a watch that is down: the pass then reads what the cache has, as without the overlay).
+  const recent = new Map<string, { readonly obj: KubeObject; readonly at: number }>();
+  const recentKey = (r: PortResource, ns: string | undefined, name: string) =>
+    `${r.type.group}/${r.type.resource}|${ns ?? ""}/${name}`;
+  const recentOf = (r: PortResource, inf: Informer, ns: string | undefined): KubeObject[] => {
+    if (recent.size === 0) return [];
+    const out: KubeObject[] = [];
+    const prefix = `${r.type.group}/${r.type.resource}|`;
+    const now = Date.now();
+    for (const [k, e] of recent) {
+      if (!k.startsWith(prefix)) continue;
+      const objNs = r.type.namespaced ? e.obj.metadata.namespace : undefined;
+      if (inf.getByName(objNs, e.obj.metadata.name ?? "") !== undefined || now - e.at > RECENT_CREATE_TTL_MS) {
+        recent.delete(k);
+      } else if (ns === undefined || objNs === ns) {
+        out.push(e.obj);
+      }
+    }
+    return out;
+  };
+
   return {
     async get<T extends PortObject>(ref: ObjectRef): Promise<T | undefined> {
       const r = resolve(ref.apiVersion, ref.kind);
       const inf = cache(r);
       const ns = r.type.namespaced ? ref.namespace : undefined;
-      const obj = inf !== undefined ? inf.getByName(ns, ref.name) : await client.get(r.type, ns, ref.name);
+      const obj =
+        inf !== undefined
+          ? (inf.getByName(ns, ref.name) ?? recentOf(r, inf, ns).find((o) => o.metadata.name === ref.name))
+          : await client.get(r.type, ns, ref.name);
       return obj as unknown as T | undefined;
     },
     async list<T extends PortObject>(query: ListQuery): Promise<T[]> {
@@ -76,7 +124,10 @@ export function cachedObjectPort(opts: CachedObjectPortOptions): KubernetesObjec
       const inf = cache(r);
       const ns = r.type.namespaced ? query.namespace : undefined;
       if (inf !== undefined) {
-        return inf.list(ns).filter((o) => matches(o, query.labelSelector)) as unknown as T[];
+        const sel = Object.entries(query.labelSelector ?? {});
+        const found = candidates(inf, ns, query.labelSelector).filter((o) => matches(o, sel));
+        for (const o of recentOf(r, inf, ns)) if (matches(o, sel)) found.push(o);
+        return found as unknown as T[];
       }
       const sel = selectorString(query.labelSelector);
       const res = await client.list(r.type, {
@@ -87,7 +138,15 @@ export function cachedObjectPort(opts: CachedObjectPortOptions): KubernetesObjec
     },
     async create<T extends PortObject>(object: T): Promise<T> {
       const r = resolve(object.apiVersion, object.kind);
-      return (await client.create(r.type, object as unknown as KubeObject)) as unknown as T;
+      const created = await client.create(r.type, object as unknown as KubeObject);
+      const inf = cache(r);
+      if (inf !== undefined) {
+        const ns = r.type.namespaced ? created.metadata.namespace : undefined;
+        if (inf.getByName(ns, created.metadata.name ?? "") === undefined) {
+          recent.set(recentKey(r, ns, created.metadata.name ?? ""), { obj: created, at: Date.now() });
+        }
+      }
+      return created as unknown as T;
     },
     async patch<T extends PortObject>(ref: ObjectRef, patch: JsonMergePatch): Promise<T> {
       const r = resolve(ref.apiVersion, ref.kind);
@@ -97,6 +156,7 @@ export function cachedObjectPort(opts: CachedObjectPortOptions): KubernetesObjec
     async delete(ref: ObjectRef): Promise<boolean> {
       const r = resolve(ref.apiVersion, ref.kind);
       const ns = r.type.namespaced ? ref.namespace : undefined;
+      recent.delete(recentKey(r, ns, ref.name));
       return client.delete(r.type, ns, ref.name, { propagationPolicy: "Background" });
     },
   };

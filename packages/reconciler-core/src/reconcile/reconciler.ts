@@ -449,14 +449,19 @@ export class WorkspaceReconciler {
         st.updateRevision === st.currentRevision ||
         (st.updatedReplicas ?? 0) >= replicas);
     const pods = this.#caches.pods.byIndex(WORKSPACE_INDEX, keyOf(ns, name)) as unknown as PodLike[];
-    const failure = classifyPods(pods, this.#nodeMap(), { now: this.#clock.now() });
+    const failure = classifyPods(pods, this.#nodeMap(pods), { now: this.#clock.now() });
     state.updates.push(...inferenceConditions({ replicas, readyReplicas: st.readyReplicas ?? 0, rolledOut, failure }));
   }
 
-  #nodeMap(): Map<string, NodeLike> {
+  /** The cached nodes of these pods, by name (not every node of the cluster: a pass stays O(pods)). */
+  #nodeMap(pods: readonly PodLike[]): Map<string, NodeLike> {
     const m = new Map<string, NodeLike>();
-    for (const n of this.#caches.nodes?.list() ?? [])
-      if (n.metadata.name !== undefined) m.set(n.metadata.name, n as unknown as NodeLike);
+    for (const p of pods) {
+      const name = p.spec?.nodeName;
+      if (name === undefined || name === "" || m.has(name)) continue;
+      const n = this.#caches.nodes?.getByName(undefined, name);
+      if (n !== undefined) m.set(name, n as unknown as NodeLike);
+    }
     return m;
   }
 
@@ -522,7 +527,7 @@ export class WorkspaceReconciler {
     }
     const facts = jobFacts(job);
     state.job = facts;
-    const failure = classifyPods(pods, this.#nodeMap(), { now: this.#clock.now() });
+    const failure = classifyPods(pods, this.#nodeMap(pods), { now: this.#clock.now() });
     state.updates.push(...tuningConditions(facts, failure));
     if (facts.started && this.#progress !== undefined) {
       const progress = await this.#readProgress(keyOf(ns, name), ns, name, pods, facts);

@@ -8,10 +8,11 @@ import type { NodeProvisioner } from "@kaito-ts/node-provisioner";
 import { KaitoLabel, WORKSPACE_KIND, KAITO_GROUP } from "@kaito-ts/workspace-types";
 import type { BuildOptions, BuildOptionsInput } from "../builders/index.ts";
 import { type Controller, type EventPredicate, labelMapper } from "../runtime/controller.ts";
-import type { IndexFunc, Informer } from "../runtime/informer.ts";
+import { type IndexFunc, type Informer, Indexers } from "../runtime/informer.ts";
 import type { Manager } from "../runtime/manager.ts";
 import { type KubeObject, Resources } from "../runtime/resources.ts";
-import { cachedObjectPort } from "./port.ts";
+import { workspaceNodeTransform, workspacePodTransform } from "./cache-transforms.ts";
+import { cachedObjectPort, WORKSPACE_LABELS_INDEX } from "./port.ts";
 import {
   WORKSPACE_INDEX,
   type WorkspaceCaches,
@@ -92,20 +93,24 @@ export function setupWorkspaceController(
   const pods = mgr.informer(Resources.Pod, {
     labelSelector: KaitoLabel.Workspace,
     indexers: { [WORKSPACE_INDEX]: namespacedLabelIndex(KaitoLabel.Workspace) },
+    transform: workspacePodTransform,
   });
   // Kaito's Services and StatefulSets carry no labels of their own (only their selectors do): watch them all, as
   // controller-runtime's Owns() does. Jobs and Pods carry `kaito.sh/workspace`.
   const services = mgr.informer(Resources.Service);
   const statefulSets = mgr.informer(Resources.StatefulSet);
   const jobs = mgr.informer(Resources.Job, { labelSelector: KaitoLabel.Workspace });
-  const nodes = mgr.informer(Resources.Node);
+  const byWorkspaceLabels = {
+    [WORKSPACE_LABELS_INDEX]: Indexers.labelPair(KaitoLabel.WorkspaceNamespace, KaitoLabel.Workspace),
+  };
+  const nodes = mgr.informer(Resources.Node, { transform: workspaceNodeTransform, indexers: byWorkspaceLabels });
   const storageClasses = mgr.informer(Resources.StorageClass);
   const byo =
     opts.buildOptions?.nodeProvisioner === "byo" ||
     opts.buildOptions?.featureGates?.disableNodeAutoProvisioning === true;
   const watchNodeClaims = opts.watchNodeClaims ?? !byo;
   const nodeClaims: Informer | undefined = watchNodeClaims
-    ? mgr.informer(Resources.NodeClaim, { labelSelector: KaitoLabel.Workspace })
+    ? mgr.informer(Resources.NodeClaim, { labelSelector: KaitoLabel.Workspace, indexers: byWorkspaceLabels })
     : undefined;
   const caches: WorkspaceCaches = {
     workspaces,

@@ -73,6 +73,20 @@ export interface OwnerKind {
 
 let reconcileCounter = 0;
 
+/**
+ * The `result` field of the debug line logged after each pass: `done` (no requeue), `requeue-after` (with
+ * `requeueAfterMs`), `requeue` (rate-limited), `error` (back-off; the error itself is logged at warn, or debug for
+ * conflicts and `NOT_LEADER`).
+ */
+type PassResult = "done" | "requeue-after" | "requeue" | "error";
+
+const PASS_RESULT: Readonly<Record<ReconcileResultLabel, PassResult>> = {
+  success: "done",
+  requeue_after: "requeue-after",
+  requeue: "requeue",
+  error: "error",
+};
+
 /** Maps an object to its controller owner of `owner` kind, in the object's namespace. */
 export function ownerMapper(owner: OwnerKind): KeyMapper {
   return (obj) => {
@@ -214,12 +228,14 @@ export class Controller {
     const logger = childLogger(this.#log, { key, reconcileID: reconcileId });
     const started = this.#clock.now();
     let label: ReconcileResultLabel;
+    let requeueAfterMs: number | undefined;
     try {
       const res = await this.#reconcile({ key, namespace, name }, { signal: this.#abort.signal, logger, reconcileId });
       if (res?.requeueAfterMs !== undefined && res.requeueAfterMs > 0) {
         this.queue.forget(key);
         this.queue.addAfter(key, res.requeueAfterMs);
         label = "requeue_after";
+        requeueAfterMs = res.requeueAfterMs;
       } else if (res?.requeue === true) {
         this.queue.addRateLimited(key);
         label = "requeue";
@@ -239,6 +255,17 @@ export class Controller {
       const level = isReconcilerError(e) && (e.code === "CONFLICT" || e.code === "NOT_LEADER") ? "debug" : "warn";
       logger[level]({ err: e, retries: this.queue.numRequeues(key) }, "reconcile failed; retrying with back-off");
     }
-    emitMetric(this.#metrics?.reconcileDone, this.name, label, (this.#clock.now() - started) / 1000);
+    const durationMs = this.#clock.now() - started;
+    // One line per finished pass at debug level (`--log-level=debug`): the logger carries controller, key and
+    // reconcileID; no object content, so nothing secret.
+    logger.debug(
+      {
+        result: PASS_RESULT[label],
+        durationMs,
+        ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}),
+      },
+      "reconcile finished",
+    );
+    emitMetric(this.#metrics?.reconcileDone, this.name, label, durationMs / 1000);
   }
 }

@@ -28,6 +28,7 @@ export {
   type InformerHandler,
   type InformerOptions,
   type InformerStats,
+  stripManagedFields,
 } from "./informer.ts";
 export { type LeaderElectionOptions, LeaderElector, type LeaderState, toMicroTime } from "./leader-election.ts";
 export { childLogger, type LogFn, type RuntimeLogger, silentLogger } from "./logger.ts";

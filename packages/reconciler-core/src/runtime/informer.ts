@@ -78,7 +78,10 @@ export interface InformerOptions {
   readonly watchTimeoutSeconds?: number;
   /** Reconnect back-off (default 800 ms → 30 s). */
   readonly backoff?: BackoffOptions;
-  /** Transform objects before they are cached (default: drop `metadata.managedFields`). */
+  /**
+   * Transform objects before they are cached (default {@link stripManagedFields}); applied to listed and watched
+   * objects, and to those handed to handlers. Keep `metadata.name`, `namespace` and `resourceVersion`.
+   */
   readonly transform?: (obj: KubeObject) => KubeObject;
   readonly clock?: Clock;
   readonly logger?: RuntimeLogger;
@@ -96,7 +99,12 @@ export interface InformerStats {
   periodicRelists: number;
 }
 
-function stripManagedFields(obj: KubeObject): KubeObject {
+/**
+ * The default cache transform: drops `metadata.managedFields` (server-side apply bookkeeping, often the largest part
+ * of a small object, which controllers never read), as controller-runtime's default `TransformStripManagedFields`.
+ * Compose it into your own transform: `(o) => keepOnly(stripManagedFields(o))`.
+ */
+export function stripManagedFields(obj: KubeObject): KubeObject {
   if (obj.metadata.managedFields !== undefined) delete obj.metadata.managedFields;
   return obj;
 }
@@ -206,6 +214,11 @@ export class Informer {
       if (o !== undefined) out.push(o);
     }
     return out;
+  }
+
+  /** True when the informer has an index of this name (see {@link Informer.byIndex}). */
+  hasIndex(indexName: string): boolean {
+    return this.#indexes.has(indexName);
   }
 
   /** Add an index before {@link Informer.start}; a no-op when one of that name exists. */

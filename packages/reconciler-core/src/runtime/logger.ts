@@ -21,7 +21,18 @@ const noop: LogFn = () => {};
 /** A logger that drops everything. */
 export const silentLogger: RuntimeLogger = Object.freeze({ debug: noop, info: noop, warn: noop, error: noop });
 
-/** `logger.child(fields)` when the logger has `child`, else the logger itself. */
+/**
+ * A logger that adds `fields` to every line: `logger.child(fields)` when the logger has `child` (pino), else a thin
+ * wrapper that merges them into each call's fields (the call's own fields win). The silent logger stays itself.
+ */
 export function childLogger(logger: RuntimeLogger, fields: Record<string, unknown>): RuntimeLogger {
-  return logger.child !== undefined ? logger.child(fields) : logger;
+  if (logger.child !== undefined) return logger.child(fields);
+  if (logger === silentLogger) return logger;
+  return {
+    debug: (f, m) => logger.debug({ ...fields, ...f }, m),
+    info: (f, m) => logger.info({ ...fields, ...f }, m),
+    warn: (f, m) => logger.warn({ ...fields, ...f }, m),
+    error: (f, m) => logger.error({ ...fields, ...f }, m),
+    child: (more) => childLogger(logger, { ...fields, ...more }),
+  };
 }

@@ -13,7 +13,7 @@ import { type IndexFunc, Informer, type InformerOptions } from "./informer.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { type RuntimeLogger, silentLogger } from "./logger.ts";
 import type { RuntimeMetrics } from "./metrics.ts";
-import type { ResourceType } from "./resources.ts";
+import type { KubeObject, ResourceType } from "./resources.ts";
 import { type KubeClient, KubeRestClient, type KubeRestClientOptions } from "./rest-client.ts";
 
 /** Leader election settings of a {@link Manager}. */
@@ -63,6 +63,14 @@ export interface ManagerInformerOptions {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   readonly indexers?: Readonly<Record<string, IndexFunc>>;
+  /**
+   * Transform objects before they are cached, to keep only what the controllers read (controller-runtime's
+   * `cache.Options.ByObject[].Transform`). It receives the object as decoded (do not keep references to parts you
+   * drop) and must keep `metadata.name`, `namespace` and `resourceVersion`. Applies when this call creates the shared
+   * informer; a later call for the same resource and selectors gets the existing informer with its transform.
+   * Default: `stripManagedFields` (drop `metadata.managedFields`).
+   */
+  readonly transform?: (obj: KubeObject) => KubeObject;
 }
 
 /**
@@ -161,6 +169,7 @@ export class Manager {
         ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
         ...(opts.labelSelector !== undefined ? { labelSelector: opts.labelSelector } : {}),
         ...(opts.fieldSelector !== undefined ? { fieldSelector: opts.fieldSelector } : {}),
+        ...(opts.transform !== undefined ? { transform: opts.transform } : {}),
       });
       this.#informers.set(id, inf);
       if (this.#started) inf.start();
