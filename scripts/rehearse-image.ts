@@ -19,11 +19,9 @@ import { badSymlinks, devDependenciesIn, folderSize, writableBy } from "./rehear
 import { checkoutRef, copyContext, trackedFiles } from "./rehearse/context.ts";
 import { parseDockerfile } from "./rehearse/dockerfile.ts";
 import { isRehearsalError, RehearsalError } from "./rehearse/errors.ts";
-import { SMOKES } from "./rehearse/smoke.ts";
+import { MOUNTED_WRITABLE, SMOKES } from "./rehearse/smoke.ts";
 
 const repo = resolve(import.meta.dirname, "..");
-/** Folders the operator's Deployment mounts writable (an emptyDir at /tmp); everything else is read-only. */
-const MOUNTED_WRITABLE = ["/tmp"];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;

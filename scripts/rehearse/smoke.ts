@@ -28,6 +28,9 @@ import type { StageConfig } from "./build.ts";
 import { RehearsalError } from "./errors.ts";
 import { type CommandOverride, type RunResult, runImage, startImage } from "./run-image.ts";
 
+/** Folders the operator's Deployment mounts writable (an emptyDir at /tmp); the rest of the image is read-only. */
+export const MOUNTED_WRITABLE: readonly string[] = ["/tmp"];
+
 /** What a smoke check needs. */
 export interface SmokeContext {
   /** The repository (examples are read from it). */
@@ -82,13 +85,19 @@ async function operatorSmoke(ctx: SmokeContext): Promise<void> {
   await expectRun(ctx, "kaito operator --help", { args: ["operator", "--help"] }, (r) =>
     /--leader-elect/.test(r.stdout) ? undefined : "the help does not list --leader-elect",
   );
-  await expectRun(ctx, "kaito manifests", { args: ["manifests"] }, (r) => {
-    const docs = ctx.parseYamlDocuments(r.stdout) as { kind?: string; metadata?: { name?: string } }[];
-    const names = docs.map((d) => `${d.kind}/${d.metadata?.name}`);
-    if (!names.includes("CustomResourceDefinition/workspaces.kaito.sh")) return "no Workspace CRD in the output";
-    if (!docs.some((d) => d.kind === "Deployment")) return "no Deployment in the output";
-    return undefined;
-  });
+  await expectRun(
+    ctx,
+    "kaito manifests (the CRD, and a Deployment that fits the image)",
+    { args: ["manifests"] },
+    (r) => {
+      const docs = ctx.parseYamlDocuments(r.stdout) as { kind?: string; metadata?: { name?: string } }[];
+      const names = docs.map((d) => `${d.kind}/${d.metadata?.name}`);
+      if (!names.includes("CustomResourceDefinition/workspaces.kaito.sh")) return "no Workspace CRD in the output";
+      const deployment = docs.find((d) => d.kind === "Deployment") as DeploymentShape | undefined;
+      if (deployment === undefined) return "no Deployment in the output";
+      return deploymentFitsImage(deployment, ctx.image);
+    },
+  );
   // Kaito's tuning example with its placeholders filled in (as written it is rejected), so the plan copies the
   // default qlora template into the tuning ConfigMap.
   const tuning = readFileSync(join(ctx.repo, "examples/fine-tuning/kaito_workspace_tuning_phi_3.yaml"), "utf8")
@@ -258,6 +267,49 @@ async function waitFor(
     if (Date.now() > deadline) throw new RehearsalError("SMOKE_FAILED", message());
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** The fields of the operator Deployment that must agree with the image. */
+interface DeploymentShape {
+  readonly spec?: {
+    readonly template?: {
+      readonly spec?: {
+        readonly securityContext?: { readonly runAsUser?: number; readonly runAsGroup?: number };
+        readonly containers?: readonly {
+          readonly command?: readonly string[];
+          readonly args?: readonly string[];
+          readonly securityContext?: { readonly readOnlyRootFilesystem?: boolean };
+          readonly volumeMounts?: readonly { readonly mountPath?: string; readonly readOnly?: boolean }[];
+        }[];
+      };
+    };
+  };
+}
+
+/**
+ * The Deployment of `kaito manifests` runs this image as the rehearsal does: as the image's USER, with the image's
+ * ENTRYPOINT and CMD's subcommand, a read-only root filesystem, and a writable mount at each folder in
+ * {@link MOUNTED_WRITABLE} (what the writable-files check leaves out). Returns the first disagreement.
+ */
+export function deploymentFitsImage(deployment: DeploymentShape, image: StageConfig): string | undefined {
+  const pod = deployment.spec?.template?.spec;
+  const container = pod?.containers?.[0];
+  if (pod === undefined || container === undefined) return "the Deployment has no container";
+  if (pod.securityContext?.runAsUser !== image.user.uid || pod.securityContext?.runAsGroup !== image.user.gid) {
+    return `the Deployment runs as ${pod.securityContext?.runAsUser}:${pod.securityContext?.runAsGroup}, the image's USER is ${image.user.uid}:${image.user.gid}`;
+  }
+  if (container.command !== undefined) return "the Deployment overrides the image's ENTRYPOINT";
+  if (container.args?.[0] !== image.cmd?.[0]) {
+    return `the Deployment's args start with ${container.args?.[0]}, the image's CMD with ${image.cmd?.[0]}`;
+  }
+  if (container.securityContext?.readOnlyRootFilesystem !== true)
+    return "the Deployment's root filesystem is not read-only";
+  for (const dir of MOUNTED_WRITABLE) {
+    if (!container.volumeMounts?.some((m) => m.mountPath === dir && m.readOnly !== true)) {
+      return `the Deployment mounts nothing writable at ${dir}, which the image's user needs`;
+    }
+  }
+  return undefined;
 }
 
 async function freePort(): Promise<number> {

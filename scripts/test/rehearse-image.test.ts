@@ -10,6 +10,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   buildImage,
@@ -18,6 +19,7 @@ import {
   mapImagePath,
   type RunStep,
   rewriteAbsolutePaths,
+  type StageConfig,
   withoutCorepack,
 } from "../rehearse/build.ts";
 import { badSymlinks, devDependenciesIn, installedPackages, writableBy } from "../rehearse/checks.ts";
@@ -25,6 +27,7 @@ import { copyContext, globToRegExp, isIgnored, parseDockerignore } from "../rehe
 import { type Instruction, logicalLines, parseDockerfile, SUPPORTED_INSTRUCTIONS } from "../rehearse/dockerfile.ts";
 import { isRehearsalError, type RehearsalErrorCode } from "../rehearse/errors.ts";
 import { hostArgv, imageArgv, mapArgv, runImage } from "../rehearse/run-image.ts";
+import { deploymentFitsImage } from "../rehearse/smoke.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures", "rehearse");
 const repo = join(import.meta.dirname, "..", "..");
@@ -543,5 +546,97 @@ describe("image checks", () => {
         { devDependencies: { yaml: "1", "@biomejs/biome": "1", "@types/node": "1" } },
       ]),
     ).toEqual(["@biomejs/biome", "vitest"]);
+  });
+});
+
+describe("the operator Deployment fits the operator image", () => {
+  /** The final stage's config as far as the parser knows it (USER, CMD, ENTRYPOINT), without building. */
+  function operatorImage(): StageConfig {
+    const parsed = parseDockerfile(readFileSync(join(repo, "packages/operator/Dockerfile"), "utf8"));
+    const ins = parsed.stages.at(-1)?.instructions ?? [];
+    const user = ins.find((i) => i.kind === "USER");
+    const cmd = ins.find((i) => i.kind === "CMD");
+    const entrypoint = ins.find((i) => i.kind === "ENTRYPOINT");
+    return {
+      root: "/nowhere",
+      workdir: "/app",
+      env: new Map(),
+      user: user?.kind === "USER" ? { uid: user.uid, gid: user.gid } : { uid: 0, gid: 0 },
+      exposed: [],
+      ...(entrypoint?.kind === "ENTRYPOINT" ? { entrypoint: entrypoint.argv } : {}),
+      ...(cmd?.kind === "CMD" ? { cmd: cmd.argv } : {}),
+    };
+  }
+  const yaml = createRequire(join(repo, "packages/operator/package.json"))("yaml") as {
+    parseAllDocuments(s: string): { toJS(): unknown }[];
+  };
+  const committed = yaml
+    .parseAllDocuments(readFileSync(join(repo, "packages/operator/manifests/install.yaml"), "utf8"))
+    .map((d) => d.toJS() as { kind?: string })
+    .find((d) => d.kind === "Deployment") as Parameters<typeof deploymentFitsImage>[0];
+
+  it("the committed install.yaml runs the Dockerfile's USER and CMD on a read-only root with /tmp mounted", () => {
+    expect(deploymentFitsImage(committed, operatorImage())).toBeUndefined();
+  });
+
+  /** The fields a row breaks, writable. */
+  interface Editable {
+    spec: {
+      template: {
+        spec: {
+          securityContext: { runAsUser?: number };
+          containers: {
+            command?: string[];
+            args?: string[];
+            securityContext: { readOnlyRootFilesystem?: boolean };
+            volumeMounts?: unknown[];
+          }[];
+        };
+      };
+    };
+  }
+  type Container = Editable["spec"]["template"]["spec"]["containers"][number];
+  const container = (d: Editable) => d.spec.template.spec.containers[0] as Container;
+  const broken: [string, (d: Editable) => void, RegExp][] = [
+    [
+      "another user",
+      (d) => {
+        d.spec.template.spec.securityContext.runAsUser = 1000;
+      },
+      /runs as 1000:65532, the image's USER is 65532:65532/,
+    ],
+    [
+      "a command override",
+      (d) => {
+        container(d).command = ["sh"];
+      },
+      /overrides the image's ENTRYPOINT/,
+    ],
+    [
+      "another subcommand",
+      (d) => {
+        container(d).args = ["demo"];
+      },
+      /args start with demo, the image's CMD with operator/,
+    ],
+    [
+      "a writable root",
+      (d) => {
+        container(d).securityContext.readOnlyRootFilesystem = false;
+      },
+      /not read-only/,
+    ],
+    [
+      "no /tmp mount",
+      (d) => {
+        container(d).volumeMounts = [];
+      },
+      /mounts nothing writable at \/tmp/,
+    ],
+  ];
+  it.each(broken)("finds %s", (_, breakIt, message) => {
+    const copy = structuredClone(committed) as unknown as Editable;
+    breakIt(copy);
+    expect(deploymentFitsImage(copy as unknown as typeof committed, operatorImage())).toMatch(message);
   });
 });
