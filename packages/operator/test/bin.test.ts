@@ -23,11 +23,11 @@ describe("the kaito bin", () => {
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/unknown command 'frobnicate'/);
     expect(usage.stderr).not.toMatch(/\bat .*\.ts:\d+/);
-  });
+  }, 120_000); // three CLI processes, each loading the sources: seconds each, more on a loaded machine
 
   it("reads standard input", () => {
     const r = kaitoBin(["validate", "-"], "not: [valid\n");
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^<stdin>:/);
-  });
+  }, 60_000);
 });

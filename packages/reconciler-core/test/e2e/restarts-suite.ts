@@ -219,6 +219,7 @@ export function describeRestarts(backendName: string): void {
         await last.exited;
       });
     },
-    240_000,
+    // ~1 min alone; 21 process start-ups make it several times longer on a loaded machine.
+    600_000,
   );
 }
