@@ -296,9 +296,10 @@ describe("the reconciler's end-to-end scenarios with exactly the shipped Cluster
           : undefined;
       },
       WAIT_MS,
-    ).catch((e: Error) => {
+    ).catch(async (e: Error) => {
+      const pod = await getJson(env.admin, ["pod", "phi-0", "-n", SCEN]);
       throw new Error(
-        `${e.message}; last seen: ${JSON.stringify(lastSts)}; phi: ${JSON.stringify(op.logs.filter((l) => l.workspace === "phi").slice(-5))}`,
+        `${e.message}; last seen: ${JSON.stringify(lastSts)}; pod phi-0: ${JSON.stringify(pod?.status)}; phi: ${JSON.stringify(op.logs.filter((l) => l.workspace === "phi").slice(-5))}`,
       );
     });
     const spec = (sts.spec as { template: { spec: { initContainers?: Array<{ name: string }> } } }).template.spec;
