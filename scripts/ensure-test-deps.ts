@@ -106,7 +106,9 @@ if (found === undefined || compareVersions(found, neededGo) < 0) {
 
 console.log(`test deps: building ${missing.map((s) => s.name).join(", ")} with go${found} into ${cacheDir}`);
 if (missing.some((s) => s.toolsModule === "kube"))
-  console.log("  (a first build needs about 1,100 CPU-seconds: 10-15 minutes on 2 idle cores; later runs reuse the cache)");
+  console.log(
+    "  (a first build needs about 1,100 CPU-seconds: 10-15 minutes on 2 idle cores; later runs reuse the cache)",
+  );
 // One `go build` per tools module: the binaries of k8s.io/kubernetes share most packages, and one invocation
 // compiles those once and links the binaries in parallel with the remaining compiles.
 for (const module of new Set(missing.map((s) => s.toolsModule)))
