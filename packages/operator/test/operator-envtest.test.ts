@@ -209,13 +209,16 @@ describe("kaito operator on envtest with the manifests' RBAC", () => {
       expect(m.body).toContain("controller_runtime_reconcile_time_seconds_bucket");
       // The seed's filled-in copy names a push secret that does not exist in "seed": a bad-input pass, logged with
       // the reconcile's fields.
-      const line = await eventually("a reconcile log line of the seed Workspace", () =>
+      // (A pass can also end without a reason, e.g. when the cache has not seen the last write yet: its "reconcile
+      // finished" debug line carries the same fields; the bad-input line is the one with a reason.)
+      const line = await eventually("a reconcile log line of the seed Workspace with a reason", () =>
         leader.logs.find(
           (l) =>
             l.workspace === "workspace-tuning-phi-3" &&
             l.namespace === "seed" &&
             typeof l.reconcileID === "string" &&
-            l.controller === "workspace",
+            l.controller === "workspace" &&
+            l.reason !== undefined,
         ),
       );
       expect(line.reason).toBe("SecretNotFound");
