@@ -55,7 +55,7 @@ interface HashingFileWriter {
  * cache. Handing the bytes to other threads (a digest worker and libuv's pool, as this package did before) let the
  * three stages overlap on an idle machine but cost twice the CPU on a busy one: every byte was read from memory
  * again on another core by each stage, and each thread hop paid a wake-up. Pieces are at most the fast reader's
- * batch (512 KiB), so the event loop is held for one such write at a time.
+ * batch (256 KiB), so the event loop is held for one such hash and write at a time.
  */
 function hashingFileWriter(algo: HashAlgorithm, fd: number): HashingFileWriter {
   const h = createHash(algo);

@@ -1,9 +1,9 @@
 /**
  * A GET for blob bodies over its own socket, bypassing node:http's receive path: the socket reads with `onread` into
  * the free end of the batch being filled (no Buffer per chunk, no copy), in reads of up to 256 KiB (node:http reads
- * 64 KiB and copies each chunk into a fresh Buffer). Body bytes are gathered into a few reused 512 KiB batches, each
- * handed to a sink (hash + disk write) as soon as it is full, synchronously from the read callback, so that a sink
- * that works synchronously finds the bytes still in this core's cache; a sink may also keep a batch (up to
+ * 64 KiB and copies each chunk into a fresh Buffer). Each read lands in one of a few reused batches (by default of the
+ * read's size), handed to a sink (hash + disk write) as soon as it is full, synchronously from the read callback, so
+ * that a sink that works synchronously finds the bytes still in this core's cache; a sink may also keep a batch (up to
  * `batchCount` at once) and the socket pauses only while every batch is taken. Memory stays bounded by the batches.
  */
 import type { IncomingHttpHeaders } from "node:http";
@@ -55,10 +55,11 @@ export interface FastGetRequest {
   /** Largest socket read, straight into a batch (default 256 KiB; a smaller body reads at most its length). */
   readonly readBufferBytes?: number;
   /**
-   * Batch size handed to the sink (default and minimum: twice the read size, 512 KiB; a smaller body gets batches of
-   * its length). Small enough that a sink hashing and writing it synchronously finds it in the core's cache (a 1 GiB
-   * pull cost half the CPU of the 8 MiB batches that a digest worker and libuv's pool took in turns; see the bench
-   * README), large enough that per-batch costs (a promise, a `write` system call) stay negligible.
+   * Batch size handed to the sink (default and minimum: the read size, so that each read is handed over as it lands;
+   * a smaller body gets batches of its length). Small enough that a sink hashing and writing it synchronously finds it
+   * in the core's cache (a 1 GiB pull cost half the CPU of the 8 MiB batches that a digest worker and libuv's pool took
+   * in turns; see the bench README), large enough that per-batch costs (a promise, a `write` system call) stay
+   * negligible.
    */
   readonly batchBytes?: number;
   /** Number of batches (default 3, at least 2): how far receiving may run ahead of the sink. */
@@ -128,7 +129,7 @@ function exchange(req: FastGetRequest, url: URL, headers: Readonly<Record<string
     }
     // Sized for the body once its head arrived (see onHead).
     let readSize = req.readBufferBytes ?? 256 * 1024;
-    let batchSize = Math.max(req.batchBytes ?? 0, 2 * readSize);
+    let batchSize = Math.max(req.batchBytes ?? 0, readSize);
     // Before the head, and for a body kept in memory, the socket reads into this small spare buffer; a body going to
     // a sink is read straight into the free end of the batch being filled, so that its bytes are not copied (see
     // nextReadBuffer).
