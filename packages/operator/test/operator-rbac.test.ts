@@ -16,6 +16,7 @@ import { ConditionType } from "@kaito-ts/workspace-types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operatorClusterRole } from "../src/manifests/generate.ts";
 import { CLUSTER_RULES, LEASE_RULES, type OperatorRule, policyRule } from "../src/manifests/rbac.ts";
+import { type DemoRegistry, startDemoRegistry } from "../src/playground/demo-registry.ts";
 import {
   condition,
   type Env,
@@ -62,6 +63,7 @@ const PARALLEL = 4;
 const BOUND_MS = 120_000;
 
 let env: Env;
+let registry: DemoRegistry;
 
 /** A trial: the ClusterRole and Lease Role rules its ServiceAccount gets. */
 interface Trial {
@@ -123,7 +125,7 @@ function rbacObjects(t: Trial): object[] {
 }
 
 /** The trial's Workspaces: inference, tuning with a push secret, and an unknown preset (a Warning event each pass). */
-function workspaces(ns: string): object[] {
+function workspaces(ns: string, host: string): object[] {
   const base = (name: string) => ({
     apiVersion: "kaito.sh/v1beta1",
     kind: "Workspace",
@@ -136,7 +138,7 @@ function workspaces(ns: string): object[] {
       kind: "Secret",
       metadata: { name: "push", namespace: ns },
       type: "kubernetes.io/dockerconfigjson",
-      data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") },
+      stringData: { ".dockerconfigjson": JSON.stringify({ auths: { [host]: {} } }) },
     },
     { ...base("inf"), inference: { preset: { name: "phi-3-mini-4k-instruct" } } },
     {
@@ -145,7 +147,8 @@ function workspaces(ns: string): object[] {
         preset: { name: "phi-3-mini-4k-instruct" },
         method: "qlora",
         input: { urls: ["https://example.com/data.parquet"] },
-        output: { image: "registry.example.com/adapters/x:1", imagePushSecret: "push" },
+        // The real kaito-publish pushes the trainer's adapter to the local docker-registry.
+        output: { image: `${host}/${ns}/adapter:1`, imagePushSecret: "push" },
       },
     },
     { ...base("unknown"), inference: { preset: { name: "no-such-model-7b" } } },
@@ -221,6 +224,7 @@ async function trial(t: Trial): Promise<Outcome> {
       `--kubeconfig=${scoped.kubeconfigPath}`,
       `--namespace=${NS}`,
       `--lease-name=${leaseName(t.index)}`,
+      `--insecure-registries=${registry.host}`,
       "--webhook-port=-1",
       "--lease-duration-ms=3000",
       "--renew-deadline-ms=2000",
@@ -232,7 +236,8 @@ async function trial(t: Trial): Promise<Outcome> {
   );
   const stops = t.removed === undefined ? "pass" : EXPECTATIONS[keyOf(t.removed)]?.stops;
   try {
-    if (stops === "pass") expect((await kubectl(env.admin, ["apply", "-f", "-"], toYaml(workspaces(ns)))).code).toBe(0);
+    if (stops === "pass")
+      expect((await kubectl(env.admin, ["apply", "-f", "-"], toYaml(workspaces(ns, registry.host)))).code).toBe(0);
     const wanted = t.removed === undefined ? undefined : keyOf(t.removed);
     const until = Date.now() + BOUND_MS;
     let done = false;
@@ -314,13 +319,13 @@ const trials: Trial[] = [
 /**
  * Trials start once the environment is up. Operators without a cache or Lease rule reconcile nothing, so they run
  * beside the control trial, `PARALLEL - 1` at a time; those that reconcile (a pass is refused) would also reconcile
- * the control's Workspaces, so they start after it, two at a time.
+ * the control's Workspaces, so they start after it (then `PARALLEL` at a time: each reads only its own refusals).
  */
 const outcomes = new Map<number, Promise<Outcome>>();
 let started: Promise<void> | undefined;
 function schedule(): void {
   const beside = limiter(PARALLEL - 1);
-  const passes = limiter(2);
+  const passes = limiter(PARALLEL);
   const control = trials[0] as Trial;
   const first = trial(control);
   outcomes.set(control.index, first);
@@ -336,12 +341,16 @@ function schedule(): void {
 }
 
 beforeAll(async () => {
+  const reg = await startDemoRegistry();
+  if (!("host" in reg)) throw new Error(`this test needs Debian's docker-registry (pnpm test-deps): ${reg.reason}`);
+  registry = reg;
   env = await startEnv();
   schedule();
 }, 180_000);
 afterAll(async () => {
   await started;
   await env?.stop();
+  await registry?.stop();
 }, 600_000);
 
 describe("the shipped RBAC: every rule is needed", () => {
