@@ -1,5 +1,11 @@
-import http, { type IncomingHttpHeaders } from "node:http";
-import https from "node:https";
+import type { Agent as HttpAgent, IncomingHttpHeaders } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
+
+// Taken with getBuiltinModule rather than an ESM import: importing node:http as a module evaluates every export,
+// including the lazy WebSocket/MessageEvent ones, which loads Node's bundled undici (~50-90 ms of start-up that a
+// CLI invocation such as `kaito-publish pull` would pay for nothing).
+const http = process.getBuiltinModule("node:http");
+const https = process.getBuiltinModule("node:https");
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { isOciRegistryError, OciRegistryError, redactUrl } from "../errors.ts";
@@ -42,9 +48,9 @@ export interface HttpResponse {
 /** Keep-alive agents, one pair per client. */
 export interface Agents {
   /** For http: URLs. */
-  readonly http: http.Agent;
+  readonly http: HttpAgent;
   /** For https: URLs. */
-  readonly https: https.Agent;
+  readonly https: HttpsAgent;
 }
 
 /** Creates keep-alive agents. */
