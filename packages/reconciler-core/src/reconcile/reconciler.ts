@@ -577,7 +577,11 @@ export class WorkspaceReconciler {
           ...Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== undefined)),
         } as TuningProgress;
       } catch (e) {
-        this.#log.debug({ err: e, pod: pod.metadata.name }, "could not read the trainer log");
+        // At most once per minIntervalMs per Workspace. A refused read (pods/log) is the likely cause: say so.
+        this.#log.warn(
+          { err: e, workspace: key, pod: pod.metadata.name, container },
+          "could not read the trainer log (tuning progress stays unknown); check that the controller may get pods/log",
+        );
       }
     }
     this.#progressCache.set(key, { at: now, progress, final: finished });

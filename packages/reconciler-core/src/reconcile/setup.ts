@@ -137,6 +137,7 @@ export function setupWorkspaceController(
     provisioner,
     events: mgr.events,
     clock: mgr.clock,
+    logger: mgr.logger,
   });
   const owner = { group: KAITO_GROUP, kind: WORKSPACE_KIND };
   const toWorkspace = labelMapper(KaitoLabel.WorkspaceNamespace, KaitoLabel.Workspace);

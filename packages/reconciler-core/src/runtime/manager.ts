@@ -263,4 +263,9 @@ export class Manager {
   get clock(): Clock {
     return this.#clock;
   }
+
+  /** The logger the manager and its controllers write to (silent unless one was given). */
+  get logger(): RuntimeLogger {
+    return this.#log;
+  }
 }

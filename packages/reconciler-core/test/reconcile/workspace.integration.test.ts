@@ -19,6 +19,8 @@ import {
   Resources,
   setupWorkspaceController,
   TUNING_PROGRESS_CONDITION,
+  type LogReader,
+  type RuntimeLogger,
   type WorkspaceControllerSetup,
 } from "../../src/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
@@ -93,6 +95,23 @@ describe.each(backends)(
     let client: KubeRestClient;
     let mgr: Manager;
     let setup: WorkspaceControllerSetup;
+    /** The controllers' warnings (both managers of this file log to it). */
+    const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
+    const logger: RuntimeLogger = {
+      debug: () => {},
+      info: () => {},
+      error: () => {},
+      warn: (fields, message) => warnings.push({ fields, message }),
+    };
+    /** The node agent's logs, refused (as RBAC would) for the pods of Workspaces named `nolog…`. */
+    const logs: LogReader = (ns, pod, container, tailLines) =>
+      pod.startsWith("nolog")
+        ? Promise.reject(
+            new Error(`pods "${pod}" is forbidden: cannot get resource "pods/log" in the namespace "${ns}"`),
+          )
+        : be.podLogs !== undefined
+          ? be.podLogs(ns, pod, container, tailLines)
+          : client.logs(ns, pod, { container, tailLines });
     const get = (name: string) => client.get(Resources.Workspace, "default", name);
 
     beforeAll(async () => {
@@ -129,11 +148,12 @@ describe.each(backends)(
         kubeConfig: be.kubeConfig,
         gracefulShutdownTimeoutMs: 5000,
         informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
+        logger,
       });
       setup = setupWorkspaceController(mgr, {
         provisioner: (port) => createKarpenterProvisioner({ port }),
         tuningProgress: { minIntervalMs: 100 },
-        ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
+        logs,
         nodeRequeueMs: 200,
       });
       await mgr.start();
@@ -387,6 +407,20 @@ describe.each(backends)(
       expect((await get("tune"))?.metadata.resourceVersion).toBe(finished?.metadata.resourceVersion);
     });
 
+    it("tuning: a trainer log that cannot be read is a warning naming the pod and what to check; the tuning still succeeds", async () => {
+      await client.create(Resources.Workspace, tuning("nolog", { volumeSource: { emptyDir: {} } }));
+      await eventually(
+        "nolog succeeded",
+        async () => cond(await get("nolog"), ConditionType.WorkspaceSucceeded)?.status === "True",
+        WAIT_MS,
+      );
+      const warning = warnings.find((w) => String(w.fields.pod ?? "").startsWith("nolog-"));
+      expect(warning?.message).toContain("could not read the trainer log");
+      expect(warning?.message).toContain("pods/log");
+      expect(warning?.fields).toMatchObject({ workspace: "default/nolog", container: "nolog" });
+      expect(String(warning?.fields.err)).toContain("forbidden");
+    });
+
     it("tuning: a spec update deletes the Job and creates it again for the new revision", async () => {
       const before = await client.get(Resources.Job, "default", "tune");
       expect(before).toBeDefined();
@@ -511,12 +545,16 @@ describe.each(backends)(
           (await client.list(Resources.NodeClaim, { labelSelector: "kaito.sh/workspace=restart" })).items.length > 0,
       );
       await first.stop();
-      mgr = new Manager({ kubeConfig: be.kubeConfig, informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } } });
+      mgr = new Manager({
+        kubeConfig: be.kubeConfig,
+        informerDefaults: { backoff: { initialMs: 50, maxMs: 500 } },
+        logger,
+      });
       setup = setupWorkspaceController(mgr, {
         provisioner: (port) => createKarpenterProvisioner({ port }),
         tuningProgress: { minIntervalMs: 100 },
         nodeRequeueMs: 200,
-        ...(be.podLogs !== undefined ? { logs: be.podLogs } : {}),
+        logs,
       });
       await mgr.start();
       await eventually(
