@@ -88,6 +88,23 @@ metadata:
       });
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toContain("provisioner: Required value");
+      const change = await kubectl().run([
+        "patch",
+        "sc",
+        name,
+        "--type=merge",
+        "-p",
+        '{"provisioner":"example.com/other","parameters":{"a":"b"},"reclaimPolicy":"Retain","volumeBindingMode":"WaitForFirstConsumer"}',
+      ]);
+      expect(change.code).not.toBe(0);
+      expect(change.stderr.trim()).toBe(
+        [
+          `The StorageClass "${name}" is invalid: `,
+          ...["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"].map(
+            (f) => `* ${f}: Invalid value: null: field is immutable`,
+          ),
+        ].join("\n"),
+      );
       await kubectl().ok(["delete", "sc", name]);
     });
   });

@@ -97,20 +97,8 @@ export function writeUpdate(
     delete meta.deletionGracePeriodSeconds;
   }
   if (def.builtin) defaultBuiltinOnWrite(def.kind, def.group, next);
-  if (
-    def.builtin &&
-    def.group === "" &&
-    (def.kind === "ConfigMap" || def.kind === "Secret") &&
-    old.immutable === true
-  ) {
-    const causes: FieldCause[] = [];
-    for (const f of def.kind === "Secret" ? ["data", "immutable"] : ["data", "binaryData", "immutable"])
-      if (!deepEqual(old[f], next[f]))
-        causes.push({
-          field: f,
-          reason: "FieldValueForbidden",
-          message: "Forbidden: field is immutable when `immutable` is set",
-        });
+  if (def.builtin) {
+    const causes = immutableFieldCauses(def, old, next);
     if (causes.length > 0) throw invalid(def.group, def.kind, meta.name ?? "", causes);
   }
   validateAndPrepare(def, next, old, opts, warnings);
@@ -144,4 +132,25 @@ function stripVolatile(o: KubeObject): KubeObject {
   delete meta.managedFields;
   delete meta.resourceVersion;
   return { ...o, metadata: meta };
+}
+
+/**
+ * The changes an update may not make to a built-in object: the data of an `immutable` ConfigMap or Secret, and a
+ * StorageClass's provisioner, parameters, reclaim policy and binding mode (the real server's wording and order).
+ */
+function immutableFieldCauses(def: ResourceDefinition, old: KubeObject, next: KubeObject): FieldCause[] {
+  const changed = (fields: readonly string[]) => fields.filter((f) => !deepEqual(old[f], next[f]));
+  if (def.group === "" && (def.kind === "ConfigMap" || def.kind === "Secret") && old.immutable === true)
+    return changed(def.kind === "Secret" ? ["data", "immutable"] : ["data", "binaryData", "immutable"]).map((f) => ({
+      field: f,
+      reason: "FieldValueForbidden",
+      message: "Forbidden: field is immutable when `immutable` is set",
+    }));
+  if (def.group === "storage.k8s.io" && def.kind === "StorageClass")
+    return changed(["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"]).map((f) => ({
+      field: f,
+      reason: "FieldValueInvalid",
+      message: "Invalid value: null: field is immutable",
+    }));
+  return [];
 }
