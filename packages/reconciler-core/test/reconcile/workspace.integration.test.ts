@@ -303,12 +303,35 @@ describe.each(backends)(
         labelSelector: "workspace.kaito.io/name=phi",
       });
       expect(revs.items).toHaveLength(2);
+      // The roll (old pod terminated, new pod scheduled, its init containers and server started) is the work of
+      // the real StatefulSet controller, scheduler and the node agent: well under a second alone, but on envtest it
+      // has once taken over 45 s with three test files sharing 2 cores. The failure says where the roll stood.
+      let last = "";
       await eventually(
         "ready again",
-        async () => cond(await get("phi"), ConditionType.InferenceReady)?.status === "True",
-        WAIT_MS,
-      );
-    });
+        async () => {
+          const w = await get("phi");
+          const s = await client.get(Resources.StatefulSet, "default", "phi");
+          const pods = await client.list(Resources.Pod, {
+            namespace: "default",
+            labelSelector: "kaito.sh/workspace=phi",
+          });
+          last = JSON.stringify({
+            inferenceReady: cond(w, ConditionType.InferenceReady),
+            statefulSet: s?.status,
+            pods: pods.items.map((p) => ({
+              name: p.metadata.name,
+              deleting: p.metadata.deletionTimestamp,
+              status: p.status,
+            })),
+          }).slice(0, 3000);
+          return cond(w, ConditionType.InferenceReady)?.status === "True";
+        },
+        120_000,
+      ).catch((e: Error) => {
+        throw new Error(`${e.message}; last seen: ${last}`);
+      });
+    }, 180_000);
 
     it("bad input: an unknown preset gets a condition, a Warning event and back-off — other Workspaces are unaffected", async () => {
       await client.create(Resources.Workspace, inference("unknown", "no-such-model-7b"));
