@@ -49,10 +49,7 @@ export const workspaceChanged: EventPredicate = (kind, obj, old) => {
 
 /** Options of {@link setupWorkspaceController}. */
 export interface SetupWorkspaceControllerOptions
-  extends Omit<
-    WorkspaceReconcilerOptions,
-    "client" | "caches" | "provisioner" | "events" | "clock" | "logger" | "nodeClaimsWatched"
-  > {
+  extends Omit<WorkspaceReconcilerOptions, "client" | "caches" | "provisioner" | "events" | "clock" | "logger"> {
   /** The provisioner, given the cache-backed object port to work through. */
   readonly provisioner: NodeProvisioner | ((port: KubernetesObjectPort) => NodeProvisioner);
   /** Watch NodeClaims (Karpenter / gpu-provisioner modes; default: unless `buildOptions.nodeProvisioner` is `byo`). */
@@ -141,7 +138,6 @@ export function setupWorkspaceController(
     events: mgr.events,
     clock: mgr.clock,
     logger: mgr.logger,
-    nodeClaimsWatched: nodeClaims !== undefined,
   });
   const owner = { group: KAITO_GROUP, kind: WORKSPACE_KIND };
   const toWorkspace = labelMapper(KaitoLabel.WorkspaceNamespace, KaitoLabel.Workspace);
