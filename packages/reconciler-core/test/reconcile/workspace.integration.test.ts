@@ -304,8 +304,9 @@ describe.each(backends)(
       });
       expect(revs.items).toHaveLength(2);
       // The roll (old pod terminated, new pod scheduled, its init containers and server started) is the work of
-      // the real StatefulSet controller, scheduler and the node agent: well under a second alone, but on envtest it
-      // has once taken over 45 s with three test files sharing 2 cores. The failure says where the roll stood.
+      // the real StatefulSet controller, scheduler and the node agent: well under a second alone. In two full runs
+      // (three files sharing 2 cores, with a reconciler change since reverted) the new phi-0 stayed Pending after it
+      // was scheduled — the node agent never started it. The failure says where the roll stood.
       let last = "";
       await eventually(
         "ready again",
