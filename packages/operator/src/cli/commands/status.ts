@@ -1,3 +1,4 @@
+import { formatDuration } from "@kaito-ts/reconciler-core";
 import type { WorkspaceClient, WorkspaceEvent } from "@kaito-ts/workspace-client";
 import type { Workspace, WorkspaceTuningProgress } from "@kaito-ts/workspace-types";
 import type { Command } from "commander";
@@ -38,15 +39,6 @@ export function conditionLines(lib: StatusHelpers, ws: Workspace): string[] {
     .map((c) => `  ${c.type}=${c.status}${c.reason ? `  ${c.reason}` : ""}${c.message ? `: ${c.message}` : ""}`);
 }
 
-function seconds(s: number): string {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  if (h > 0) return `${h}h${String(m).padStart(2, "0")}m${String(sec).padStart(2, "0")}s`;
-  if (m > 0) return `${m}m${String(sec).padStart(2, "0")}s`;
-  return `${sec}s`;
-}
-
 /**
  * `status.tuningProgress` of a tuning Workspace in one line, or `undefined` when the trainer has not reported yet:
  * `step 120/400 (30%)  epoch 0.90  loss 1.2031  ETA 12m00s  (read 20s ago)`; once completed, the train loss and
@@ -68,7 +60,7 @@ export function tuningProgressLine(
   if (p.completed === true) {
     if (p.trainLoss !== undefined) parts.push(`train loss ${p.trainLoss.toFixed(4)}`);
     parts.push("finished");
-  } else if (p.etaSeconds !== undefined) parts.push(`ETA ${seconds(p.etaSeconds)}`);
+  } else if (p.etaSeconds !== undefined) parts.push(`ETA ${formatDuration(p.etaSeconds)}`);
   if (parts.length === 0) return undefined;
   const read = p.observedTime !== undefined ? `  (read ${lib.formatAge(new Date(p.observedTime), now)} ago)` : "";
   return `${parts.join("  ")}${read}`;
