@@ -107,7 +107,7 @@ if (found === undefined || compareVersions(found, neededGo) < 0) {
 console.log(`test deps: building ${missing.map((s) => s.name).join(", ")} with go${found} into ${cacheDir}`);
 if (missing.some((s) => s.toolsModule === "kube"))
   console.log(
-    "  (a first build needs about 1,100 CPU-seconds: 10-15 minutes on 2 idle cores; later runs reuse the cache)",
+    "  (a first build takes about 7 minutes on 2 idle cores, longer on a busy machine; later runs reuse the cache)",
   );
 // One `go build` per tools module: the binaries of k8s.io/kubernetes share most packages, and one invocation
 // compiles those once and links the binaries in parallel with the remaining compiles.
