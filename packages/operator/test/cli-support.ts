@@ -66,6 +66,29 @@ export async function recordEvent(kc: KubeConfig, namespace: string, name: strin
 }
 
 /** The CLI scenarios on one backend. */
+/** A CLI I/O for `status --watch`: both streams collected in one text, and an interrupt (Ctrl-C) to end the watch. */
+function watchIO(isTTY: boolean): { io: CliIO; output(): string; interrupt(): void } {
+  let out = "";
+  let interrupt: () => void = () => {};
+  const interrupted = new Promise<void>((r) => {
+    interrupt = r;
+  });
+  const collect = (t: string) => {
+    out += t;
+  };
+  return {
+    io: {
+      stdout: collect,
+      stderr: collect,
+      readInput: () => Promise.reject(new Error("no input")),
+      isTTY,
+      interrupted: () => interrupted,
+    },
+    output: () => out,
+    interrupt: () => interrupt(),
+  };
+}
+
 export function cliClusterScenarios(start: () => Promise<CliBackend>): void {
   let backend: CliBackend;
   let k: string[];
@@ -142,66 +165,36 @@ export function cliClusterScenarios(start: () => Promise<CliBackend>): void {
   });
 
   it("status --watch prints a new block per change (non-TTY) and ends on interrupt", async () => {
-    let out = "";
-    let interrupt: () => void = () => {};
-    const interrupted = new Promise<void>((r) => {
-      interrupt = r;
-    });
-    const io: CliIO = {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: (t) => {
-        out += t;
-      },
-      readInput: () => Promise.reject(new Error("no input")),
-      isTTY: false,
-      interrupted: () => interrupted,
-    };
+    const { io, output, interrupt } = watchIO(false);
     const done = runCli(["status", "workspace-phi-3-mini", "--watch", ...k], io);
-    for (let i = 0; i < 200 && !out.includes("Conditions:"); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !output().includes("Conditions:"); i++) await new Promise((r) => setTimeout(r, 25));
     await setConditions(backend.kubeConfig, "default", "workspace-phi-3-mini", [
       { type: "ResourceReady", status: "True", reason: "workspaceResourceStatusSuccess", message: "nodes are ready" },
       { type: "InferenceReady", status: "True", reason: "WorkspaceInferenceStatusSuccess", message: "served" },
       { type: "WorkspaceSucceeded", status: "True", reason: "workspaceSucceeded", message: "ready" },
     ]);
-    for (let i = 0; i < 400 && !out.includes("WorkspaceSucceeded=True"); i++)
+    for (let i = 0; i < 400 && !output().includes("WorkspaceSucceeded=True"); i++)
       await new Promise((r) => setTimeout(r, 25));
     interrupt();
     expect(await done).toBe(0);
-    expect(out).toMatch(/\n--- \d{4}-\d\d-\d\dT[^\n]+\nNAME/);
-    expect(out).toMatch(/^workspace-phi-3-mini\s+Standard_NC24ads_A100_v4\s+True\s+True\s+True\s+\d+s$/m);
+    expect(output()).toMatch(/\n--- \d{4}-\d\d-\d\dT[^\n]+\nNAME/);
+    expect(output()).toMatch(/^workspace-phi-3-mini\s+Standard_NC24ads_A100_v4\s+True\s+True\s+True\s+\d+s$/m);
   });
 
   it("status --watch on a terminal clears and redraws the view on each change", async () => {
-    let out = "";
-    let interrupt: () => void = () => {};
-    const interrupted = new Promise<void>((r) => {
-      interrupt = r;
-    });
-    const io: CliIO = {
-      stdout: (t) => {
-        out += t;
-      },
-      stderr: (t) => {
-        out += t;
-      },
-      readInput: () => Promise.reject(new Error("no input")),
-      isTTY: true,
-      interrupted: () => interrupted,
-    };
+    const { io, output, interrupt } = watchIO(true);
     const done = runCli(["status", "workspace-phi-3-mini", "-w", ...k], io);
-    for (let i = 0; i < 200 && !out.includes("Recent events:"); i++) await new Promise((r) => setTimeout(r, 25));
+    for (let i = 0; i < 200 && !output().includes("Recent events:"); i++) await new Promise((r) => setTimeout(r, 25));
     await recordEvent(backend.kubeConfig, "default", "workspace-phi-3-mini", "WorkspaceSucceeded", "all done");
     await setConditions(backend.kubeConfig, "default", "workspace-phi-3-mini", [
       { type: "ResourceReady", status: "True", reason: "workspaceResourceStatusSuccess", message: "nodes are ready" },
       { type: "InferenceReady", status: "True", reason: "WorkspaceInferenceStatusSuccess", message: "served again" },
     ]);
-    for (let i = 0; i < 400 && !(out.includes("served again") && out.includes("all done")); i++)
+    for (let i = 0; i < 400 && !(output().includes("served again") && output().includes("all done")); i++)
       await new Promise((r) => setTimeout(r, 25));
     interrupt();
     expect(await done).toBe(0);
-    const frames = out.split("\x1b[H\x1b[2J").filter((f) => f !== "");
+    const frames = output().split("\x1b[H\x1b[2J").filter((f) => f !== "");
     expect(frames.length).toBeGreaterThanOrEqual(2);
     expect(frames[0]).toMatch(/^NAME\s+INSTANCE/);
     expect(frames.at(-1)).toContain("InferenceReady=True  WorkspaceInferenceStatusSuccess: served again");

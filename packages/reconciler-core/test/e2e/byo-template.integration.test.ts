@@ -16,13 +16,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KubeObject, KubeRestClient, Manager, Resources, setupWorkspaceController } from "../../src/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
+import { inferenceServerProcess } from "../support/inference-server.ts";
 
 const SKU = "Standard_NC24ads_A100_v4";
 const WAIT_MS = 60_000;
 /** The simulated cloud's provider-ID prefix (cluster `kaito-sim`): its node agent is the kubelet of these nodes. */
 const PROVIDER_PREFIX =
   "azure:///subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/mc_kaito-sim_kaito-sim_local/";
-const SERVER = `require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT));`;
 const TEMPLATE_IMAGE = "ghcr.io/huggingface/text-generation-inference:3.3.4";
 
 function cond(ws: KubeObject | undefined, type: string): Condition | undefined {
@@ -107,10 +107,7 @@ describe.each(backends)(
             images: [
               {
                 image: "*/kaito-base:*",
-                spawn: (ctx) => ({
-                  command: [process.execPath, "-e", SERVER],
-                  env: { PORT: String(ctx.ports[5000] ?? 0) },
-                }),
+                spawn: inferenceServerProcess,
               },
             ],
           },

@@ -19,6 +19,7 @@ import { type Condition, ConditionType, workspaceCrd } from "@kaito-ts/workspace
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KubeObject, KubeRestClient, Resources } from "../../src/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
+import { inferenceServerProcess } from "../support/inference-server.ts";
 
 const SKU = "Standard_NC24ads_A100_v4";
 const WAIT_MS = 60_000;
@@ -34,7 +35,6 @@ const MAX_RUNNING_DELAY_MS = 3000;
 /** Workspace `i` is created just before run `CREATE_AT[i]`, so the kills hit each at a different phase. */
 const CREATE_AT = [0, 7, 14];
 const FIXTURE = fileURLToPath(new URL("./fixtures/reconciler-process.ts", import.meta.url));
-const SERVER = `require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT));`;
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
 function prng(seed: number): () => number {
@@ -111,10 +111,7 @@ export function describeRestarts(backendName: string): void {
               images: [
                 {
                   image: "*/kaito-base:*",
-                  spawn: (ctx) => ({
-                    command: [process.execPath, "-e", SERVER],
-                    env: { PORT: String(ctx.ports[5000] ?? 0) },
-                  }),
+                  spawn: inferenceServerProcess,
                 },
               ],
             },

@@ -24,6 +24,7 @@ import {
   type WorkspaceControllerSetup,
 } from "../../src/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
+import { inferenceServerProcess } from "../support/inference-server.ts";
 
 const SKU = "Standard_NC24ads_A100_v4";
 /**
@@ -48,9 +49,6 @@ const t = setInterval(() => {
   if (i === total) { clearInterval(t); console.log("{'train_runtime': 2.0, 'train_loss': 1.5, 'epoch': 1.0}"); process.exit(0); }
 }, 60);
 `;
-
-// The inference server: answers the probes (`/health`) on the container's port 5000.
-const SERVER = `require("node:http").createServer((req, res) => res.end("ok")).listen(Number(process.env.PORT));`;
 
 // A server that dies at start-up, as vLLM does on a CUDA error.
 const CRASHING_SERVER = `console.error("RuntimeError: CUDA error: no kernel image is available"); process.exit(1);`;
@@ -136,7 +134,7 @@ describe.each(backends)(
                   if (meta.ownerReferences?.[0]?.kind === "Job") return { command: [process.execPath, "-e", TRAINER] };
                   if (meta.name?.startsWith("crashy-") === true)
                     return { command: [process.execPath, "-e", CRASHING_SERVER] };
-                  return { command: [process.execPath, "-e", SERVER], env: { PORT: String(ctx.ports[5000] ?? 0) } };
+                  return inferenceServerProcess(ctx);
                 },
               },
             ],
