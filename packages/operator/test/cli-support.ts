@@ -194,7 +194,9 @@ export function cliClusterScenarios(start: () => Promise<CliBackend>): void {
       await new Promise((r) => setTimeout(r, 25));
     interrupt();
     expect(await done).toBe(0);
-    const frames = output().split("\x1b[H\x1b[2J").filter((f) => f !== "");
+    const frames = output()
+      .split("\x1b[H\x1b[2J")
+      .filter((f) => f !== "");
     expect(frames.length).toBeGreaterThanOrEqual(2);
     expect(frames[0]).toMatch(/^NAME\s+INSTANCE/);
     expect(frames.at(-1)).toContain("InferenceReady=True  WorkspaceInferenceStatusSuccess: served again");
