@@ -23,15 +23,22 @@ import { inferenceServerProcess } from "../support/inference-server.ts";
 
 const SKU = "Standard_NC24ads_A100_v4";
 const WAIT_MS = 60_000;
-/** Kills before the last process runs to convergence. */
-const RUNS = 20;
 /**
- * A process is killed 0–MAX_DELAY_MS after it was spawned (while it loads its modules or syncs its caches) or after
- * its controllers started (in the middle of its passes).
+ * When each run is killed. Every kind appears a fixed number of times (20 runs in all), in an order shuffled by the
+ * seeded PRNG, so that every run covers each phase whatever the machine's speed:
+ * - `loading`: 0–LOADING_MS after the spawn, while Node loads the modules (that alone takes longer);
+ * - `syncing`: 0–SYNCING_MS after the process printed `syncing` (its informers list and watch);
+ * - `running`: 0–RUNNING_MS after it printed `started` (in the middle of its passes);
+ * - `anywhere`: 0–ANYWHERE_MS after the spawn (lands in whichever phase the machine's speed puts there).
  */
-const MAX_DELAY_MS = 5000;
-/** A kill timed from the moment the controllers run lands 0–MAX_RUNNING_DELAY_MS after it (passes are short). */
-const MAX_RUNNING_DELAY_MS = 3000;
+const KILL_SCHEDULE = { loading: 3, syncing: 3, running: 9, anywhere: 5 } as const;
+type KillKind = keyof typeof KILL_SCHEDULE;
+const LOADING_MS = 250;
+const SYNCING_MS = 100;
+const RUNNING_MS = 3000;
+const ANYWHERE_MS = 5000;
+/** Kills before the last process runs to convergence. */
+const RUNS = Object.values(KILL_SCHEDULE).reduce((a, b) => a + b, 0);
 /** Workspace `i` is created just before run `CREATE_AT[i]`, so the kills hit each at a different phase. */
 const CREATE_AT = [0, 7, 14];
 const FIXTURE = fileURLToPath(new URL("./fixtures/reconciler-process.ts", import.meta.url));
@@ -67,6 +74,8 @@ interface Reconciler {
   readonly child: ChildProcess;
   readonly exited: Promise<void>;
   output(): string;
+  /** True once it printed `syncing` (modules loaded, caches starting). */
+  syncing(): boolean;
   /** True once it printed `started` (caches synced, controllers running). */
   started(): boolean;
 }
@@ -82,11 +91,41 @@ function startReconciler(kubeconfigPath: string): Reconciler {
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let syncing = false;
   let started = false;
   child.stdout?.on("data", (b: Buffer) => {
-    if (b.toString().includes("started")) started = true;
+    const text = b.toString();
+    if (text.includes("syncing")) syncing = true;
+    if (text.includes("started")) started = true;
   });
-  return { child, exited, output: () => out, started: () => started };
+  return { child, exited, output: () => out, syncing: () => syncing, started: () => started };
+}
+
+/** The kinds of {@link KILL_SCHEDULE}, each as often as it says, in an order shuffled by `random` (Fisher–Yates). */
+function killOrder(random: () => number): KillKind[] {
+  const order = (Object.entries(KILL_SCHEDULE) as [KillKind, number][]).flatMap(([kind, n]) =>
+    Array.from({ length: n }, () => kind),
+  );
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as KillKind, order[i] as KillKind];
+  }
+  return order;
+}
+
+/**
+ * Waits for the phase that `kind` kills in (the `syncing` or `started` line; nothing for kills timed from the spawn),
+ * then a random delay within that kind's bound; returns the delay.
+ */
+async function killPoint(r: Reconciler, kind: KillKind, random: () => number): Promise<number> {
+  const phase = { loading: undefined, anywhere: undefined, syncing: r.syncing, running: r.started }[kind];
+  if (phase !== undefined)
+    await eventually(`the reconciler process reached ${kind}`, () => phase() || r.child.exitCode !== null, WAIT_MS);
+  const delay = Math.floor(
+    random() * { loading: LOADING_MS, syncing: SYNCING_MS, running: RUNNING_MS, anywhere: ANYWHERE_MS }[kind],
+  );
+  await new Promise((res) => setTimeout(res, delay));
+  return delay;
 }
 
 /** The restart test on the backend called `backendName` (none when `KAITO_TS_BACKENDS` leaves it out). */
@@ -135,6 +174,7 @@ export function describeRestarts(backendName: string): void {
         const seed = Number(process.env.KAITO_TS_RESTART_SEED ?? Date.now() % 2 ** 31);
         console.log(`[restarts ${backend.name}] seed ${seed} (KAITO_TS_RESTART_SEED=${seed} replays it)`);
         const random = prng(seed);
+        const order = killOrder(random);
         const names = CREATE_AT.map((_, i) => `restart-${i}`);
         const maxClaims = new Map<string, number>();
         const observeClaims = async () => {
@@ -151,19 +191,14 @@ export function describeRestarts(backendName: string): void {
             if (at === run) await client.create(Resources.Workspace, inference(names[i] as string));
           const r = startReconciler(kubeconfigPath);
           children.push(r);
-          // Two of five kills are timed from the spawn (most land while the process loads or syncs its caches), the
-          // others from the moment its controllers run: on a loaded machine start-up alone can outlast MAX_DELAY_MS.
-          const afterStart = random() >= 0.4;
-          const delay = Math.floor(random() * (afterStart ? MAX_RUNNING_DELAY_MS : MAX_DELAY_MS));
-          if (afterStart)
-            await eventually("the reconciler process started", () => r.started() || r.child.exitCode !== null, WAIT_MS);
-          await new Promise((res) => setTimeout(res, delay));
+          const kind = order[run] as KillKind;
+          const delay = await killPoint(r, kind, random);
           r.child.kill("SIGKILL");
-          delays.push(`${afterStart ? "+" : ""}${delay}${r.started() ? "" : " (starting)"}`);
+          delays.push(`${kind} ${delay}${r.started() ? "" : " (starting)"}`);
           await r.exited;
           await observeClaims();
         }
-        console.log(`[restarts ${backend.name}] kill delays (ms; + = after start-up): ${delays.join(", ")}`);
+        console.log(`[restarts ${backend.name}] kill points (phase waited for, then ms): ${delays.join(", ")}`);
         // Kills must land both while a process starts and while its controllers run, and some runs must have done
         // work before they died, or the test proves nothing about restarts.
         expect(delays.some((d) => d.endsWith("(starting)"))).toBe(true);
