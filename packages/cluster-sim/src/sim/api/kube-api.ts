@@ -56,6 +56,11 @@ export class KubeApi implements SimApi {
   readonly #listeners = new Set<(event: StoreEvent) => void>();
   readonly #abort = new AbortController();
   readonly #loops: Promise<void>[] = [];
+  /**
+   * Per resource (collection path), the newest resourceVersion its list or watch delivered: a write's answer at or
+   * below it is already in the cache, or already superseded (the object deleted, or replaced by one of the same name).
+   */
+  readonly #delivered = new Map<string, string>();
   #synced: Promise<void> | undefined;
 
   constructor(kubeConfig: KubeConfig, options: KubeApiOptions) {
@@ -135,6 +140,7 @@ export class KubeApi implements SimApi {
     } while (continueToken !== undefined);
     const before = new Map(this.#cache.list(resource).map((o) => [o.metadata.uid ?? "", o]));
     this.#cache.replace(resource, items);
+    this.#delivered.set(collectionPath(resource), resourceVersion);
     for (const o of items) {
       const old = before.get(o.metadata.uid ?? "");
       before.delete(o.metadata.uid ?? "");
@@ -177,7 +183,10 @@ export class KubeApi implements SimApi {
               }
               return;
             }
-            if (rv !== undefined) resourceVersion = rv;
+            if (rv !== undefined) {
+              resourceVersion = rv;
+              this.#delivered.set(path, rv);
+            }
             if (event.type === "BOOKMARK") return;
             const type = event.type as StoreEventType;
             if (type === "DELETED") {
@@ -236,14 +245,22 @@ export class KubeApi implements SimApi {
     };
   }
 
-  /** Puts a write's answer into the cache when it is newer than what the cache holds. */
+  /**
+   * Puts a write's answer into the cache when its watch has not delivered it yet (read-your-writes). An answer the
+   * watch already went past is left out: the cache then holds that write or something newer — the object deleted, or
+   * a new object of the same name (a StatefulSet pod recreated while our DELETE's answer was on its way), which the
+   * stale answer must not replace.
+   */
   #observe(resource: ResourceKey, object: KubeObject): KubeObject {
     if (!this.#cache.caches(resource) || object?.metadata === undefined) return object;
+    const rv = object.metadata.resourceVersion;
+    const delivered = this.#delivered.get(collectionPath(resource));
+    if (delivered !== undefined && !isNewer(rv, delivered)) return object;
     const cached = this.#cache.get(resource, object.metadata.namespace, object.metadata.name ?? "");
     if (
       cached === undefined ||
       cached.metadata.uid !== object.metadata.uid ||
-      isNewer(object.metadata.resourceVersion, cached.metadata.resourceVersion)
+      isNewer(rv, cached.metadata.resourceVersion)
     ) {
       this.#cache.apply("MODIFIED", resource, object);
     }
