@@ -23,6 +23,7 @@ import { ALL_CONTROLLERS, resolveOptions, validateOptions } from "./shared/optio
 import { ProcessRuntime } from "./node-agent/process-runtime.ts";
 import { WorkQueue } from "./shared/queue.ts";
 import { ReplicaSetController } from "./controllers/replicaset.ts";
+import { ServiceMembership } from "./controllers/service-membership.ts";
 import { R, sameResource } from "./shared/resources.ts";
 import { SCHEDULE_ALL, Scheduler } from "./controllers/scheduler.ts";
 import { StatefulSetController } from "./controllers/statefulset.ts";
@@ -127,6 +128,8 @@ export function runSimulation(
     else if (ref.kind === "Deployment") q.deployments?.add(key);
   };
 
+  // Which Services a pod event concerns (only those selecting the pod, before or after the change).
+  const memberships = new ServiceMembership();
   const route = (event: StoreEvent) => {
     const { resource, object: o } = event;
     if (sameResource(resource, R.pods)) {
@@ -143,9 +146,7 @@ export function runSimulation(
       }
       ownerQueue(o);
       const endpoints = q.endpoints;
-      if (endpoints !== undefined) {
-        for (const svc of api.list(R.services, { namespace: o.metadata.namespace ?? "" })) endpoints.add(keyOf(svc));
-      }
+      if (endpoints !== undefined) for (const key of memberships.servicesForPod(event.type, o)) endpoints.add(key);
     } else if (sameResource(resource, R.nodes)) {
       q.scheduler?.add(SCHEDULE_ALL);
       q.nodeHealth?.add(o.metadata.name ?? "");
@@ -169,7 +170,10 @@ export function runSimulation(
     else if (sameResource(resource, R.statefulsets)) q.statefulSets?.add(keyOf(o));
     else if (sameResource(resource, R.controllerrevisions)) ownerQueue(o);
     else if (sameResource(resource, R.jobs)) q.jobs?.add(keyOf(o));
-    else if (sameResource(resource, R.services) || sameResource(resource, R.endpoints)) q.endpoints?.add(keyOf(o));
+    else if (sameResource(resource, R.services)) {
+      memberships.serviceChanged(event.type, o);
+      q.endpoints?.add(keyOf(o));
+    } else if (sameResource(resource, R.endpoints)) q.endpoints?.add(keyOf(o));
   };
   const unsubscribe = api.subscribe((event) => {
     try {

@@ -17,7 +17,7 @@ import type {
 } from "../../store/api.ts";
 import { asObj, asObjArray, errorReason, str } from "../shared/objects.ts";
 import { apiError, collectionPath, KubeHttp, objectPath } from "./kube-http.ts";
-import { ObjectCache } from "./object-cache.ts";
+import { type CacheReadStats, ObjectCache } from "./object-cache.ts";
 import type { SimApi } from "./types.ts";
 
 const CONTENT_TYPES: Record<PatchType, string> = {
@@ -236,6 +236,19 @@ export class KubeApi implements SimApi {
 
   list(resource: ResourceKey, options?: ListOptions): KubeObject[] {
     return this.#cache.list(resource, options);
+  }
+
+  listSelected(resource: ResourceKey, namespace: string | undefined, selector: Record<string, string>): KubeObject[] {
+    return this.#cache.listSelected(resource, namespace, selector);
+  }
+
+  listControlledBy(resource: ResourceKey, namespace: string | undefined, uid: string): KubeObject[] {
+    return this.#cache.listControlledBy(resource, namespace, uid);
+  }
+
+  /** How much work the cache's reads did so far (for tests that check the work per event stays bounded). */
+  cacheStats(): CacheReadStats {
+    return this.#cache.stats();
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {

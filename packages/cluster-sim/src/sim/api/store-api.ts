@@ -14,7 +14,7 @@ import type {
   StoreEvent,
   WriteOptions,
 } from "../../store/api.ts";
-import { ObjectCache } from "./object-cache.ts";
+import { type CacheReadStats, ObjectCache } from "./object-cache.ts";
 import type { SimApi } from "./types.ts";
 
 /** A SimApi over an in-process store, caching `resources`. Call {@link StoreApi.start} before use. */
@@ -59,6 +59,18 @@ export class StoreApi implements SimApi {
 
   list(resource: ResourceKey, options: ListOptions = {}): KubeObject[] {
     return this.#cache.list(resource, options);
+  }
+  listSelected(resource: ResourceKey, namespace: string | undefined, selector: Record<string, string>): KubeObject[] {
+    return this.#cache.listSelected(resource, namespace, selector);
+  }
+
+  listControlledBy(resource: ResourceKey, namespace: string | undefined, uid: string): KubeObject[] {
+    return this.#cache.listControlledBy(resource, namespace, uid);
+  }
+
+  /** How much work the cache's reads did so far (for tests that check the work per event stays bounded). */
+  cacheStats(): CacheReadStats {
+    return this.#cache.stats();
   }
 
   async create(resource: ResourceKey, object: KubeObject, options?: WriteOptions): Promise<KubeObject> {

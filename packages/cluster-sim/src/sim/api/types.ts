@@ -23,9 +23,21 @@ export interface SimApi {
   get(resource: ResourceKey, namespace: string | undefined, name: string): KubeObject | undefined;
   /**
    * Cached objects of a resource, optionally in one namespace. The only field selector supported is
-   * `spec.nodeName=<node>` (the kubelet's); label selectors are matched by the caller.
+   * `spec.nodeName=<node>` (the kubelet's; `spec.nodeName=` selects the pods not bound yet, the scheduler's), served
+   * from an index; for label selectors use {@link SimApi.listSelected} or filter.
    */
   list(resource: ResourceKey, options?: ListOptions): KubeObject[];
+  /**
+   * Cached objects in `namespace` (every namespace when undefined) whose labels hold every entry of `selector`, a
+   * Service-style selector (an empty one selects nothing), from a label index: the cost is that of the matching
+   * objects, not of the whole resource. Same order as {@link SimApi.list}.
+   */
+  listSelected(resource: ResourceKey, namespace: string | undefined, selector: Record<string, string>): KubeObject[];
+  /**
+   * Cached objects in `namespace` (every namespace when undefined) whose controller reference (`controller: true`)
+   * has `uid`, from an index. Same order as {@link SimApi.list}.
+   */
+  listControlledBy(resource: ResourceKey, namespace: string | undefined, uid: string): KubeObject[];
   create(resource: ResourceKey, object: KubeObject, options?: WriteOptions): Promise<KubeObject>;
   /** PUT semantics: optimistic concurrency when `metadata.resourceVersion` is set. */
   update(resource: ResourceKey, object: KubeObject, options?: WriteOptions): Promise<KubeObject>;

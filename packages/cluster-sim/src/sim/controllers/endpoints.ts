@@ -5,7 +5,6 @@
 import { ClusterSimError } from "../../errors/index.ts";
 import type { KubeObject } from "../../store/api.ts";
 import type { SimContext } from "../shared/context.ts";
-import { mapSelectorMatches } from "../shared/match.ts";
 import {
   asObj,
   asObjArray,
@@ -149,7 +148,7 @@ export class EndpointsController {
     const spec = specOf(svc);
     const selector = asStringRecord(spec.selector);
     if (Object.keys(selector).length === 0 || spec.type === "ExternalName") return undefined;
-    const pods = api.list(R.pods, { namespace }).filter((p) => mapSelectorMatches(selector, p.metadata.labels));
+    const pods = api.listSelected(R.pods, namespace, selector);
     const subsets = endpointSubsets(svc, pods);
     const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
     if (spec.clusterIP === "None") labels["service.kubernetes.io/headless"] = "";

@@ -7,7 +7,7 @@ import type { SimContext } from "../shared/context.ts";
 import { asObjArray, isPodTerminal, isReason, type Obj, specOf, statusOf, str, timestamp } from "../shared/objects.ts";
 import type { HandlerResult } from "../shared/queue.ts";
 import { R } from "../shared/resources.ts";
-import { nodeUsage, podRequests, schedulePod } from "./scheduling.ts";
+import { nodeLabelChoices, nodeUsage, podRequests, schedulePod } from "./scheduling.ts";
 
 /** Queue key of a full scheduling pass. */
 export const SCHEDULE_ALL = "schedule";
@@ -45,8 +45,9 @@ export class Scheduler {
 
   async #schedulePass(): Promise<HandlerResult> {
     const { api } = this.#ctx;
-    const pods = api.list(R.pods);
-    const pending = pods
+    // The pods not bound to a node, from the cache's node index (not every pod of the cluster).
+    const pending = api
+      .list(R.pods, { fieldSelector: "spec.nodeName=" })
       .filter(Scheduler.isPending)
       .sort(
         (a, b) =>
@@ -56,30 +57,55 @@ export class Scheduler {
     const pendingUids = new Set(pending.map((p) => p.metadata.uid ?? ""));
     for (const uid of this.#lastMessage.keys()) if (!pendingUids.has(uid)) this.#lastMessage.delete(uid);
     if (pending.length === 0) return undefined;
-    const nodes = api
-      .list(R.nodes)
-      .filter((n) => n.metadata.deletionTimestamp === undefined)
-      .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
-    const byNode = new Map<string, KubeObject[]>();
-    for (const p of pods) {
-      const n = str(specOf(p).nodeName);
-      if (n !== undefined) byNode.set(n, [...(byNode.get(n) ?? []), p]);
-    }
-    const usage = new Map([...byNode].map(([n, ps]) => [n, nodeUsage(ps)]));
-    const usageOf = (n: string) => usage.get(n) ?? { requests: {}, count: 0 };
+    const live = (n: KubeObject) => n.metadata.deletionTimestamp === undefined;
+    const byName = (a: KubeObject, b: KubeObject) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "");
+    let allNodes: KubeObject[] | undefined;
+    const everyNode = () => {
+      allNodes ??= api.list(R.nodes).filter(live).sort(byName);
+      return allNodes;
+    };
+    // Usage per node, from the pods bound to it, computed when a node is first considered in this pass.
+    const usage = new Map<string, { requests: Record<string, number>; count: number }>();
+    const usageOf = (n: string) => {
+      let u = usage.get(n);
+      if (u === undefined) {
+        u = nodeUsage(api.list(R.pods, { fieldSelector: `spec.nodeName=${n}` }));
+        usage.set(n, u);
+      }
+      return u;
+    };
     for (const pod of pending) {
-      const decision = schedulePod(pod, nodes, usageOf);
+      const candidates = this.#candidates(pod);
+      let decision = schedulePod(pod, candidates ?? everyNode(), usageOf);
+      // Nothing fits: the message counts the reasons over every node, as the real scheduler's.
+      if (decision.node === undefined && candidates !== undefined) decision = schedulePod(pod, everyNode(), usageOf);
       if (decision.node !== undefined) {
         await this.#bind(pod, decision.node);
         const u = usageOf(decision.node);
         for (const [k, v] of Object.entries(podRequests(specOf(pod)))) u.requests[k] = (u.requests[k] ?? 0) + v;
         u.count++;
-        usage.set(decision.node, u);
       } else {
         await this.#markUnschedulable(pod, decision.message);
       }
     }
     return undefined;
+  }
+
+  /**
+   * The live nodes whose labels meet the pod's nodeSelector / required node affinity pairs (`nodeLabelChoices`),
+   * sorted by name, from the cache's label index; undefined when the pod's constraints do not narrow the nodes.
+   * Every node the pod fits is among them.
+   */
+  #candidates(pod: KubeObject): KubeObject[] | undefined {
+    const choices = nodeLabelChoices(specOf(pod));
+    if (choices === undefined) return undefined;
+    const found = new Map<string, KubeObject>();
+    for (const selector of choices) {
+      for (const n of this.#ctx.api.listSelected(R.nodes, undefined, selector)) {
+        if (n.metadata.deletionTimestamp === undefined) found.set(n.metadata.name ?? "", n);
+      }
+    }
+    return [...found.values()].sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
   }
 
   async #bind(pod: KubeObject, nodeName: string): Promise<void> {

@@ -7,6 +7,8 @@ import { firstUntoleratedTaint, podMatchesNodeLabels, tolerates } from "../share
 import {
   asObj,
   asObjArray,
+  asStringArray,
+  asStringRecord,
   conditionStatus,
   isPodTerminal,
   type Obj,
@@ -134,4 +136,31 @@ export function schedulePod(
   const best = feasible[0];
   if (best !== undefined) return { node: best.name };
   return { node: undefined, message: unschedulableMessage(nodes.length, reasons) };
+}
+
+/**
+ * The node labels a pod's nodeSelector and required node affinity demand, as alternatives: every node the pod may
+ * go to carries all the `key=value` pairs of at least one returned selector (nodeSelector pairs, plus per
+ * `nodeSelectorTerm` one value of its first `In` requirement). `undefined` when they do not narrow the nodes (no
+ * nodeSelector and a term without `In`). The scheduler looks these up in the node label index instead of checking
+ * every node; the full filters still run on the nodes found, so the decision is the same.
+ */
+export function nodeLabelChoices(podSpec: Obj): Record<string, string>[] | undefined {
+  const base = asStringRecord(podSpec.nodeSelector);
+  const baseOnly = Object.keys(base).length > 0 ? [base] : undefined;
+  const required = asObj(asObj(asObj(podSpec.affinity).nodeAffinity).requiredDuringSchedulingIgnoredDuringExecution);
+  if (required.nodeSelectorTerms === undefined) return baseOnly;
+  const choices: Record<string, string>[] = [];
+  for (const term of asObjArray(required.nodeSelectorTerms)) {
+    const exprs = asObjArray(term.matchExpressions);
+    if (exprs.length === 0 && asObjArray(term.matchFields).length === 0) continue; // an empty term matches nothing
+    const inExpr = exprs.find((e) => e.operator === "In" && typeof e.key === "string");
+    if (inExpr === undefined) return baseOnly;
+    const key = inExpr.key as string;
+    for (const value of asStringArray(inExpr.values)) {
+      if (base[key] !== undefined && base[key] !== value) continue; // contradicts the nodeSelector: no node
+      choices.push({ ...base, [key]: value });
+    }
+  }
+  return choices;
 }

@@ -30,10 +30,14 @@ export function podFromTemplate(template: unknown, owner: KubeObject, naming: Po
   return { apiVersion: "v1", kind: "Pod", metadata, spec: clone(asObj(t.spec)) as Obj };
 }
 
-/** Objects of `resource` in the owner's namespace whose controller is `owner`. */
+/** Objects of `resource` in the owner's namespace whose controller is `owner` (from the cache's controller index). */
 export function listControlled(api: SimApi, resource: ResourceKey, owner: KubeObject): KubeObject[] {
-  const opts = owner.metadata.namespace === undefined ? {} : { namespace: owner.metadata.namespace };
-  return api.list(resource, opts).filter((o) => isControlledBy(o, owner));
+  const uid = owner.metadata.uid;
+  if (uid === undefined) {
+    const opts = owner.metadata.namespace === undefined ? {} : { namespace: owner.metadata.namespace };
+    return api.list(resource, opts).filter((o) => isControlledBy(o, owner));
+  }
+  return api.listControlledBy(resource, owner.metadata.namespace, uid);
 }
 
 /** Name → index of the ordinal suffix (`web-3` → 3) for a StatefulSet's pods; -1 when the name does not match. */
