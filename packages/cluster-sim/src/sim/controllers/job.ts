@@ -33,8 +33,8 @@ export class JobController {
     const { api, events } = this.#ctx;
     const job = api.get(R.jobs, namespace, name);
     if (job === undefined) {
-      for (const [uid] of this.#tracking)
-        if (!api.list(R.jobs).some((j) => j.metadata.uid === uid)) this.#tracking.delete(uid);
+      const live = new Set(api.list(R.jobs).map((j) => j.metadata.uid));
+      for (const [uid] of this.#tracking) if (!live.has(uid)) this.#tracking.delete(uid);
       return undefined;
     }
     if (job.metadata.deletionTimestamp !== undefined) return undefined;
