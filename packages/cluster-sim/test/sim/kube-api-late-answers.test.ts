@@ -95,7 +95,10 @@ async function patchAnsweredLate(name: string, meanwhile: () => Promise<void>): 
   });
   const patched = api.patch(R.configmaps, "default", name, "merge", { data: { patched: "yes" } });
   // The server has applied the patch once its watch shows it.
-  await waitFor("the patch applied", () => api.get(R.configmaps, "default", name)?.data?.patched === "yes");
+  await waitFor(
+    "the patch applied",
+    () => (api.get(R.configmaps, "default", name)?.data as Record<string, string> | undefined)?.patched === "yes",
+  );
   await meanwhile();
   release();
   hold = undefined;
