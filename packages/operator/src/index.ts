@@ -11,7 +11,7 @@ export {
   createOperatorLogger,
   createOperatorMetrics,
   type LogLevel,
-  loadKubeConfig,
+  loadClusterConnection,
   OPERATOR_DEFAULTS,
   OPERATOR_ENV,
   type OperatorConfig,

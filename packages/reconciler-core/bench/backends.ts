@@ -5,18 +5,71 @@
  * (`attachSimulation`). Unlike the integration tests' backends (`test/support/backends.ts`) there is no fault proxy
  * in the path: the measured clients talk to the API server directly.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { attachSimulation, installNodeClaimCrd, type SimulationOptions, startCluster } from "@kaito-ts/cluster-sim";
-import { startControlPlane } from "@kaito-ts/envtest";
+import { type ControlPlane, startControlPlane } from "@kaito-ts/envtest";
 import { workspaceCrd } from "@kaito-ts/workspace-types";
+import { KubeRestClient, type ResourceType } from "../src/index.ts";
 
 /** The GPU SKU of the benchmark's Workspaces (one A100 per node; phi-3 needs one node). */
 export const SKU = "Standard_NC24ads_A100_v4";
 
-/** A started backend: a kubeconfig file for the measured process, and how to stop it. */
+/**
+ * What a pod of the operator would be given: `KUBERNETES_SERVICE_HOST`/`_PORT` and a folder with the ServiceAccount's
+ * `token` and the cluster's `ca.crt` (the reconciler side connects with reconciler-core's `inClusterAccess`, as the
+ * operator does in a pod).
+ */
+export interface InClusterFiles {
+  readonly env: { readonly KUBERNETES_SERVICE_HOST: string; readonly KUBERNETES_SERVICE_PORT: string };
+  readonly serviceAccountDir: string;
+}
+
+/** A started backend: a kubeconfig file and in-cluster files for the measured process, and how to stop it. */
 export interface BenchBackend {
   readonly name: BackendName;
   readonly kubeconfigPath: string;
+  readonly inCluster: InClusterFiles;
   stop(): Promise<void>;
+}
+
+/** The bench's stand-in for the operator's ServiceAccount (bound to `cluster-admin`: the bench measures, RBAC is tested elsewhere). */
+const SERVICE_ACCOUNT = { namespace: "default", name: "kaito-ts-bench" } as const;
+
+/** Write `token` and `ca.crt` as Kubernetes mounts them into a pod; the folder is removed by the returned function. */
+function writeInClusterFiles(url: string, token: string, caPem: string): InClusterFiles & { remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), "kaito-ts-bench-sa-"));
+  writeFileSync(join(dir, "token"), token, { mode: 0o600 });
+  writeFileSync(join(dir, "ca.crt"), caPem);
+  const u = new URL(url);
+  return {
+    env: { KUBERNETES_SERVICE_HOST: u.hostname, KUBERNETES_SERVICE_PORT: u.port || "443" },
+    serviceAccountDir: dir,
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A token of the bench's ServiceAccount, bound to `cluster-admin`, on the real control plane. */
+async function serviceAccountToken(cp: ControlPlane): Promise<string> {
+  const scoped = await cp.kubeconfigFor({ serviceAccount: SERVICE_ACCOUNT });
+  const clusterRoleBindings: ResourceType = {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterrolebindings",
+    kind: "ClusterRoleBinding",
+    namespaced: false,
+  };
+  await new KubeRestClient(cp.kubeConfig).create(clusterRoleBindings, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name: SERVICE_ACCOUNT.name },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+    subjects: [{ kind: "ServiceAccount", ...SERVICE_ACCOUNT }],
+  });
+  const token = scoped.kubeConfig.getCurrentUser()?.token;
+  if (token === undefined) throw new Error(`envtest gave no token for ${SERVICE_ACCOUNT.name}`);
+  return token;
 }
 
 /** The backends, by name. */
@@ -48,11 +101,22 @@ export async function startBackend(
 ): Promise<BenchBackend> {
   if (name === "cluster-sim") {
     const cluster = await startCluster({
+      // HTTPS with a CA and a bearer token, as a pod reaches its API server.
+      tls: true,
       skus,
       crds: [workspaceCrd as never],
       simulation: { ...instantSimulation, heartbeats: heartbeats[name], onError },
     });
-    return { name, kubeconfigPath: cluster.kubeconfigPath, stop: () => cluster.stop() };
+    const files = writeInClusterFiles(cluster.url, cluster.token, cluster.caCert as string);
+    return {
+      name,
+      kubeconfigPath: cluster.kubeconfigPath,
+      inCluster: files,
+      async stop() {
+        await cluster.stop();
+        files.remove();
+      },
+    };
   }
   // The controller-manager's client defaults (20 qps, burst 30) would make the StatefulSet controller the bottleneck
   // of both sides alike and hide what the reconciler costs; a busy production control plane runs with more.
@@ -78,12 +142,15 @@ export async function startBackend(
       heartbeats: heartbeats[name],
       onError,
     });
+    const files = writeInClusterFiles(cp.url, await serviceAccountToken(cp), cp.caCertificate);
     return {
       name,
       kubeconfigPath: cp.kubeconfigPath,
+      inCluster: files,
       async stop() {
         await sim.stop();
         await cp.stop();
+        files.remove();
       },
     };
   } catch (e) {

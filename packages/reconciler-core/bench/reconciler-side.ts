@@ -5,11 +5,12 @@
  * controllers write with.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { KubeConfig } from "@kubernetes/client-node";
 import { createKarpenterProvisioner } from "@kaito-ts/node-provisioner/karpenter";
 import { KaitoLabel } from "@kaito-ts/workspace-types";
 import {
+  type ClusterAccess,
   type Informer,
+  inClusterAccess,
   isReconcilerError,
   type KubeClient,
   Manager,
@@ -83,9 +84,9 @@ export interface RunningSide {
 
 /** Start the reconciler against `kubeconfigPath`; resolves once its caches are synced and it leads. */
 /** One operator replica: a manager with the Workspace controller, counting into `counts`. */
-function replica(kc: KubeConfig, counts: Counts) {
+function replica(access: ClusterAccess, counts: Counts) {
   const mgr = new Manager({
-    kubeConfig: kc,
+    kubeConfig: access,
     leaderElection: { namespace: "default", name: "kaito-ts-bench" },
     client: {
       onRequest: (verb, resource, status) => {
@@ -109,12 +110,13 @@ function replica(kc: KubeConfig, counts: Counts) {
  * loses its Lease stops (`Manager.done` rejects `NOT_LEADER`); as Kubernetes restarts an operator pod that exited,
  * the side then starts a new replica in the same process (counted in `restarts`, its requests counted too).
  */
-export async function startReconcilerSide(kubeconfigPath: string, target: number): Promise<RunningSide> {
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigPath);
+export async function startReconcilerSide(serviceAccountDir: string, target: number): Promise<RunningSide> {
+  // As the operator in a pod: the ServiceAccount's token and CA, `KUBERNETES_SERVICE_HOST`/`_PORT`; client-node's
+  // KubeConfig (and its generated API, ≈ 85 MB resident) is never loaded.
+  const access = inClusterAccess({ serviceAccountDir });
   const counts: Counts = { requests: {}, writes: {}, directReads: {}, failures: {}, passes: {} };
   const t0 = Date.now();
-  let current = replica(kc, counts);
+  let current = replica(access, counts);
   let restarts = 0;
   let stopping = false;
   const watchLoss = (r: ReturnType<typeof replica>): void => {
@@ -124,7 +126,7 @@ export async function startReconcilerSide(kubeconfigPath: string, target: number
       console.error(
         `    reconciler: replica stopped after ${((Date.now() - t0) / 1000).toFixed(0)} s (${e instanceof Error ? e.message : String(e)}); starting a new one`,
       );
-      current = replica(kc, counts);
+      current = replica(access, counts);
       watchLoss(current);
       void current.mgr.start();
     });

@@ -90,7 +90,15 @@ async function runSide(backend: BackendName, side: BenchSide, n: number): Promis
     // From the TypeScript sources (type stripping) by default; BENCH_FROM=dist loads the built packages, as an
     // installed operator does (build them first).
     execArgv: fromDist ? [] : ["--conditions=@kaito-ts/source"],
-    env: { ...process.env, BENCH_SIDE: side, BENCH_KUBECONFIG: be.kubeconfigPath, BENCH_WORKSPACES: String(n) },
+    env: {
+      ...process.env,
+      BENCH_SIDE: side,
+      BENCH_KUBECONFIG: be.kubeconfigPath,
+      BENCH_WORKSPACES: String(n),
+      // The reconciler connects as the operator does in a pod (the baseline uses the kubeconfig, with client-node).
+      ...be.inCluster.env,
+      BENCH_SERVICE_ACCOUNT_DIR: be.inCluster.serviceAccountDir,
+    },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));

@@ -11,5 +11,5 @@ export {
 } from "./config.ts";
 export { createOperatorLogger, REDACTED_PATHS, toRuntimeLogger, withWorkspaceFields } from "./logger.ts";
 export { createOperatorMetrics, type OperatorMetrics } from "./metrics.ts";
-export { loadKubeConfig, type RunningOperator, type StartOperatorOptions, startOperator } from "./run.ts";
+export { loadClusterConnection, type RunningOperator, type StartOperatorOptions, startOperator } from "./run.ts";
 export { WEBHOOK_PATH } from "./servers.ts";

@@ -4,13 +4,14 @@
  * business logic lives here — every decision is in reconciler-core and node-provisioner.
  */
 import { hostname } from "node:os";
-import * as k8s from "@kubernetes/client-node";
 import type { KubernetesObjectPort, NodeProvisioner } from "@kaito-ts/node-provisioner";
 import { createByoProvisioner } from "@kaito-ts/node-provisioner/byo";
 import { createKarpenterProvisioner } from "@kaito-ts/node-provisioner/karpenter";
 import {
   type BuildOptionsInput,
+  type ClusterConnection,
   createAdmissionHandler,
+  inClusterAccess,
   informerClusterLookup,
   type LogReader,
   Manager,
@@ -29,8 +30,8 @@ import { loadCertificateDir, selfSignedCertificate } from "./tls.ts";
 
 /** Extra wiring a caller (the demo, a test) may pass in-process. */
 export interface StartOperatorOptions {
-  /** A kubeconfig object instead of `config.kubeconfig` / in-cluster. */
-  readonly kubeConfig?: k8s.KubeConfig;
+  /** A client-node `KubeConfig` (or a reconciler-core `ClusterAccess`) instead of `config.kubeconfig` / in-cluster. */
+  readonly kubeConfig?: ClusterConnection;
   /** A logger instead of pino on stdout. */
   readonly logger?: Logger;
   /** Where trainer logs come from (default: the API's `pods/log`). */
@@ -62,13 +63,34 @@ export interface RunningOperator {
   readonly done: Promise<void>;
 }
 
-/** Load the kubeconfig: the given file, else in-cluster when running in a pod, else `KUBECONFIG` / `~/.kube/config`. */
-export function loadKubeConfig(path: string | undefined): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+/**
+ * Where the operator finds its API server: the given kubeconfig file, else in-cluster when running in a pod (the
+ * ServiceAccount; client-node is then not loaded at all, ≈ 85 MB less resident memory), else `KUBECONFIG` /
+ * `~/.kube/config` through client-node.
+ * `env` decides whether it runs in a pod (`KUBERNETES_SERVICE_HOST` set, `KUBECONFIG` not); client-node reads
+ * `KUBECONFIG` and `~/.kube/config` from the process itself.
+ * @throws OperatorError `INPUT_UNREADABLE` naming the file or what is missing and how to point the operator at a cluster.
+ */
+export async function loadClusterConnection(
+  path: string | undefined,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<ClusterConnection> {
+  if (path === undefined && env.KUBERNETES_SERVICE_HOST !== undefined && env.KUBECONFIG === undefined) {
+    try {
+      return inClusterAccess({ env });
+    } catch (e) {
+      throw new OperatorError(
+        "INPUT_UNREADABLE",
+        `cannot use the pod's ServiceAccount: ${(e as Error).message}; or pass --kubeconfig <file>`,
+        { cause: e },
+      );
+    }
+  }
+  // Loaded only here: in a pod the operator runs without client-node.
+  const { KubeConfig } = await import("@kubernetes/client-node");
+  const kc = new KubeConfig();
   try {
     if (path !== undefined) kc.loadFromFile(path);
-    else if (process.env.KUBERNETES_SERVICE_HOST !== undefined && process.env.KUBECONFIG === undefined)
-      kc.loadFromCluster();
     else kc.loadFromDefault();
   } catch (e) {
     throw new OperatorError(
@@ -114,7 +136,7 @@ async function makeProvisioner(config: OperatorConfig): Promise<(port: Kubernete
  */
 export async function startOperator(config: OperatorConfig, opts: StartOperatorOptions = {}): Promise<RunningOperator> {
   const logger = opts.logger ?? createOperatorLogger(config.logLevel);
-  const kubeConfig = opts.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+  const kubeConfig = opts.kubeConfig ?? (await loadClusterConnection(config.kubeconfig));
   const metrics = createOperatorMetrics();
   const provisioner = opts.provisioner ?? (await makeProvisioner(config));
   const runtimeLogger: RuntimeLogger = toRuntimeLogger(logger);

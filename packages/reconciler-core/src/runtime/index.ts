@@ -4,6 +4,17 @@
  * @packageDocumentation
  */
 export { Backoff, type BackoffOptions } from "./backoff.ts";
+export {
+  type ClusterAccess,
+  type ClusterConnection,
+  type ClusterCredentials,
+  type InClusterAccessOptions,
+  inClusterAccess,
+  isClusterAccess,
+  kubeConfigAccess,
+  SERVICE_ACCOUNT_DIR,
+  toClusterAccess,
+} from "./cluster-access.ts";
 export { type Clock, FakeClock, systemClock, type TimerHandle } from "./clock.ts";
 export {
   Controller,

@@ -4,8 +4,8 @@
  * leader, after their caches synced), leader election, the guarded client the controllers write with, the event
  * recorder, and graceful shutdown.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import { ReconcilerError } from "../errors.ts";
+import { type ClusterAccess, type ClusterConnection, toClusterAccess } from "./cluster-access.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { Controller, type ControllerOptions } from "./controller.ts";
 import { EventRecorder } from "./events.ts";
@@ -35,7 +35,11 @@ export interface ManagerLeaderElection {
 
 /** Options of {@link Manager}. */
 export interface ManagerOptions {
-  readonly kubeConfig: KubeConfig;
+  /**
+   * The API server: a client-node `KubeConfig`, or a {@link ClusterAccess} such as {@link inClusterAccess} (in a pod:
+   * client-node is then never loaded).
+   */
+  readonly kubeConfig: ClusterConnection;
   /** Default `fieldManager` of writes (default `kaito-ts`). */
   readonly fieldManager?: string;
   /** Leader election; off when absent. */
@@ -117,7 +121,9 @@ export class Manager {
       ...(opts.client ?? {}),
       ...(opts.fieldManager !== undefined ? { fieldManager: opts.fieldManager } : {}),
     };
-    this.readClient = new KubeRestClient(opts.kubeConfig, base);
+    // One access for both clients: they share its connection pool.
+    const access = toClusterAccess(opts.kubeConfig);
+    this.readClient = new KubeRestClient(access, base);
     const le = opts.leaderElection;
     if (le !== undefined) {
       this.elector = new LeaderElector({
@@ -135,7 +141,7 @@ export class Manager {
         onStartedLeading: () => void this.#startControllers(),
         onStoppedLeading: () => void this.#lostLeadership(),
       });
-      this.client = new KubeRestClient(opts.kubeConfig, { ...base, writeGuard: this.elector });
+      this.client = new KubeRestClient(access, { ...base, writeGuard: this.elector });
     } else {
       this.elector = undefined;
       this.client = this.readClient;

@@ -1,12 +1,12 @@
 /**
- * The Kubernetes client adapter: a small REST client over `@kubernetes/client-node`'s `KubeConfig` (its
- * authentication, TLS and proxy handling) and undici, working on plain JSON objects. It maps every failed answer to
+ * The Kubernetes client adapter: a small REST client over a {@link ClusterConnection} (client-node's `KubeConfig`,
+ * with its authentication, TLS and proxy handling, or the pod's ServiceAccount) and undici, working on plain JSON objects. It maps every failed answer to
  * a {@link ReconcilerError} in one place, sends the right patch content types, and consults a {@link WriteGuard}
  * before every write — the fencing of leader election: a replica that is not the leader cannot write.
  */
-import { HttpMethod, type KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { type Dispatcher, request } from "undici";
 import { codeForHttpStatus, isReconcilerError, ReconcilerError } from "../errors.ts";
+import { type ClusterAccess, type ClusterConnection, toClusterAccess } from "./cluster-access.ts";
 import { groupResourceOf, type KubeObject, type ResourceType } from "./resources.ts";
 
 /** Decides whether this process may write to the API now. */
@@ -200,14 +200,14 @@ export function apiError(
 }
 
 /**
- * The REST client over a `KubeConfig`.
+ * The REST client over a `KubeConfig` or a {@link ClusterAccess}.
  * @example
  * const kc = new k8s.KubeConfig(); kc.loadFromDefault();
  * const client = new KubeRestClient(kc, { fieldManager: "kaito-ts/workspace-controller" });
  * const ws = await client.get(Resources.Workspace, "default", "ws");
  */
 export class KubeRestClient implements KubeClient {
-  readonly #kc: KubeConfig;
+  readonly #access: ClusterAccess;
   readonly #server: string;
   readonly #guard: WriteGuard | undefined;
   readonly #fieldManager: string;
@@ -217,13 +217,10 @@ export class KubeRestClient implements KubeClient {
   readonly #userAgent: string;
   #auth: { headers: Record<string, string>; dispatcher: Dispatcher | undefined; until: number } | undefined;
 
-  constructor(kc: KubeConfig, opts: KubeRestClientOptions = {}) {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) {
-      throw new ReconcilerError("INVALID_ARGUMENT", "the kubeconfig has no current cluster: set current-context");
-    }
-    this.#kc = kc;
-    this.#server = cluster.server.replace(/\/+$/, "");
+  /** @throws ReconcilerError `INVALID_ARGUMENT` when a `KubeConfig` has no current cluster. */
+  constructor(connection: ClusterConnection, opts: KubeRestClientOptions = {}) {
+    this.#access = toClusterAccess(connection);
+    this.#server = this.#access.server;
     this.#guard = opts.writeGuard;
     this.#fieldManager = opts.fieldManager ?? "kaito-ts";
     this.#timeoutMs = opts.requestTimeoutMs ?? 30_000;
@@ -235,13 +232,10 @@ export class KubeRestClient implements KubeClient {
   async #authenticate(): Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> {
     const now = Date.now();
     if (this.#auth !== undefined && now < this.#auth.until) return this.#auth;
-    const ctx = new RequestContext(`${this.#server}/`, HttpMethod.GET);
-    await this.#kc.applySecurityAuthentication(ctx);
-    // Keep the first dispatcher (connection pool); client-node builds a new one per call.
-    const dispatcher = this.#auth?.dispatcher ?? (ctx.getDispatcher() as Dispatcher | undefined);
+    const creds = await this.#access.credentials();
     this.#auth = {
-      headers: { ...ctx.getHeaders(), "user-agent": this.#userAgent },
-      dispatcher,
+      headers: { ...creds.headers, "user-agent": this.#userAgent },
+      dispatcher: creds.dispatcher,
       until: now + this.#authCacheMs,
     };
     return this.#auth;
