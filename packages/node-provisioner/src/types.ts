@@ -195,6 +195,12 @@ export interface ReadinessReport extends ConditionVerdict {
   readonly events: readonly ProvisionerEvent[];
   /** When not ready: call again after this many milliseconds (Kaito requeues after 2 s). */
   readonly requeueAfterMs?: number | undefined;
+  /**
+   * When not ready: `true` when what is awaited changes objects the caller watches (NodeClaims not Ready yet), so no
+   * timed requeue is needed — Kaito waits for the NodeClaim events there. Callers that do not watch those objects
+   * should requeue anyway.
+   */
+  readonly waitForEvents?: boolean | undefined;
 }
 
 /** What a {@link NodeProvisioner.release} pass did. */

@@ -239,7 +239,9 @@ describe("KarpenterNodeProvisioner.readiness", () => {
     expect(r.nodeClaims).toMatchObject({ ready: false, reason: "LaunchFailed" });
     expect(r.message).toContain(quota);
     expect(r.message).toContain(created[0]);
-    expect(r.requeueAfterMs).toBe(2000);
+    // Kaito waits for the NodeClaim's events here (Karpenter rewrites its status), no timed requeue
+    expect(r.waitForEvents).toBe(true);
+    expect(r.requeueAfterMs).toBeUndefined();
   });
 
   it("falls back to NodeClaimNotReady while Karpenter has not reconciled", async () => {
@@ -290,11 +292,23 @@ describe("KarpenterNodeProvisioner.readiness", () => {
     expect(nodeFirst.nodes).toEqual(before.nodes);
     expect(nodeFirst.nodeClaims).toEqual(before.nodeClaims);
     expect(nodeFirst.workerNodes).toEqual([]);
-    expect(nodeFirst.requeueAfterMs).toBe(2000);
+    expect(nodeFirst.waitForEvents).toBe(true);
+    expect(nodeFirst.requeueAfterMs).toBeUndefined();
     setClaim(port, c, claimStatus("ready", "node-0"));
     const ready = await p.readiness(request(1));
     expect(ready).toMatchObject({ ready: true, workerNodes: ["node-0"] });
     expect(ready.nodes.reason).toBe("NodesReady");
+  });
+
+  it("claims Ready but their node not Ready yet: requeue after 2 s, as Kaito (no NodeClaim event is coming)", async () => {
+    const { port, p, created } = await setup(1);
+    const c = created[0] ?? "";
+    setClaim(port, c, claimStatus("ready", "node-0"));
+    const r = await p.readiness(request(1));
+    expect(r.ready).toBe(false);
+    expect(r.nodeClaims?.ready).toBe(true);
+    expect(r).toMatchObject({ requeueAfterMs: 2000 });
+    expect(r.waitForEvents).toBeUndefined();
   });
 
   it("is ready with ready claims, ready GPU nodes of the instance type; lists workerNodes", async () => {

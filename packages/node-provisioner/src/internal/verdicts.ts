@@ -83,6 +83,8 @@ export function readinessReport(parts: {
   readonly nodes: ConditionVerdict;
   readonly workerNodes: readonly string[];
   readonly events?: readonly ProvisionerEvent[] | undefined;
+  /** The failing check changes watched objects (NodeClaims): wait for their events instead of requeueing. */
+  readonly waitForEvents?: boolean | undefined;
 }): ReadinessReport {
   const failing = [parts.nodeClaims, parts.nodes].find((v) => v !== undefined && !v.ready);
   const base = {
@@ -97,7 +99,7 @@ export function readinessReport(parts: {
       ready: false,
       reason: failing.reason,
       message: failing.message,
-      requeueAfterMs: READINESS_REQUEUE_MS,
+      ...(parts.waitForEvents === true ? { waitForEvents: true } : { requeueAfterMs: READINESS_REQUEUE_MS }),
     };
   }
   return {

@@ -162,7 +162,9 @@ export class KarpenterNodeProvisioner implements NodeProvisioner {
     const [claims, nodes] = await Promise.all([this.#claims(req), this.#nodes(req)]);
     const needed = this.#needed(req, nodes);
     const nodeClaims = nodeClaimVerdict(claims, needed);
-    if (!nodeClaims.ready) return readinessReport({ nodeClaims, nodes: nodesAwaitingClaims(), workerNodes: [] });
+    // Kaito: NodeClaims not Ready → wait for their events (no timed requeue).
+    if (!nodeClaims.ready)
+      return readinessReport({ nodeClaims, nodes: nodesAwaitingClaims(), workerNodes: [], waitForEvents: true });
     const { verdict, readyNodes } = nodesVerdict(nodes, req.targetNodeCount, {
       instanceType: req.instanceType,
       selectorText: selectorText(selector),

@@ -92,6 +92,12 @@ export interface WorkspaceReconcilerOptions {
   readonly buildOptions?: BuildOptions | BuildOptionsInput;
   /** Requeue while nodes are not ready, when the provisioner gives no delay (Kaito: 2 s). */
   readonly nodeRequeueMs?: number;
+  /**
+   * NodeClaim watch events start passes of their Workspace (as `setupWorkspaceController` wires it). Then a
+   * provisioner that waits for NodeClaims to become Ready gets no timed requeue, as Kaito; otherwise (default) the
+   * pass requeues after `nodeRequeueMs`.
+   */
+  readonly nodeClaimsWatched?: boolean;
   /** Tuning progress from the trainer log: read at most once per `minIntervalMs` per Workspace; `false` turns it off. */
   readonly tuningProgress?: false | { readonly minIntervalMs?: number; readonly tailLines?: number };
   /**
@@ -152,6 +158,7 @@ export class WorkspaceReconciler {
   readonly #events: EventSink;
   readonly #options: BuildOptions;
   readonly #nodeRequeueMs: number;
+  readonly #nodeClaimsWatched: boolean;
   readonly #progress: { minIntervalMs: number; tailLines: number } | undefined;
   readonly #clock: Clock;
   readonly #log: RuntimeLogger;
@@ -167,6 +174,7 @@ export class WorkspaceReconciler {
     this.#events = opts.events;
     this.#options = resolveBuildOptions(opts.buildOptions as BuildOptionsInput | undefined);
     this.#nodeRequeueMs = opts.nodeRequeueMs ?? 2000;
+    this.#nodeClaimsWatched = opts.nodeClaimsWatched ?? false;
     this.#progress =
       opts.tuningProgress === false
         ? undefined
@@ -344,8 +352,11 @@ export class WorkspaceReconciler {
     state.workerNodes = readiness.workerNodes;
     if (!readiness.ready) {
       state.updates.push(pending(`waiting for GPU nodes: ${readiness.message}`));
+      // NodeClaims still coming: their watch events bring the next pass (as Kaito), unless nothing watches them.
+      const onEvents =
+        readiness.waitForEvents === true && this.#nodeClaimsWatched && provisioned.requeueAfterMs === undefined;
       const after = readiness.requeueAfterMs ?? provisioned.requeueAfterMs ?? this.#nodeRequeueMs;
-      state.result = { requeueAfterMs: after };
+      if (!onEvents) state.result = { requeueAfterMs: after };
       return;
     }
 

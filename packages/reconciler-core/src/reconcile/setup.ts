@@ -49,7 +49,10 @@ export const workspaceChanged: EventPredicate = (kind, obj, old) => {
 
 /** Options of {@link setupWorkspaceController}. */
 export interface SetupWorkspaceControllerOptions
-  extends Omit<WorkspaceReconcilerOptions, "client" | "caches" | "provisioner" | "events" | "clock" | "logger"> {
+  extends Omit<
+    WorkspaceReconcilerOptions,
+    "client" | "caches" | "provisioner" | "events" | "clock" | "logger" | "nodeClaimsWatched"
+  > {
   /** The provisioner, given the cache-backed object port to work through. */
   readonly provisioner: NodeProvisioner | ((port: KubernetesObjectPort) => NodeProvisioner);
   /** Watch NodeClaims (Karpenter / gpu-provisioner modes; default: unless `buildOptions.nodeProvisioner` is `byo`). */
@@ -138,6 +141,7 @@ export function setupWorkspaceController(
     events: mgr.events,
     clock: mgr.clock,
     logger: mgr.logger,
+    nodeClaimsWatched: nodeClaims !== undefined,
   });
   const owner = { group: KAITO_GROUP, kind: WORKSPACE_KIND };
   const toWorkspace = labelMapper(KaitoLabel.WorkspaceNamespace, KaitoLabel.Workspace);
