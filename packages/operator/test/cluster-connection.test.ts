@@ -3,9 +3,11 @@
  * pod — the ServiceAccount through reconciler-core's `inClusterAccess` (no client-node loaded). Bad input names the
  * file or what is missing and how to point the operator at a cluster.
  */
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { isClusterAccess } from "@kaito-ts/reconciler-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isOperatorError } from "../src/errors.ts";
@@ -72,5 +74,29 @@ describe("loadClusterConnection", () => {
     const e = await failure(loadClusterConnection(path, env));
     expect(e.code).toBe("INPUT_UNREADABLE");
     expect(e.message).toMatch(message);
+  });
+});
+
+describe("the operator's modules without client-node", () => {
+  it("the CLI program and the operator's composition root load no module of @kubernetes/client-node", () => {
+    // A child process records every module it loads (Node's synchronous module hooks); client-node may only come
+    // through the dynamic import of the kubeconfig branch, which in a pod is never taken.
+    const script = `
+      import { registerHooks } from "node:module";
+      const loaded = [];
+      registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
+      await import("./src/cli/program.ts");
+      await import("./src/operator/run.ts");
+      console.log(JSON.stringify({ total: loaded.length, clientNode: loaded.filter((u) => /@kubernetes[+/]client-node/.test(u)) }));
+    `;
+    const out = spawnSync(process.execPath, ["--conditions=@kaito-ts/source", "--input-type=module", "-e", script], {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(out.stderr).toBe("");
+    const result = JSON.parse(out.stdout) as { total: number; clientNode: string[] };
+    expect(result.total).toBeGreaterThan(100);
+    expect(result.clientNode).toEqual([]);
   });
 });
