@@ -5,6 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { CONTROLLER_NODE_FLAGS } from "@kaito-ts/reconciler-core";
 import { describe, expect, it } from "vitest";
 import { CLUSTER_RULES, installManifests, LEASE_RULES, renderManifests } from "../src/manifests/index.ts";
 import { kaito, repoRoot } from "./support.ts";
@@ -17,6 +18,19 @@ describe("install manifests", () => {
     if (process.env.UPDATE_MANIFESTS === "1") await writeFile(FILE, now);
     const committed = await readFile(FILE, "utf8");
     expect(committed, "run UPDATE_MANIFESTS=1 vitest run packages/operator/test/operator-manifests.test.ts").toBe(now);
+  });
+
+  it("the operator container runs with reconciler-core's controller Node flags in NODE_OPTIONS, under a 512Mi limit", () => {
+    const deployment = installManifests().find((o) => o.kind === "Deployment") as
+      | { spec: { template: { spec: { containers: Array<Record<string, unknown>> } } } }
+      | undefined;
+    const container = deployment?.spec.template.spec.containers[0] as {
+      env: Array<{ name: string; value?: string }>;
+      resources: { limits: { memory: string } };
+    };
+    expect(container.env.find((e) => e.name === "NODE_OPTIONS")?.value).toBe(CONTROLLER_NODE_FLAGS.join(" "));
+    expect(CONTROLLER_NODE_FLAGS).toContain("--max-semi-space-size=4");
+    expect(container.resources.limits.memory).toBe("512Mi");
   });
 
   it("kaito manifests prints the same YAML", async () => {

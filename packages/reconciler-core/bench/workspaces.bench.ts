@@ -17,7 +17,7 @@
 import { fork } from "node:child_process";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { KubeRestClient, type KubeObject, Resources } from "../src/index.ts";
+import { CONTROLLER_NODE_FLAGS, KubeRestClient, type KubeObject, Resources } from "../src/index.ts";
 import { type BackendName, SKU, startBackend } from "./backends.ts";
 import { MINIMUM_WRITES, MINIMUM_WRITES_PER_WORKSPACE } from "./minimum.ts";
 import { type BenchSide, type ChildMessage, type SideStats, workspaceName } from "./protocol.ts";
@@ -49,6 +49,14 @@ const reconcilerOnly = (() => {
     throw new Error(`BENCH_SIDES: use both (default) or reconciler, got ${JSON.stringify(v)}`);
   return v === "reconciler";
 })();
+/**
+ * Node/V8 flags of the reconciler child: those the operator's Deployment runs with ({@link CONTROLLER_NODE_FLAGS}),
+ * or `BENCH_NODE_FLAGS` (space-separated; empty for V8's defaults). The baseline runs with V8's defaults.
+ */
+const reconcilerFlags =
+  process.env.BENCH_NODE_FLAGS === undefined
+    ? [...CONTROLLER_NODE_FLAGS]
+    : process.env.BENCH_NODE_FLAGS.split(/\s+/).filter((f) => f !== "");
 const countFor = (): number => {
   const env = process.env.BENCH_WORKSPACES;
   if (env === undefined || env === "") return DEFAULT_WORKSPACES;
@@ -89,7 +97,10 @@ async function runSide(backend: BackendName, side: BenchSide, n: number): Promis
   const child = fork(join(import.meta.dirname, "worker.ts"), [], {
     // From the TypeScript sources (type stripping) by default; BENCH_FROM=dist loads the built packages, as an
     // installed operator does (build them first).
-    execArgv: fromDist ? [] : ["--conditions=@kaito-ts/source"],
+    execArgv: [
+      ...(fromDist ? [] : ["--conditions=@kaito-ts/source"]),
+      ...(side === "reconciler" ? reconcilerFlags : []),
+    ],
     env: {
       ...process.env,
       BENCH_SIDE: side,
@@ -176,7 +187,7 @@ let missed = 0;
 for (const backend of backendsToRun) {
   const n = countFor();
   console.log(
-    `\n${n} inference Workspaces on ${backend} (instant simulated nodes; 5 workers on each side; packages from ${fromDist ? "dist" : "source"})`,
+    `\n${n} inference Workspaces on ${backend} (instant simulated nodes; 5 workers on each side; packages from ${fromDist ? "dist" : "source"}; reconciler flags: ${reconcilerFlags.join(" ") || "none"})`,
   );
   if (reconcilerOnly) {
     const rec = await runSide(backend, "reconciler", n);

@@ -120,8 +120,8 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     .option("-n, --namespace <namespace>", "release namespace", "kaito-system")
     .option("--image <image>", "operator image")
     .option("--replicas <n>", "operator replicas (leader election picks one)", "2")
-    .action((o: Record<string, unknown>) => {
-      exitCode = runManifests(io, {
+    .action(async (o: Record<string, unknown>) => {
+      exitCode = await runManifests(io, {
         namespace: String(o.namespace),
         replicas: Number(o.replicas),
         ...(typeof o.image === "string" ? { image: o.image } : {}),

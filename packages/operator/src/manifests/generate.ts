@@ -5,6 +5,7 @@
  * prints them; `packages/operator/manifests/install.yaml` is this output, committed (a test keeps it current).
  */
 import { tuningTemplate } from "@kaito-ts/preset-catalog";
+import { CONTROLLER_NODE_FLAGS } from "@kaito-ts/reconciler-core";
 import { workspaceCrd } from "@kaito-ts/workspace-types";
 import { stringify } from "yaml";
 import { OPERATOR_DEFAULTS } from "../operator/config.ts";
@@ -176,6 +177,8 @@ export function installManifests(opts: ManifestOptions = {}): ManifestObject[] {
                   { name: "PRESET_REGISTRY_NAME", value: OPERATOR_DEFAULTS.presetRegistry },
                   { name: "FEATURE_GATES", value: "vLLM=true" },
                   { name: "LOG_LEVEL", value: "info" },
+                  // V8's young generation capped, as reconciler-core recommends for a controller process.
+                  { name: "NODE_OPTIONS", value: CONTROLLER_NODE_FLAGS.join(" ") },
                 ],
                 ports: [
                   { name: "metrics", containerPort: OPERATOR_DEFAULTS.metricsPort },

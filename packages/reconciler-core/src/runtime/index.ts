@@ -44,6 +44,7 @@ export {
 export { type LeaderElectionOptions, LeaderElector, type LeaderState, toMicroTime } from "./leader-election.ts";
 export { childLogger, type LogFn, type RuntimeLogger, silentLogger } from "./logger.ts";
 export { Manager, type ManagerInformerOptions, type ManagerLeaderElection, type ManagerOptions } from "./manager.ts";
+export { CONTROLLER_NODE_FLAGS } from "./node-flags.ts";
 export { emitMetric, MetricNames, type ReconcileResultLabel, type RuntimeMetrics } from "./metrics.ts";
 export {
   BucketRateLimiter,
