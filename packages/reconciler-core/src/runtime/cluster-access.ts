@@ -88,8 +88,8 @@ export function kubeConfigAccess(kc: KubeConfig): ClusterAccess {
 }
 
 /**
- * The dispatcher for a kubeconfig's cluster: an HTTP/1.1 agent with the TLS options client-node would use, or
- * client-node's own (`fallback`) when it goes through a proxy.
+ * The dispatcher for a kubeconfig's cluster: an HTTP/1.1 agent with the TLS options client-node would use (none: the
+ * system's CAs), or client-node's own (`fallback`) when it goes through a proxy.
  */
 async function http1Dispatcher(
   kc: KubeConfig,
@@ -108,7 +108,7 @@ async function http1Dispatcher(
     ...(tls.servername !== undefined ? { servername: tls.servername } : {}),
   };
   const options = kc.createDispatcherOptions(cluster, agentOptions);
-  if (options.type === "none") return undefined;
+  if (options.type === "none") return new Agent({ allowH2: false }); // the system's CAs
   if (options.type !== "agent") return fallback;
   // client-node types the same undici options with its own copy of the types.
   return new Agent({ connect: options.connect as NonNullable<Agent.Options["connect"]>, allowH2: false });

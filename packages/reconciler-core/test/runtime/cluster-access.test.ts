@@ -147,6 +147,20 @@ describe("kubeConfigAccess", () => {
     expect((await access.credentials()).dispatcher).toBe(creds.dispatcher);
   });
 
+  it("without TLS settings (the system's CAs) still gets its own connection pool", async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "c", server: "https://public.example.test", skipTLSVerify: false }],
+      users: [{ name: "u", token: "kc-token" }],
+      contexts: [{ name: "ctx", cluster: "c", user: "u" }],
+      currentContext: "ctx",
+    });
+    const access = kubeConfigAccess(kc);
+    const creds = await access.credentials();
+    expect(creds.dispatcher).toBeDefined();
+    expect((await access.credentials()).dispatcher).toBe(creds.dispatcher);
+  });
+
   it("a kubeconfig without a current cluster → INVALID_ARGUMENT", () => {
     const e = thrown(() => kubeConfigAccess(kubeConfig(undefined)));
     expect(e.code).toBe("INVALID_ARGUMENT");
