@@ -12,7 +12,8 @@
  * - `CRD_NOT_ESTABLISHED`: a CustomResourceDefinition was not Established within the timeout;
  * - `TOKEN_REQUEST_FAILED`: the TokenRequest for a service account was refused;
  * - `INVALID_INPUT`: a bad option, object or file given to a function of this package;
- * - `STOPPED`: the control plane was already stopped when it was used.
+ * - `STOPPED`: the control plane was already stopped when it was used;
+ * - `TIMEOUT`: {@link eventually} gave up (the message names what it waited for and the check's last error).
  */
 export type EnvtestErrorCode =
   | "BINARIES_MISSING"
@@ -22,7 +23,8 @@ export type EnvtestErrorCode =
   | "CRD_NOT_ESTABLISHED"
   | "TOKEN_REQUEST_FAILED"
   | "INVALID_INPUT"
-  | "STOPPED";
+  | "STOPPED"
+  | "TIMEOUT";
 
 /** Options of {@link EnvtestError}. */
 export interface EnvtestErrorOptions {

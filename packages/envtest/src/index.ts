@@ -23,6 +23,7 @@ export {
   startControlPlane,
 } from "./control-plane.ts";
 export { type CrdSource, type InstallCrdsOptions, type InstalledCrd, installCRDs } from "./crds.ts";
+export { type EventuallyOptions, eventually } from "./eventually.ts";
 export { EnvtestError, type EnvtestErrorCode, type EnvtestErrorOptions, isEnvtestError } from "./errors.ts";
 export type { ClusterIdentity, ScopedKubeconfig } from "./identity.ts";
 export { type WebhookServerCertificate, webhookServerCertificate } from "./pki.ts";

@@ -361,27 +361,6 @@ export async function startOperatorProcess(args: readonly string[], timeoutMs = 
   };
 }
 
-/** Poll until `check` returns a value other than undefined/false; fails after `timeoutMs` naming `what`. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until)
-      throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** `kubectl get -o json`, parsed; undefined when not found. */
 export async function getJson(kubeconfig: string, args: string[]): Promise<Record<string, unknown> | undefined> {
   const r = await kubectl(kubeconfig, ["get", ...args, "-o", "json"]);
@@ -401,3 +380,6 @@ export function condition(
 }
 
 export const execFileP = promisify(execFile);
+
+/** Poll a check until it returns a value (envtest's `eventually`). */
+export { eventually } from "@kaito-ts/envtest";

@@ -174,23 +174,5 @@ export const backends: readonly Backend[] = [clusterSim, envtest].filter(
   (b) => process.env.KAITO_TS_BACKENDS === undefined || process.env.KAITO_TS_BACKENDS.split(",").includes(b.name),
 );
 
-/** Poll `check` every 20 ms until it returns a value other than `undefined`/`false`; fails after `timeoutMs`. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until)
-      throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Poll a check until it returns a value (envtest's `eventually`, shared by every test of this package). */
+export { eventually } from "@kaito-ts/envtest";

@@ -74,22 +74,5 @@ export async function startClusterSim(options: { skus?: SimSku[] } = {}): Promis
   };
 }
 
-/** Poll until `check` returns something truthy. */
-export async function eventually<T>(
-  what: string,
-  check: () => Promise<T | undefined | false>,
-  ms = 20_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Poll a check until it returns a value (envtest's `eventually`). */
+export { eventually } from "@kaito-ts/envtest";
