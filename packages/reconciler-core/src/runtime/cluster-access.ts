@@ -14,7 +14,7 @@ import { readFile } from "node:fs/promises";
 import type { AgentOptions, RequestOptions } from "node:https";
 import { join } from "node:path";
 import type { KubeConfig, RequestContext } from "@kubernetes/client-node";
-import { Agent, type Dispatcher } from "undici";
+import { Agent, type Dispatcher, ProxyAgent } from "undici";
 import { ReconcilerError } from "../errors.ts";
 
 /** What each request carries: headers (`Authorization`) and the undici dispatcher with the TLS settings. */
@@ -52,8 +52,8 @@ export function toClusterAccess(c: ClusterConnection): ClusterAccess {
  * Access through client-node's `KubeConfig` of its current context: its authentication (tokens, client
  * certificates, exec plugins, auth providers), TLS and proxy settings.
  *
- * One dispatcher (connection pool) serves every request: HTTP/1.1 with the kubeconfig's TLS settings (see
- * {@link inClusterAccess} for why not HTTP/2); through a proxy (`proxy-url`), client-node's own dispatcher.
+ * One dispatcher (connection pool) serves every request: HTTP/1.1 with the kubeconfig's TLS and HTTP proxy settings
+ * (see {@link inClusterAccess} for why not HTTP/2); through a SOCKS proxy, client-node's own dispatcher.
  * @throws ReconcilerError `INVALID_ARGUMENT` when the kubeconfig has no current cluster.
  * @example
  * const kc = new KubeConfig(); kc.loadFromDefault();
@@ -88,8 +88,8 @@ export function kubeConfigAccess(kc: KubeConfig): ClusterAccess {
 }
 
 /**
- * The dispatcher for a kubeconfig's cluster: an HTTP/1.1 agent with the TLS options client-node would use (none: the
- * system's CAs), or client-node's own (`fallback`) when it goes through a proxy.
+ * The dispatcher for a kubeconfig's cluster: an HTTP/1.1 agent (or HTTP proxy agent) with the options client-node
+ * would use (no TLS options: the system's CAs), or client-node's own (`fallback`) through a SOCKS proxy.
  */
 async function http1Dispatcher(
   kc: KubeConfig,
@@ -109,9 +109,18 @@ async function http1Dispatcher(
   };
   const options = kc.createDispatcherOptions(cluster, agentOptions);
   if (options.type === "none") return new Agent({ allowH2: false }); // the system's CAs
-  if (options.type !== "agent") return fallback;
   // client-node types the same undici options with its own copy of the types.
-  return new Agent({ connect: options.connect as NonNullable<Agent.Options["connect"]>, allowH2: false });
+  if (options.type === "agent")
+    return new Agent({ connect: options.connect as NonNullable<Agent.Options["connect"]>, allowH2: false });
+  if (options.type === "proxy") {
+    return new ProxyAgent({
+      uri: options.uri,
+      requestTls: options.requestTls as NonNullable<ProxyAgent.Options["requestTls"]>,
+      connect: options.connect as NonNullable<Agent.Options["connect"]>,
+      allowH2: false,
+    });
+  }
+  return fallback; // a SOCKS proxy: client-node's connector
 }
 
 /** Where {@link inClusterAccess} looks; the defaults are what Kubernetes gives every pod. */

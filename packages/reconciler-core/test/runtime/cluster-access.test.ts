@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KubeConfig } from "@kubernetes/client-node";
+import { ProxyAgent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isClientNodeModule, modulesLoaded } from "../support/modules-loaded.ts";
 import { isReconcilerError } from "../../src/errors.ts";
@@ -159,6 +160,20 @@ describe("kubeConfigAccess", () => {
     const creds = await access.credentials();
     expect(creds.dispatcher).toBeDefined();
     expect((await access.credentials()).dispatcher).toBe(creds.dispatcher);
+  });
+
+  it("through an HTTP proxy (proxy-url): an HTTP/1.1 proxy agent", async () => {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        { name: "c", server: "https://example.test", proxyUrl: "http://proxy.example.test:3128", skipTLSVerify: false },
+      ],
+      users: [{ name: "u", token: "kc-token" }],
+      contexts: [{ name: "ctx", cluster: "c", user: "u" }],
+      currentContext: "ctx",
+    });
+    const creds = await kubeConfigAccess(kc).credentials();
+    expect(creds.dispatcher).toBeInstanceOf(ProxyAgent);
   });
 
   it("a kubeconfig without a current cluster → INVALID_ARGUMENT", () => {
