@@ -82,7 +82,6 @@ export interface RunningSide {
   stop(): Promise<void>;
 }
 
-/** Start the reconciler against `kubeconfigPath`; resolves once its caches are synced and it leads. */
 /** One operator replica: a manager with the Workspace controller, counting into `counts`. */
 function replica(access: ClusterAccess, counts: Counts) {
   const mgr = new Manager({
@@ -106,9 +105,10 @@ function replica(access: ClusterAccess, counts: Counts) {
 }
 
 /**
- * Start the reconciler against `kubeconfigPath`; resolves once its caches are synced and it leads. A replica that
- * loses its Lease stops (`Manager.done` rejects `NOT_LEADER`); as Kubernetes restarts an operator pod that exited,
- * the side then starts a new replica in the same process (counted in `restarts`, its requests counted too).
+ * Start the reconciler as in a pod (the ServiceAccount files in `serviceAccountDir`); resolves once its caches are
+ * synced and it leads. A replica that loses its Lease stops (`Manager.done` rejects `NOT_LEADER`); as Kubernetes
+ * restarts an operator pod that exited, the side then starts a new replica in the same process (counted in
+ * `restarts`, its requests counted too).
  */
 export async function startReconcilerSide(serviceAccountDir: string, target: number): Promise<RunningSide> {
   // As the operator in a pod: the ServiceAccount's token and CA, `KUBERNETES_SERVICE_HOST`/`_PORT`; client-node's
