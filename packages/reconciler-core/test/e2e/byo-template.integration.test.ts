@@ -16,9 +16,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KubeObject, KubeRestClient, Manager, Resources, setupWorkspaceController } from "../../src/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
-import { inferenceServerProcess } from "../support/inference-server.ts";
+import { INFERENCE_SKU as SKU, inferenceSimulation } from "../support/inference-server.ts";
 
-const SKU = "Standard_NC24ads_A100_v4";
 const WAIT_MS = 60_000;
 /** The simulated cloud's provider-ID prefix (cluster `kaito-sim`): its node agent is the kubelet of these nodes. */
 const PROVIDER_PREFIX =
@@ -97,22 +96,7 @@ describe.each(backends)(
     }
 
     beforeAll(async () => {
-      be = await backend.start({
-        crds: [workspaceCrd],
-        simulation: {
-          skus: [{ name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 }],
-          nodeDelayMs: 100,
-          podDelays: { probeIntervalMs: 300 },
-          processRuntime: {
-            images: [
-              {
-                image: "*/kaito-base:*",
-                spawn: inferenceServerProcess,
-              },
-            ],
-          },
-        },
-      });
+      be = await backend.start({ crds: [workspaceCrd], simulation: inferenceSimulation(100) });
       client = new KubeRestClient(be.kubeConfig);
     });
     afterAll(async () => {

@@ -19,9 +19,8 @@ import { type Condition, ConditionType, workspaceCrd } from "@kaito-ts/workspace
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KubeObject, KubeRestClient, Resources } from "../../src/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
-import { inferenceServerProcess } from "../support/inference-server.ts";
+import { inferenceSimulation, inferenceWorkspace } from "../support/inference-server.ts";
 
-const SKU = "Standard_NC24ads_A100_v4";
 const WAIT_MS = 60_000;
 /**
  * When each run is killed. Every kind appears a fixed number of times (20 runs in all), in an order shuffled by the
@@ -52,16 +51,6 @@ function prng(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function inference(name: string): KubeObject {
-  return {
-    apiVersion: "kaito.sh/v1beta1",
-    kind: "Workspace",
-    metadata: { name, namespace: "default" },
-    resource: { instanceType: SKU, labelSelector: { matchLabels: { apps: name } } },
-    inference: { preset: { name: "phi-3-mini-4k-instruct" } },
   };
 }
 
@@ -140,22 +129,7 @@ export function describeRestarts(backendName: string): void {
       const children: Reconciler[] = [];
 
       beforeAll(async () => {
-        be = await backend.start({
-          crds: [workspaceCrd],
-          simulation: {
-            skus: [{ name: SKU, gpuCount: 1, gpuProduct: "NVIDIA-A100-PCIE-80GB", gpuMemoryMiB: 81920 }],
-            nodeDelayMs: 300,
-            podDelays: { probeIntervalMs: 300 },
-            processRuntime: {
-              images: [
-                {
-                  image: "*/kaito-base:*",
-                  spawn: inferenceServerProcess,
-                },
-              ],
-            },
-          },
-        });
+        be = await backend.start({ crds: [workspaceCrd], simulation: inferenceSimulation(300) });
         client = new KubeRestClient(be.kubeConfig);
         dir = mkdtempSync(join(tmpdir(), "kaito-ts-restarts-"));
         kubeconfigPath = join(dir, "kubeconfig");
@@ -188,7 +162,7 @@ export function describeRestarts(backendName: string): void {
         const started = Date.now();
         for (let run = 0; run < RUNS; run++) {
           for (const [i, at] of CREATE_AT.entries())
-            if (at === run) await client.create(Resources.Workspace, inference(names[i] as string));
+            if (at === run) await client.create(Resources.Workspace, inferenceWorkspace(names[i] as string));
           const r = startReconciler(kubeconfigPath);
           children.push(r);
           const kind = order[run] as KillKind;

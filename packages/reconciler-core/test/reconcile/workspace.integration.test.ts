@@ -24,9 +24,8 @@ import {
   type WorkspaceControllerSetup,
 } from "../../src/index.ts";
 import { backends, eventually, type RunningBackend } from "../support/backends.ts";
-import { inferenceServerProcess } from "../support/inference-server.ts";
+import { INFERENCE_SKU as SKU, inferenceServerProcess, inferenceWorkspace } from "../support/inference-server.ts";
 
-const SKU = "Standard_NC24ads_A100_v4";
 /**
  * How long a step may take. Generous: with kube-controller-manager, kube-scheduler and the node agent all on a
  * shared, loaded machine, a rolling update can take many seconds.
@@ -52,16 +51,6 @@ const t = setInterval(() => {
 
 // A server that dies at start-up, as vLLM does on a CUDA error.
 const CRASHING_SERVER = `console.error("RuntimeError: CUDA error: no kernel image is available"); process.exit(1);`;
-
-function inference(name: string, preset = "phi-3-mini-4k-instruct"): KubeObject {
-  return {
-    apiVersion: "kaito.sh/v1beta1",
-    kind: "Workspace",
-    metadata: { name, namespace: "default" },
-    resource: { instanceType: SKU, labelSelector: { matchLabels: { apps: name } } },
-    inference: { preset: { name: preset } },
-  };
-}
 
 function tuning(name: string, output: Record<string, unknown>): KubeObject {
   return {
@@ -162,7 +151,7 @@ describe.each(backends)(
     });
 
     it("an inference preset Workspace reaches InferenceReady=True with Kaito's objects, annotations, finalizer and events", async () => {
-      await client.create(Resources.Workspace, inference("phi"));
+      await client.create(Resources.Workspace, inferenceWorkspace("phi"));
       const ws = await eventually(
         "phi ready",
         async () => {
@@ -222,7 +211,7 @@ describe.each(backends)(
     });
 
     it("a crash-looping server reports ContainerCrashLoopBackOff and never InferenceReady=True", async () => {
-      await client.create(Resources.Workspace, inference("crashy"));
+      await client.create(Resources.Workspace, inferenceWorkspace("crashy"));
       const seen: string[] = [];
       const ws = await eventually(
         "the crash loop reported",
@@ -253,7 +242,7 @@ describe.each(backends)(
     it("nodes that never come: the provider's quota error is in the conditions", async () => {
       be.sim?.addNodeClaimFault({ kind: "quota", instanceType: QUOTA_SKU });
       await client.create(Resources.Workspace, {
-        ...inference("noquota"),
+        ...inferenceWorkspace("noquota"),
         resource: { instanceType: QUOTA_SKU, labelSelector: { matchLabels: { apps: "noquota" } } },
       });
       const ws = await eventually(
@@ -333,8 +322,8 @@ describe.each(backends)(
     }, 180_000);
 
     it("bad input: an unknown preset gets a condition, a Warning event and back-off — other Workspaces are unaffected", async () => {
-      await client.create(Resources.Workspace, inference("unknown", "no-such-model-7b"));
-      await client.create(Resources.Workspace, inference("neighbour"));
+      await client.create(Resources.Workspace, inferenceWorkspace("unknown", "no-such-model-7b"));
+      await client.create(Resources.Workspace, inferenceWorkspace("neighbour"));
       const ws = await eventually(
         "the bad-input condition",
         async () => {
@@ -530,7 +519,7 @@ describe.each(backends)(
         be.faults.fail({ verb: "create", resource: "services", status: 503, times: 1 }),
         be.faults.fail({ verb: "patch", resource: "workspaces", status: 409, times: 3 }),
       ];
-      await client.create(Resources.Workspace, inference("faulty"));
+      await client.create(Resources.Workspace, inferenceWorkspace("faulty"));
       await new Promise((r) => setTimeout(r, 100));
       be.faults.dropWatches("workspaces");
       be.faults.dropWatches("statefulsets");
@@ -550,7 +539,7 @@ describe.each(backends)(
 
     it("a restarted controller picks up where the last one stopped, without duplicate NodeClaims", async () => {
       await mgr.stop();
-      await client.create(Resources.Workspace, inference("restart"));
+      await client.create(Resources.Workspace, inferenceWorkspace("restart"));
       // A first manager runs a little, then is stopped mid-flow; a second one finishes.
       const first = new Manager({
         kubeConfig: be.kubeConfig,
@@ -607,7 +596,7 @@ describe.each(backends)(
         async () => setup.caches.storageClasses?.getByName(undefined, "kaito-local-nvme-disk") !== undefined,
         WAIT_MS,
       );
-      const ws = inference("nvme", "phi-4");
+      const ws = inferenceWorkspace("nvme", "phi-4");
       ws.resource = { instanceType: NVME_SKU, labelSelector: { matchLabels: { apps: "nvme" } } };
       await client.create(Resources.Workspace, ws);
       const sts = await eventually(
