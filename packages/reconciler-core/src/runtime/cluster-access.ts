@@ -64,7 +64,8 @@ export function kubeConfigAccess(kc: KubeConfig): ClusterAccess {
   if (cluster === null) {
     throw new ReconcilerError("INVALID_ARGUMENT", "the kubeconfig has no current cluster: set current-context");
   }
-  let kept: { dispatcher: Dispatcher | undefined } | undefined;
+  // Made once, on the first call (concurrent first calls share it).
+  let pool: Promise<Dispatcher | undefined> | undefined;
   return {
     server: cluster.server.replace(/\/+$/, ""),
     async credentials() {
@@ -81,8 +82,8 @@ export function kubeConfigAccess(kc: KubeConfig): ClusterAccess {
         },
       };
       await kc.applySecurityAuthentication(context as unknown as RequestContext);
-      kept ??= { dispatcher: await http1Dispatcher(kc, cluster, dispatcher) };
-      return { headers, dispatcher: kept.dispatcher };
+      pool ??= http1Dispatcher(kc, cluster, dispatcher);
+      return { headers, dispatcher: await pool };
     },
   };
 }

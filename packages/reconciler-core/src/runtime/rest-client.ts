@@ -208,7 +208,6 @@ export function apiError(
  */
 export class KubeRestClient implements KubeClient {
   readonly #access: ClusterAccess;
-  readonly #server: string;
   readonly #guard: WriteGuard | undefined;
   readonly #fieldManager: string;
   readonly #timeoutMs: number;
@@ -220,7 +219,6 @@ export class KubeRestClient implements KubeClient {
   /** @throws ReconcilerError `INVALID_ARGUMENT` when a `KubeConfig` has no current cluster. */
   constructor(connection: ClusterConnection, opts: KubeRestClientOptions = {}) {
     this.#access = toClusterAccess(connection);
-    this.#server = this.#access.server;
     this.#guard = opts.writeGuard;
     this.#fieldManager = opts.fieldManager ?? "kaito-ts";
     this.#timeoutMs = opts.requestTimeoutMs ?? 30_000;
@@ -266,7 +264,7 @@ export class KubeRestClient implements KubeClient {
     }
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(`${this.#server}${path}${queryString(query)}`, {
+      res = await request(`${this.#access.server}${path}${queryString(query)}`, {
         method,
         headers,
         ...(payload !== undefined ? { body: payload } : {}),
@@ -276,7 +274,7 @@ export class KubeRestClient implements KubeClient {
       });
     } catch (e) {
       this.#onRequest?.(verb, rt.resource, 0);
-      throw new ReconcilerError("UNREACHABLE", `${verb} ${path}: no answer from ${this.#server}: ${String(e)}`, {
+      throw new ReconcilerError("UNREACHABLE", `${verb} ${path}: no answer from ${this.#access.server}: ${String(e)}`, {
         path,
         cause: e,
       });
@@ -428,7 +426,7 @@ export class KubeRestClient implements KubeClient {
     });
     let res: Dispatcher.ResponseData;
     try {
-      res = await request(`${this.#server}${path}${query}`, {
+      res = await request(`${this.#access.server}${path}${query}`, {
         method: "GET",
         headers: { ...auth.headers, accept: "application/json" },
         ...(auth.dispatcher !== undefined ? { dispatcher: auth.dispatcher } : {}),
@@ -440,7 +438,7 @@ export class KubeRestClient implements KubeClient {
     } catch (e) {
       this.#onRequest?.("watch", rt.resource, 0);
       if (opts.signal?.aborted === true) return;
-      throw new ReconcilerError("UNREACHABLE", `watch ${path}: no answer from ${this.#server}: ${String(e)}`, {
+      throw new ReconcilerError("UNREACHABLE", `watch ${path}: no answer from ${this.#access.server}: ${String(e)}`, {
         path,
         cause: e,
       });
